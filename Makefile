@@ -1,0 +1,93 @@
+# pvtrace build. `make`, `make test`, `make install PREFIX=/usr/local DESTDIR=`, `make clean`.
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+OUT       := build
+LIBS_PKG  := libbpf libelf zlib json-c libcap
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(OUT) \
+	     $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG))
+LDLIBS    += $(shell $(PKG_CONFIG) --libs $(LIBS_PKG)) -lm -lpthread
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I. -Ibpf -Wall -Werror
+
+BPF_APPS  := latency
+CORE_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+CORE_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(CORE_SRCS))
+SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_APPS))
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all test unit-test bats-test guest-test install clean format format-check
+all: pvtrace
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux.h | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp
+	$(Q)rm -f $@.tmp
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUT)/user/%.o: user/%.c user/*.h bpf/*.h $(SKELS) | $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/libpvtrace.a: $(CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+pvtrace: $(OUT)/user/main.o $(OUT)/libpvtrace.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(OUT)/bpf $(OUT)/user $(OUT)/tests:
+	mkdir -p $@
+
+# C unit tests (cmocka)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+$(OUT)/tests/%: tests/unit/%.c $(OUT)/libpvtrace.a | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(OUT)/libpvtrace.a $(LDLIBS) -lcmocka
+
+# ksyms with a 4 KiB read chunk, so fixtures cross chunk boundaries
+$(OUT)/tests/test_ksyms: tests/unit/test_ksyms.c user/ksyms.c | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -DKSYM_CHUNK=4096 $^ -o $@ $(LDLIBS) -lcmocka
+
+# test helper programs
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUT)/tests/%,$(HELPER_SRCS))
+$(OUT)/tests/%: tests/helpers/%.c $(OUT)/libpvtrace.a | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(OUT)/libpvtrace.a $(LDLIBS)
+
+test: all $(UNIT_BINS) $(HELPER_BINS)
+	scripts/run-tests.sh
+
+install: pvtrace
+	install -D -m 0755 pvtrace $(DESTDIR)$(BINDIR)/pvtrace
+
+clean:
+	rm -rf $(OUT) pvtrace
+
+FORMAT_SRCS := $(wildcard user/*.c user/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/helpers/*.c)
+format:
+	clang-format -i $(FORMAT_SRCS)
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_SRCS)
+
+.SECONDARY:

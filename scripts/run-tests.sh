@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Run pvtrace's test suites; the last line is "N passed, N failed, N skipped".
+#   unit  - C unit tests (cmocka)
+#   host  - BATS on this machine's kernel, in whatever mode it allows
+#   guest - BATS inside Debian's stock 6.12 kernel under qemu, once per attach mode
+# PVTRACE_SUITES selects (default "unit host guest"). Exit status 0 iff nothing failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+suites=${PVTRACE_SUITES:-unit host guest}
+logdir=$(mktemp -d /tmp/pvtrace-tests.XXXXXX)
+trap 'rm -rf "$logdir"' EXIT
+pass=0 fail=0 skip=0
+
+# count TAP lines of one log; a suite that failed without a failing test line counts one failure
+tally() { # NAME LOG STATUS
+	local p f s
+	p=$(grep -cE '^ok [0-9]+' "$2" | tr -d ' ')
+	s=$(grep -cE '^ok [0-9]+.*# (skip|SKIP)' "$2" | tr -d ' ')
+	f=$(grep -cE '^not ok [0-9]+' "$2" | tr -d ' ')
+	p=$((p - s))
+	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - suite $1 exited with status $3 without a failing test" | tee -a "$2"
+		f=1
+	fi
+	if [ $((p + f + s)) -eq 0 ]; then
+		echo "not ok - suite $1 ran no test" | tee -a "$2"
+		f=1
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	echo "# suite $1: $p passed, $f failed, $s skipped"
+}
+
+run_suite() { # NAME CMD...
+	local name=$1 log=$logdir/$1.tap st
+	shift
+	echo "# === $name: $*"
+	"$@" 2>&1 | tee "$log"
+	st=${PIPESTATUS[0]}
+	tally "$name" "$log" "$st"
+}
+
+for s in $suites; do
+	case $s in
+	unit)
+		for t in build/tests/test_*; do
+			[ -x "$t" ] || continue
+			run_suite "unit-$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
+		done
+		;;
+	host)
+		run_suite host-bats bats --tap tests/bats/
+		;;
+	guest)
+		run_suite guest-stock-6.12 scripts/guest-tests.sh
+		;;
+	*)
+		echo "run-tests: unknown suite '$s'" >&2
+		fail=$((fail + 1))
+		;;
+	esac
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,81 @@
+# Shared helpers for pvtrace's BATS suites.
+# PVTRACE: the binary (default ./pvtrace); KVMLOAD: the test workload;
+# PVTRACE_MODE: attach mode to force (fentry|kprobe|tracepoint), empty for auto.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PVTRACE=${PVTRACE:-$REPO/pvtrace}
+KVMLOAD=${KVMLOAD:-$REPO/build/tests/kvmload}
+# our BPF program names (as bpftool shows them, up to 15 characters)
+PVTRACE_PROGS='^(fentry_vcpu_ioc|fexit_vcpu_ioct|kprobe_vcpu_ioc|kretprobe_vcpu_|tp_enter_ioctl|tp_exit_ioctl|pvtrace_probe)'
+
+mode_args() {
+	if [ -n "${PVTRACE_MODE:-}" ]; then
+		echo "--mode $PVTRACE_MODE"
+	fi
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root for BPF"
+}
+
+need_kvm() {
+	if [ ! -c /dev/kvm ]; then
+		skip "no /dev/kvm on this kernel ($(uname -r)); these checks run in the qemu guest (scripts/guest-tests.sh)"
+	fi
+}
+
+# start_pvtrace ARGS...: start in the background, wait until it has attached.
+start_pvtrace() {
+	PV_OUT=$BATS_TEST_TMPDIR/pv.out
+	PV_ERR=$BATS_TEST_TMPDIR/pv.err
+	# shellcheck disable=SC2046
+	"$PVTRACE" "$@" >"$PV_OUT" 2>"$PV_ERR" &
+	PV_PID=$!
+	for _ in $(seq 1 600); do
+		if grep -q '^Tracing' "$PV_ERR" 2>/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$PV_PID" 2>/dev/null; then
+			echo "pvtrace exited before attaching:" >&2
+			cat "$PV_ERR" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "pvtrace did not attach in 60 s" >&2
+	cat "$PV_ERR" >&2
+	kill -9 "$PV_PID"
+	return 1
+}
+
+# stop_pvtrace [SIGNAL]: signal it and wait; sets PV_RC.
+stop_pvtrace() {
+	kill -"${1:-INT}" "$PV_PID"
+	PV_RC=0
+	wait "$PV_PID" || PV_RC=$?
+}
+
+# issued FILE NAME [VCPU]: what kvmload issued for NAME (all vCPUs unless given).
+issued() {
+	awk -v n="$2" -v v="${3:-}" '$1 == n && (v == "" || $2 == v) { s += $3 } END { print s + 0 }' "$1"
+}
+
+# traced JSON NAME [VCPU]: pvtrace's count for NAME from its last JSON document.
+traced() {
+	tail -n 1 "$1" | jq --arg n "$2" --arg v "${3:-}" \
+		'[.ioctls[] | select(.command == $n and ($v == "" or (.vcpu | tostring) == $v)) | .histogram.count] | add // 0'
+}
+
+# our_bpf_objects: prints any pvtrace BPF program, link or map still loaded.
+our_bpf_objects() {
+	bpftool -j prog show | jq -r '.[] | select(.name != null) | "prog \(.id) \(.name)"' |
+		grep -E "^prog [0-9]+ $PVTRACE_PROGS" || true
+	bpftool -j map show | jq -r '.[] | select(.name != null) | "map \(.id) \(.name)"' |
+		grep -E '^map [0-9]+ (hists|starts|comms|latency_\.)' || true
+	local ids
+	ids=$(bpftool -j prog show | jq -r '.[] | .id' | tr '\n' ' ')
+	bpftool -j link show 2>/dev/null | jq -r '.[] | "link \(.id) prog \(.prog_id)"' |
+		while read -r _ lid _ pid; do
+			case " $ids " in *" $pid "*) ;; *) echo "link $lid of unloaded prog $pid" ;; esac
+		done
+}

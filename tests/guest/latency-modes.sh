@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Inside the qemu guest: run the latency BATS suite once per attach mode.
+# TAP output of each run is printed; exit status is non-zero if any run failed.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+rc=0
+# bats needs /dev/fd (process substitution)
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+echo "# guest kernel $(uname -r); /dev/kvm: $([ -c /dev/kvm ] && echo yes || echo no)"
+[ -c /dev/kvm ] || { echo "not ok - /dev/kvm missing in the guest (kvm_amd did not load)"; rc=1; }
+for mode in ${PVTRACE_GUEST_MODES:-fentry kprobe tracepoint}; do
+	echo "# --- mode $mode"
+	PVTRACE_MODE=$mode bats --tap tests/bats/latency.bats | sed "s/^\(\(not \)\?ok [0-9]* \)/\1[$mode] /" || rc=1
+done
+exit $rc

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* KVM ioctl command names, matched on the full command value. */
+#ifndef PVTRACE_KVM_IOCTL_H
+#define PVTRACE_KVM_IOCTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KVMIO_TYPE 0xAE
+
+struct ioctl_fields {
+	unsigned int dir; /* _IOC_NONE 0, _IOC_WRITE 1, _IOC_READ 2 */
+	unsigned int type;
+	unsigned int nr;
+	unsigned int size;
+};
+
+void ioctl_decode(uint32_t cmd, struct ioctl_fields *f);
+const char *ioctl_dir_name(unsigned int dir); /* "none", "W", "R", "RW" */
+
+/* Name of a KVM ioctl with exactly this value, or NULL. */
+const char *kvm_ioctl_name(uint32_t cmd);
+/* Name, or "0x%08x(dir=RW,type=0xae,nr=0x..,size=N)" when unknown. */
+void kvm_ioctl_format(uint32_t cmd, char *buf, size_t len);
+/* Value of a KVM ioctl name; 0 when unknown. */
+uint32_t kvm_ioctl_value(const char *name);
+/* Number of table entries (for tests). */
+size_t kvm_ioctl_count(void);
+/* Entry i of the table (NULL past the end). */
+const char *kvm_ioctl_entry(size_t i, uint32_t *cmd);
+
+#endif

@@ -1,0 +1,3 @@
+/* KVM ioctls added by the carried kernel series (kernel-patches/). */
+/* clang-format off */
+/* clang-format on */

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* pvtrace: observability for KVM vCPU ioctls, paravirt hooks and vfio. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "util.h"
+
+#ifndef PVTRACE_VERSION
+#define PVTRACE_VERSION "0.1.0"
+#endif
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "latency", cmd_latency, "latency histograms (--ioctl: KVM vCPU ioctls)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: pvtrace COMMAND [OPTIONS]\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nExamples:\n"
+		   "  pvtrace latency --ioctl --workload\n"
+		   "  pvtrace latency --ioctl 1 10 --per-vcpu\n"
+		   "\n'pvtrace COMMAND --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("pvtrace %s\n", PVTRACE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (!strcmp(argv[1], commands[i].name)) {
+			static char name[64];
+
+			snprintf(name, sizeof(name), "pvtrace %s", commands[i].name);
+			argv[1] = name;
+			return commands[i].fn(argc - 1, argv + 1);
+		}
+	}
+	err_msg("unknown command '%s' (see pvtrace --help)", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Output writers shared by all commands: text, JSON, Prometheus textfile. */
+#ifndef PVTRACE_OUTPUT_H
+#define PVTRACE_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <json-c/json.h>
+#include "histogram.h"
+
+enum time_unit { UNIT_NS, UNIT_US, UNIT_MS };
+
+int unit_parse(const char *s, enum time_unit *u);
+const char *unit_name(enum time_unit u);
+/* "12.3 us" style value; buf must hold 32 bytes */
+const char *fmt_time(char *buf, size_t len, double ns, enum time_unit u);
+
+/* Text: summary line and log2 distribution with bucket bounds in unit u. */
+void text_print_hist(FILE *f, const struct hist_data *h, enum time_unit u);
+
+/* JSON object for a histogram: count, sum, min, max, p50, p90, p99, buckets (ns). */
+json_object *json_hist(const struct hist_data *h);
+/* Write one JSON document on one line. */
+int json_print_line(FILE *f, json_object *obj);
+json_object *json_u64(uint64_t v);
+
+/* Exact decimal seconds for a ns count, e.g. 2048 -> "0.000002048". */
+const char *ns_to_seconds(char *buf, size_t len, uint64_t ns);
+
+/*
+ * Prometheus textfile, written to a temporary file in the target directory
+ * and renamed into place. The target must not be a symlink.
+ */
+struct prom_writer {
+	FILE *f;
+	char path[4096];
+	char tmp[4096];
+};
+
+struct prom_label {
+	const char *name;
+	const char *value;
+};
+
+/* Checks the path up front (for option validation); 0 or -errno with msg. */
+int prom_check_path(const char *path, char *err, size_t errlen);
+int prom_open(struct prom_writer *w, const char *path);
+void prom_family(struct prom_writer *w, const char *name, const char *type, const char *help);
+/* Histogram in seconds, fixed le bounds 2^1..2^PROM_MAX_SLOT ns plus +Inf. */
+void prom_hist(struct prom_writer *w, const char *name, const struct prom_label *labels,
+	       int nlabels, const struct hist_data *h);
+void prom_sample(struct prom_writer *w, const char *name, const struct prom_label *labels,
+		 int nlabels, const char *value);
+/* fflush + fsync + rename; removes the temporary file on failure. */
+int prom_commit(struct prom_writer *w);
+void prom_abort(struct prom_writer *w);
+
+#define PROM_MAX_SLOT 40 /* last finite bucket: le = 2^40 ns (~1100 s) */
+
+#endif

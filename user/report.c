@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "report.h"
+
+int hist_set_init(struct hist_set *hs, size_t key_size, int (*cmp)(const void *, const void *))
+{
+	memset(hs, 0, sizeof(*hs));
+	hs->key_size = key_size;
+	hs->cmp = cmp;
+	hs->ncpus = libbpf_num_possible_cpus();
+	if (hs->ncpus <= 0)
+		return -EINVAL;
+	hs->values = calloc(hs->ncpus, sizeof(struct hist));
+	return hs->values ? 0 : -ENOMEM;
+}
+
+void hist_set_free(struct hist_set *hs)
+{
+	for (size_t i = 0; i < hs->n; i++)
+		free(hs->s[i].key);
+	free(hs->s);
+	free(hs->values);
+	memset(hs, 0, sizeof(*hs));
+}
+
+static struct hist_series *find_or_add(struct hist_set *hs, const void *key)
+{
+	struct hist_series *s;
+
+	for (size_t i = 0; i < hs->n; i++)
+		if (!memcmp(hs->s[i].key, key, hs->key_size))
+			return &hs->s[i];
+	if (hs->n == hs->cap) {
+		size_t cap = hs->cap ? hs->cap * 2 : 64;
+
+		s = realloc(hs->s, cap * sizeof(*s));
+		if (!s)
+			return NULL;
+		hs->s = s;
+		hs->cap = cap;
+	}
+	s = &hs->s[hs->n];
+	memset(s, 0, sizeof(*s));
+	s->key = malloc(hs->key_size);
+	if (!s->key)
+		return NULL;
+	memcpy(s->key, key, hs->key_size);
+	hist_data_init(&s->prev);
+	hs->n++;
+	return s;
+}
+
+static const struct hist_set *sort_ctx;
+
+static int series_cmp(const void *a, const void *b)
+{
+	const struct hist_series *x = a, *y = b;
+
+	return sort_ctx->cmp(x->key, y->key);
+}
+
+int hist_set_read(struct hist_set *hs, int map_fd, uint32_t epoch)
+{
+	char key[256], next[256];
+	void *prev = NULL;
+
+	if (hs->key_size > sizeof(key))
+		return -EINVAL;
+	while (!bpf_map_get_next_key(map_fd, prev, next)) {
+		struct hist_series *s;
+
+		memcpy(key, next, hs->key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(map_fd, key, hs->values))
+			continue;
+		s = find_or_add(hs, key);
+		if (!s)
+			return -ENOMEM;
+		hist_fold_percpu(&s->cum, hs->values, hs->ncpus, epoch);
+		hist_delta(&s->interval, &s->cum, &s->prev);
+		if (!s->interval.count) {
+			s->interval.min = UINT64_MAX;
+			s->interval.max = 0;
+		}
+	}
+	if (hs->cmp && hs->n > 1) {
+		sort_ctx = hs;
+		qsort(hs->s, hs->n, sizeof(*hs->s), series_cmp);
+	}
+	return 0;
+}
+
+void hist_set_next_interval(struct hist_set *hs)
+{
+	for (size_t i = 0; i < hs->n; i++)
+		hs->s[i].prev = hs->s[i].cum;
+}
+
+uint64_t percpu_u64_sum(int map_fd, uint32_t idx, int ncpus)
+{
+	uint64_t *v = calloc(ncpus, sizeof(*v)), sum = 0;
+
+	if (!v)
+		return 0;
+	if (!bpf_map_lookup_elem(map_fd, &idx, v))
+		for (int i = 0; i < ncpus; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/capability.h>
+#include <bpf/libbpf.h>
+#include "util.h"
+
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#define TRACEFS_MAGIC_NR 0x74726163
+#define TRACEFS_DIR	 "/sys/kernel/tracing"
+
+const char *prog_name = "pvtrace";
+bool verbose;
+volatile sig_atomic_t exiting;
+volatile sig_atomic_t exit_signal;
+
+static void vmsg(const char *kind, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s", prog_name, kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void err_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void warn_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+static void on_signal(int sig)
+{
+	exit_signal = sig;
+	exiting = 1;
+}
+
+void signals_install(void)
+{
+	struct sigaction sa;
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+bool sleep_until(uint64_t deadline_ns)
+{
+	struct timespec ts = { .tv_sec = deadline_ns / 1000000000ULL,
+			       .tv_nsec = deadline_ns % 1000000000ULL };
+
+	while (!exiting) {
+		int r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+
+		if (r == 0)
+			return true;
+		if (r != EINTR)
+			return false;
+	}
+	return false;
+}
+
+bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || !isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool parse_duration_ns(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char *sfx;
+		uint64_t mul;
+	} units[] = { { "ns", 1 },	       { "us", 1000 },	       { "ms", 1000000 },
+		      { "s", 1000000000ULL }, { "m", 60000000000ULL }, { "h", 3600000000000ULL },
+		      { "", 1000000000ULL } };
+	char *end;
+	unsigned long long v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(end, units[i].sfx))
+			continue;
+		if (v && v > UINT64_MAX / units[i].mul)
+			return false;
+		*out = v * units[i].mul;
+		return true;
+	}
+	return false;
+}
+
+static bool cap_effective(cap_t caps, cap_value_t cap)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+
+	if (!CAP_IS_SUPPORTED(cap))
+		return false;
+	if (cap_get_flag(caps, cap, CAP_EFFECTIVE, &v))
+		return false;
+	return v == CAP_SET;
+}
+
+bool have_tracing_caps(void)
+{
+	cap_t caps = cap_get_proc();
+	bool ok;
+
+	if (!caps)
+		return false;
+	ok = cap_effective(caps, CAP_SYS_ADMIN) ||
+	     (cap_effective(caps, CAP_BPF) && cap_effective(caps, CAP_PERFMON));
+	cap_free(caps);
+	return ok;
+}
+
+int drop_all_caps(void)
+{
+	cap_t none = cap_init();
+	int r;
+
+	if (!none)
+		return -errno;
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	r = cap_set_proc(none) ? -errno : 0;
+	cap_free(none);
+	if (!r) {
+		/* drop the bounding set too, where permitted */
+		for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+			prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	}
+	return r;
+}
+
+static bool is_tracefs(const char *dir)
+{
+	struct statfs st;
+
+	return statfs(dir, &st) == 0 && (unsigned long)st.f_type == TRACEFS_MAGIC_NR;
+}
+
+static const char *tracefs_path = TRACEFS_DIR;
+
+const char *tracefs_dir(void)
+{
+	return tracefs_path;
+}
+
+int tracefs_ensure(bool *mounted, char *err, size_t errlen)
+{
+	*mounted = false;
+	/* libbpf prefers the debugfs path when it exists: agree with it */
+	if (is_tracefs("/sys/kernel/debug/tracing")) {
+		tracefs_path = "/sys/kernel/debug/tracing";
+		return 0;
+	}
+	tracefs_path = TRACEFS_DIR;
+	if (is_tracefs(TRACEFS_DIR))
+		return 0;
+	if (mount("nodev", TRACEFS_DIR, "tracefs", 0, NULL)) {
+		snprintf(err, errlen, "tracefs is not mounted and mounting it on %s failed: %s",
+			 TRACEFS_DIR, strerror(errno));
+		return -1;
+	}
+	*mounted = true;
+	return 0;
+}
+
+void tracefs_release(bool mounted)
+{
+	if (mounted)
+		umount2(TRACEFS_DIR, MNT_DETACH);
+}
+
+static char last_libbpf_err[512];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN) {
+		va_list aq;
+		size_t n;
+
+		va_copy(aq, ap);
+		vsnprintf(last_libbpf_err, sizeof(last_libbpf_err), fmt, aq);
+		va_end(aq);
+		n = strlen(last_libbpf_err);
+		while (n && (last_libbpf_err[n - 1] == '\n'))
+			last_libbpf_err[--n] = 0;
+	}
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void libbpf_setup_logging(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
+const char *libbpf_last_error(void)
+{
+	return last_libbpf_err;
+}
+
+void libbpf_clear_error(void)
+{
+	last_libbpf_err[0] = 0;
+}
+
+int read_file_str(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = 0;
+	while (n && (buf[n - 1] == '\n'))
+		buf[--n] = 0;
+	return n;
+}

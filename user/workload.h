@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* A built-in KVM workload: one VM, N vCPUs, a known mix of vCPU ioctls. */
+#ifndef PVTRACE_WORKLOAD_H
+#define PVTRACE_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WL_MAX_VCPUS 16
+
+enum wl_op {
+	WL_GET_REGS,
+	WL_SET_REGS,
+	WL_GET_SREGS,
+	WL_SET_SREGS,
+	WL_GET_MSRS,
+	WL_SET_MSRS,
+	WL_GET_ONE_REG,
+	WL_SET_ONE_REG,
+	WL_GET_FPU,
+	WL_GET_VCPU_EVENTS,
+	WL_GET_MP_STATE,
+	WL_RUN,
+	WL_OP_MAX,
+};
+
+struct wl_spec {
+	int nvcpus;
+	uint64_t count[WL_MAX_VCPUS][WL_OP_MAX];
+	/* non-KVM noise: plain ioctls, KVMIO-type ioctls on non-vCPU fds */
+	uint64_t noise;
+};
+
+struct wl_result {
+	int nvcpus;
+	bool one_reg;	/* KVM_CAP_ONE_REG > 0: ONE_REG ops issued */
+	bool run_ok;	/* KVM_RUN returned 0 at least once */
+	uint64_t issued[WL_MAX_VCPUS][WL_OP_MAX];
+	uint64_t failed[WL_MAX_VCPUS][WL_OP_MAX];
+	uint64_t noise_issued;
+};
+
+const char *wl_op_name(enum wl_op op); /* "KVM_GET_REGS" ... */
+uint32_t wl_op_cmd(enum wl_op op);
+int wl_op_parse(const char *name, enum wl_op *op); /* "GET_REGS" or "KVM_GET_REGS" */
+
+/* The default mix used by `pvtrace latency --ioctl --workload`. */
+void wl_default_spec(struct wl_spec *s);
+
+/* Runs the workload; ops KVM cannot do (ONE_REG without the capability) are skipped. */
+int wl_run(const struct wl_spec *s, struct wl_result *r, char *err, size_t errlen);
+
+/* Serialise a result as "op vcpu issued failed" lines (for pipes and tests). */
+int wl_result_write(int fd, const struct wl_result *r);
+int wl_result_read(int fd, struct wl_result *r);
+
+#endif
