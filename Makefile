@@ -28,7 +28,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all test unit-test bats-test guest-test install clean format format-check
+.PHONY: all bench tests test unit-test bats-test guest-test install clean format format-check
 all: pvtrace
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux.h | $(OUT)/bpf
@@ -75,7 +75,23 @@ $(OUT)/tests/%: tests/helpers/%.c $(OUT)/libpvtrace.a | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(OUT)/libpvtrace.a $(LDLIBS)
 
-test: all $(UNIT_BINS) $(HELPER_BINS)
+# benchmark floor: empty programs on the same hooks
+$(OUT)/bpf/floor.bpf.o: tests/bench/floor.bpf.c vmlinux.h | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp
+	$(Q)rm -f $@.tmp
+$(OUT)/tests/floor: tests/bench/floor.c $(OUT)/floor.skel.h | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+BENCH_BINS := $(OUT)/tests/floor $(OUT)/tests/ioctlbench
+bench: all $(BENCH_BINS)
+	scripts/bench-latency.py
+
+tests: all $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS)
+
+test: tests
 	scripts/run-tests.sh
 
 install: pvtrace

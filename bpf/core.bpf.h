@@ -28,12 +28,12 @@ static __always_inline void hist_add(struct hist *h, __u64 v, __u32 epoch)
 }
 
 /* Per-CPU stat counters: one array slot per counter. */
-#define DEFINE_STATS(name, n)                                                                      \
-	struct {                                                                                   \
-		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                           \
-		__uint(max_entries, n);                                                            \
-		__type(key, __u32);                                                                \
-		__type(value, __u64);                                                              \
+#define DEFINE_STATS(name, n)                            \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \
+		__uint(max_entries, n);                  \
+		__type(key, __u32);                      \
+		__type(value, __u64);                    \
 	} name SEC(".maps")
 
 static __always_inline void stat_inc(void *map, __u32 idx)

@@ -21,9 +21,9 @@ struct lat_start {
 };
 
 enum lat_stat {
-	LAT_STAT_NO_START,    /* no task storage for the start time: ioctl not timed */
-	LAT_STAT_HIST_FULL,   /* histogram map full: ioctl not recorded */
-	LAT_STAT_LOST_EXIT,   /* an entry had no matching exit (e.g. kretprobe maxactive) */
+	LAT_STAT_NO_START,  /* no task storage for the start time: ioctl not timed */
+	LAT_STAT_HIST_FULL, /* histogram map full: ioctl not recorded */
+	LAT_STAT_LOST_EXIT, /* an entry had no matching exit (e.g. kretprobe maxactive) */
 	LAT_STAT_MAX,
 };
 

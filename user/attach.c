@@ -5,7 +5,6 @@
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "util.h"
@@ -35,43 +34,13 @@ int attach_mode_parse(const char *s, enum attach_mode *m)
 	return -EINVAL;
 }
 
-/* BTF object fd and type id of a function in a module's BTF, or -ENOENT. */
-static int module_btf_func(const char *module, const char *func, struct btf *vmlinux, int *obj_fd,
-			   int *type_id)
-{
-	__u32 id = 0;
-
-	while (!bpf_btf_get_next_id(id, &id)) {
-		struct bpf_btf_info info;
-		__u32 len = sizeof(info);
-		char name[64] = "";
-		struct btf *btf;
-		int fd, tid;
-
-		fd = bpf_btf_get_fd_by_id(id);
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		info.name = (__u64)(unsigned long)name;
-		info.name_len = sizeof(name);
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || strcmp(name, module)) {
-			close(fd);
-			continue;
-		}
-		btf = btf__load_from_kernel_by_id_split(id, vmlinux);
-		tid = btf ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -ENOENT;
-		btf__free(btf);
-		if (tid < 0) {
-			close(fd);
-			return -ENOENT;
-		}
-		*obj_fd = fd;
-		*type_id = tid;
-		return 0;
-	}
-	return -ENOENT;
-}
-
+/*
+ * Can this kernel load fentry programs at all? A load with attach_btf_id 0 is
+ * invalid: kernels that allow fentry say EINVAL ("must provide btf_id"), and
+ * any other answer (EPERM where tracing programs are refused) means no. This
+ * needs no BTF parsing; whether the function itself is traceable is left to the
+ * real load, which falls back to the next mode when it fails.
+ */
 static bool probe_fentry(const struct attach_target *t, char *why, size_t len)
 {
 	struct bpf_insn insns[] = {
@@ -79,36 +48,19 @@ static bool probe_fentry(const struct attach_target *t, char *why, size_t len)
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int id = -ENOENT, obj_fd = -1, fd;
+	int fd;
 
-	if (!vmlinux) {
-		snprintf(why, len, "fentry: kernel BTF is not available");
-		return false;
-	}
-	id = btf__find_by_name_kind(vmlinux, t->func, BTF_KIND_FUNC);
-	if (id < 0 && t->module)
-		module_btf_func(t->module, t->func, vmlinux, &obj_fd, &id);
-	btf__free(vmlinux);
-	if (id < 0) {
-		snprintf(why, len, "fentry: no BTF for %s in vmlinux%s%s", t->func,
-			 t->module ? " or module " : "", t->module ? t->module : "");
-		return false;
-	}
-	opts.attach_btf_id = id;
-	if (obj_fd >= 0)
-		opts.attach_btf_obj_fd = obj_fd;
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "pvtrace_probe", "GPL", insns, ARRAY_SIZE(insns),
 			   &opts);
-	if (obj_fd >= 0)
-		close(obj_fd);
-	if (fd < 0) {
-		snprintf(why, len, "fentry: kernel refused a fentry program on %s (%s)", t->func,
-			 strerror(errno));
-		return false;
+	if (fd >= 0) {
+		close(fd);
+		return true;
 	}
-	close(fd);
-	return true;
+	if (errno == EINVAL)
+		return true;
+	snprintf(why, len, "fentry: kernel refuses fentry programs for %s (%s)", t->func,
+		 strerror(errno));
+	return false;
 }
 
 static bool probe_kprobe(const struct attach_target *t, char *why, size_t len)

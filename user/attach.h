@@ -18,8 +18,8 @@ const char *attach_mode_name(enum attach_mode m);
 int attach_mode_parse(const char *s, enum attach_mode *m);
 
 struct attach_target {
-	const char *func;   /* kernel function for fentry/kprobe */
-	const char *module; /* its module where it may be one ("kvm"), or NULL */
+	const char *func;	 /* kernel function for fentry/kprobe */
+	const char *module;	 /* its module where it may be one ("kvm"), or NULL */
 	const char *tp_category; /* tracepoint fallback, or NULL */
 	const char *tp_enter;
 	const char *tp_exit;

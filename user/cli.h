@@ -17,9 +17,9 @@ typedef int (*cli_opt_fn)(void *ctx, int key, const char *arg, char *err, size_t
 typedef int (*cli_arg_fn)(void *ctx, int index, const char *arg, char *err, size_t len);
 
 struct cli {
-	const char *name;  /* "pvtrace latency" */
-	const char *usage; /* "--ioctl [OPTIONS] [INTERVAL [COUNT]]" */
-	const char *doc;   /* description and examples */
+	const char *name;	    /* "pvtrace latency" */
+	const char *usage;	    /* "--ioctl [OPTIONS] [INTERVAL [COUNT]]" */
+	const char *doc;	    /* description and examples */
 	const struct cli_opt *opts; /* terminated by { NULL } */
 	cli_opt_fn opt;
 	cli_arg_fn arg; /* positional arguments, or NULL for none */

@@ -12,7 +12,7 @@ struct kvm_ioctl_entry {
 /* vCPU ioctls come first: on shared values the vCPU name wins. */
 static const struct kvm_ioctl_entry table[] = {
 #include "kvm_ioctl_table.h"
-	/* carried series (kernel-patches/), not in 6.12 uapi */
+/* carried series (kernel-patches/), not in 6.12 uapi */
 #include "kvm_ioctl_extra.h"
 };
 

@@ -17,6 +17,7 @@
 #include "latency.h"
 #include "latency.skel.h"
 #include "attach.h"
+#include "btf_min.h"
 #include "cli.h"
 #include "commands.h"
 #include "kvm_ioctl.h"
@@ -176,7 +177,7 @@ static int parse_arg(void *ctx, int index, const char *arg, char *err, size_t le
 struct lat_ctx {
 	struct latency_bpf *skel;
 	uint64_t vcpu_ioctl_addr;
-	char kvm_err[160];
+	struct btf_min btf; /* minimal CO-RE BTF for kprobe/tracepoint modes */
 };
 
 static const struct attach_target target = {
@@ -200,19 +201,32 @@ static void set_autoload(struct latency_bpf *s, enum attach_mode m)
 static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
 {
 	struct lat_ctx *ctx = arg;
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	struct latency_bpf *s;
 	int err;
 
 	if (m == ATTACH_TRACEPOINT && !ctx->vcpu_ioctl_addr) {
 		err = ksym_lookup("kvm_vcpu_ioctl", NULL, &ctx->vcpu_ioctl_addr);
 		if (err) {
-			snprintf(why, len, "tracepoint: cannot resolve kvm_vcpu_ioctl in /proc/kallsyms (%s)",
-				 err == -EPERM ? "addresses hidden by kptr_restrict" :
-						 strerror(-err));
+			snprintf(why, len,
+				 "tracepoint: cannot resolve kvm_vcpu_ioctl in /proc/kallsyms (%s)",
+				 err == -EPERM ? "addresses hidden by kptr_restrict"
+					       : strerror(-err));
 			return -1;
 		}
 	}
-	s = latency_bpf__open();
+	/* fentry resolves its target in the full BTF anyway; elsewhere a small one suffices */
+	if (m != ATTACH_FENTRY && ctx->btf.fd < 0) {
+		static const char *const mods[] = { "kvm", NULL };
+		char errbuf[256];
+
+		err = core_btf_build(&ctx->btf, latency_bpf__elf_bytes, mods, errbuf,
+				     sizeof(errbuf));
+		if (err && verbose)
+			warn_msg("minimal BTF: %s; using the full kernel BTF", errbuf);
+	}
+	opts.btf_custom_path = m != ATTACH_FENTRY && ctx->btf.fd >= 0 ? ctx->btf.path : NULL;
+	s = latency_bpf__open_opts(&opts);
 	if (!s) {
 		snprintf(why, len, "%s: cannot open BPF object: %s", attach_mode_name(m),
 			 strerror(errno));
@@ -394,8 +408,8 @@ static int write_prom(struct lat_ctx *ctx, struct hist_set *hs, const struct lat
 	if (err)
 		return err;
 	prom_family(&w, "pvtrace_info", "gauge", "pvtrace attach mode");
-	prom_sample(&w, "pvtrace_info",
-		    (struct prom_label[]){ { "mode", attach_mode_name(mode) } }, 1, "1");
+	prom_sample(&w, "pvtrace_info", (struct prom_label[]){ { "mode", attach_mode_name(mode) } },
+		    1, "1");
 	prom_family(&w, metric, "histogram",
 		    "Latency of KVM vCPU ioctls in seconds, since pvtrace started");
 	for (size_t i = 0; i < hs->n; i++) {
@@ -468,7 +482,8 @@ static int check_workload(struct hist_set *hs, const struct wl_result *r)
 	if (!r->one_reg)
 		fprintf(stderr, "  (KVM_CAP_ONE_REG is 0 here: ONE_REG ioctls not issued)\n");
 	if (!r->run_ok)
-		fprintf(stderr, "  (KVM_RUN failed on this host: counted, but the guest did not run)\n");
+		fprintf(stderr,
+			"  (KVM_RUN failed on this host: counted, but the guest did not run)\n");
 	fprintf(stderr, "workload: %" PRIu64 " vCPU ioctls issued, %" PRIu64 " traced: %s\n",
 		total_issued, total_seen, bad ? "MISMATCH" : "all counts match");
 	return bad ? -1 : 0;
@@ -535,11 +550,13 @@ static int check_env(char *err, size_t len)
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		snprintf(err, len,
-			 "kernel has no BTF (/sys/kernel/btf/vmlinux missing; needs CONFIG_DEBUG_INFO_BTF)");
+			 "kernel has no BTF (/sys/kernel/btf/vmlinux missing; needs "
+			 "CONFIG_DEBUG_INFO_BTF)");
 		return -1;
 	}
 	if (access("/sys/module/kvm", F_OK)) {
-		snprintf(err, len, "KVM is not loaded (no /sys/module/kvm): modprobe kvm_amd or kvm_intel");
+		snprintf(err, len,
+			 "KVM is not loaded (no /sys/module/kvm): modprobe kvm_amd or kvm_intel");
 		return -1;
 	}
 	return 0;
@@ -547,9 +564,11 @@ static int check_env(char *err, size_t len)
 
 int cmd_latency(int argc, char **argv)
 {
-	static const struct cli cli = { "pvtrace latency", "--ioctl [OPTIONS] [INTERVAL [COUNT]]",
-					doc, opts, parse_opt, parse_arg };
-	struct lat_ctx ctx = { 0 };
+	static const struct cli cli = {
+		"pvtrace latency", "--ioctl [OPTIONS] [INTERVAL [COUNT]]", doc, opts, parse_opt,
+		parse_arg
+	};
+	struct lat_ctx ctx = { .btf.fd = -1 };
 	struct child child = { .pid = 0, .go_fd = -1, .result_fd = -1 };
 	struct wl_result wres;
 	bool have_wres = false;
@@ -632,9 +651,9 @@ int cmd_latency(int argc, char **argv)
 		uint64_t wake = next < deadline ? next : deadline, now = now_ns();
 		bool done = false, report = false;
 		struct pollfd pfd = { .fd = child.result_fd, .events = POLLIN };
-		int timeout = wake == UINT64_MAX ? -1 :
-			      wake <= now	   ? 0 :
-						     (int)((wake - now + 999999) / 1000000);
+		int timeout = wake == UINT64_MAX ? -1
+			      : wake <= now	 ? 0
+						 : (int)((wake - now + 999999) / 1000000);
 
 		if (!exiting) {
 			int pr = poll(&pfd, child.result_fd >= 0 ? 1 : 0, timeout);
@@ -674,8 +693,8 @@ int cmd_latency(int argc, char **argv)
 		read_stats(&ctx, &hs, &st);
 		index++;
 		if (env.json)
-			print_json(&ctx, &hs, &st, mode, env.interval_ns != 0, index,
-				   now - last, done || (env.count && index >= env.count));
+			print_json(&ctx, &hs, &st, mode, env.interval_ns != 0, index, now - last,
+				   done || (env.count && index >= env.count));
 		else
 			print_text(&ctx, &hs, env.interval_ns != 0);
 		last = now;
@@ -700,6 +719,7 @@ out:
 	if (child.result_fd >= 0)
 		close(child.result_fd);
 	latency_bpf__destroy(ctx.skel);
+	btf_min_close(&ctx.btf);
 	attach_release_tracefs();
 	hist_set_free(&hs);
 	return ret;

@@ -59,7 +59,8 @@ void text_print_hist(FILE *f, const struct hist_data *h, enum time_unit u)
 	fprintf(f, "  count %" PRIu64 "  avg %s  min %s  max %s  p50 %s  p90 %s  p99 %s\n",
 		h->count, fmt_time(a, sizeof(a), h->count ? (double)h->sum / h->count : 0, u),
 		fmt_time(b, sizeof(b), h->count && h->min <= h->max ? h->min : 0, u),
-		fmt_time(c, sizeof(c), h->max, u), fmt_time(d, sizeof(d), hist_percentile(h, 50), u),
+		fmt_time(c, sizeof(c), h->max, u),
+		fmt_time(d, sizeof(d), hist_percentile(h, 50), u),
 		fmt_time(e, sizeof(e), hist_percentile(h, 90), u),
 		fmt_time(g, sizeof(g), hist_percentile(h, 99), u));
 	for (int i = 0; i < HIST_SLOTS; i++) {
@@ -156,8 +157,8 @@ int prom_check_path(const char *path, char *err, size_t errlen)
 	}
 	if (!lstat(path, &st)) {
 		if (S_ISLNK(st.st_mode)) {
-			snprintf(err, errlen, "--prom: %s is a symbolic link; refusing to follow it",
-				 path);
+			snprintf(err, errlen,
+				 "--prom: %s is a symbolic link; refusing to follow it", path);
 			return -ELOOP;
 		}
 		if (!S_ISREG(st.st_mode)) {

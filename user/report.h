@@ -8,9 +8,9 @@
 #include "histogram.h"
 
 struct hist_series {
-	void *key;		  /* key_size bytes */
-	struct hist_data cum;	  /* cumulative since attach */
-	struct hist_data prev;	  /* cumulative at the previous interval boundary */
+	void *key;		   /* key_size bytes */
+	struct hist_data cum;	   /* cumulative since attach */
+	struct hist_data prev;	   /* cumulative at the previous interval boundary */
 	struct hist_data interval; /* this interval: cum - prev, with its min/max */
 };
 
@@ -19,7 +19,7 @@ struct hist_set {
 	int ncpus;
 	struct hist_series *s;
 	size_t n, cap;
-	void *values; /* ncpus per-CPU struct hist */
+	void *values;				  /* ncpus per-CPU struct hist */
 	int (*cmp)(const void *a, const void *b); /* order of keys for output */
 };
 

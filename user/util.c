@@ -118,8 +118,12 @@ bool parse_duration_ns(const char *s, uint64_t *out)
 	static const struct {
 		const char *sfx;
 		uint64_t mul;
-	} units[] = { { "ns", 1 },	       { "us", 1000 },	       { "ms", 1000000 },
-		      { "s", 1000000000ULL }, { "m", 60000000000ULL }, { "h", 3600000000000ULL },
+	} units[] = { { "ns", 1 },
+		      { "us", 1000 },
+		      { "ms", 1000000 },
+		      { "s", 1000000000ULL },
+		      { "m", 60000000000ULL },
+		      { "h", 3600000000000ULL },
 		      { "", 1000000000ULL } };
 	char *end;
 	unsigned long long v;

@@ -68,9 +68,9 @@ int wl_op_parse(const char *name, enum wl_op *op)
 void wl_default_spec(struct wl_spec *s)
 {
 	static const uint64_t mix[WL_OP_MAX] = {
-		[WL_GET_REGS] = 400,	[WL_SET_REGS] = 200,	[WL_GET_SREGS] = 200,
-		[WL_SET_SREGS] = 100,	[WL_GET_MSRS] = 200,	[WL_SET_MSRS] = 100,
-		[WL_GET_ONE_REG] = 200, [WL_SET_ONE_REG] = 100, [WL_GET_FPU] = 50,
+		[WL_GET_REGS] = 400,	   [WL_SET_REGS] = 200,	   [WL_GET_SREGS] = 200,
+		[WL_SET_SREGS] = 100,	   [WL_GET_MSRS] = 200,	   [WL_SET_MSRS] = 100,
+		[WL_GET_ONE_REG] = 200,	   [WL_SET_ONE_REG] = 100, [WL_GET_FPU] = 50,
 		[WL_GET_VCPU_EVENTS] = 50, [WL_GET_MP_STATE] = 50, [WL_RUN] = 100,
 	};
 
@@ -260,10 +260,10 @@ static void noise(struct vm *vm, uint64_t n, struct wl_result *r)
 		return;
 	}
 	for (uint64_t i = 0; i < n; i++) {
-		ioctl(p[0], FIONREAD, &avail);			/* not KVM */
-		ioctl(devnull, KVM_GET_REGS, &regs);		/* KVMIO type, not a vCPU fd */
+		ioctl(p[0], FIONREAD, &avail);			     /* not KVM */
+		ioctl(devnull, KVM_GET_REGS, &regs);		     /* KVMIO type, not a vCPU fd */
 		ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_ONE_REG); /* VM fd */
-		ioctl(vm->kvm, KVM_GET_API_VERSION, 0);	/* system fd */
+		ioctl(vm->kvm, KVM_GET_API_VERSION, 0);		     /* system fd */
 		r->noise_issued += 4;
 	}
 	close(p[0]);

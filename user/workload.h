@@ -34,8 +34,8 @@ struct wl_spec {
 
 struct wl_result {
 	int nvcpus;
-	bool one_reg;	/* KVM_CAP_ONE_REG > 0: ONE_REG ops issued */
-	bool run_ok;	/* KVM_RUN returned 0 at least once */
+	bool one_reg; /* KVM_CAP_ONE_REG > 0: ONE_REG ops issued */
+	bool run_ok;  /* KVM_RUN returned 0 at least once */
 	uint64_t issued[WL_MAX_VCPUS][WL_OP_MAX];
 	uint64_t failed[WL_MAX_VCPUS][WL_OP_MAX];
 	uint64_t noise_issued;

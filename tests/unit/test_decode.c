@@ -79,7 +79,7 @@ static void test_full_value_match(void **state)
 	(void)state;
 	assert_null(kvm_ioctl_name(0x4010aec7)); /* 2020 MANY_REGS proposal: _IOW 0xc7 */
 	assert_null(kvm_ioctl_name(KVM_GET_REGS ^ (1u << 16))); /* wrong size */
-	assert_null(kvm_ioctl_name(0x8090ab81)); /* wrong type */
+	assert_null(kvm_ioctl_name(0x8090ab81));		/* wrong type */
 	kvm_ioctl_format(0x4010aec7, buf, sizeof(buf));
 	assert_string_equal(buf, "0x4010aec7(dir=W,type=0xae,nr=0xc7,size=16)");
 	kvm_ioctl_format(0xc008ae88, buf, sizeof(buf));

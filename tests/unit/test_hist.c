@@ -149,9 +149,9 @@ static void test_merge(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_slots),	      cmocka_unit_test(test_bpf_log2_agrees),
+		cmocka_unit_test(test_slots),		cmocka_unit_test(test_bpf_log2_agrees),
 		cmocka_unit_test(test_fold_and_epochs), cmocka_unit_test(test_delta_exact),
-		cmocka_unit_test(test_percentiles),   cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_percentiles),	cmocka_unit_test(test_merge),
 	};
 
 	return cmocka_run_group_tests_name("histogram", tests, NULL, NULL);

@@ -117,7 +117,7 @@ static void test_prom_file(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/x.prom", dir);
 	hist_data_init(&h);
-	hist_data_add(&h, 1);	  /* slot 0 -> le 2ns */
+	hist_data_add(&h, 1);	 /* slot 0 -> le 2ns */
 	hist_data_add(&h, 1500); /* slot 10 -> le 2048ns */
 	hist_data_add(&h, 2048); /* slot 11 -> le 4096ns */
 	assert_int_equal(prom_open(&w, path), 0);
@@ -130,14 +130,17 @@ static void test_prom_file(void **state)
 	s = slurp(path);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "# TYPE pvtrace_x_seconds histogram\n"));
-	assert_non_null(
-		strstr(s, "pvtrace_x_seconds_bucket{command=\"KVM_RUN\",comm=\"q\\\"e\\\\mu\",le=\"0.000000002\"} 1\n"));
+	assert_non_null(strstr(s, "pvtrace_x_seconds_bucket{command=\"KVM_RUN\",comm="
+				  "\"q\\\"e\\\\mu\",le=\"0.000000002\"} 1\n"));
 	assert_non_null(strstr(s, "le=\"0.000001024\"} 1\n"));
 	assert_non_null(strstr(s, "le=\"0.000002048\"} 2\n"));
 	assert_non_null(strstr(s, "le=\"0.000004096\"} 3\n"));
 	assert_non_null(strstr(s, "le=\"+Inf\"} 3\n"));
-	assert_non_null(strstr(s, "pvtrace_x_seconds_sum{command=\"KVM_RUN\",comm=\"q\\\"e\\\\mu\"} 0.000003549\n"));
-	assert_non_null(strstr(s, "pvtrace_x_seconds_count{command=\"KVM_RUN\",comm=\"q\\\"e\\\\mu\"} 3\n"));
+	assert_non_null(strstr(
+		s,
+		"pvtrace_x_seconds_sum{command=\"KVM_RUN\",comm=\"q\\\"e\\\\mu\"} 0.000003549\n"));
+	assert_non_null(strstr(
+		s, "pvtrace_x_seconds_count{command=\"KVM_RUN\",comm=\"q\\\"e\\\\mu\"} 3\n"));
 	/* buckets are cumulative and in increasing le order */
 	for (p = s; (p = strstr(p, "_bucket{")); p++) {
 		char *v = strchr(p, '}') + 2;
@@ -191,10 +194,8 @@ static void test_time_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seconds),
-		cmocka_unit_test(test_json_hist),
-		cmocka_unit_test(test_prom_file),
-		cmocka_unit_test(test_prom_symlink_refused),
+		cmocka_unit_test(test_seconds),	    cmocka_unit_test(test_json_hist),
+		cmocka_unit_test(test_prom_file),   cmocka_unit_test(test_prom_symlink_refused),
 		cmocka_unit_test(test_time_format),
 	};
 

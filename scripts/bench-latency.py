@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Benchmark pvtrace latency --ioctl against no tracer, an empty BPF program on
+the same hooks (the floor) and the equivalent bpftrace script, in one run.
+
+Prints ns per ioctl for each setup, the added ns, the ratios the targets are
+about, start-to-attached time and max RSS; --json FILE writes the figures.
+Targets: pvtrace added <= 0.5x bpftrace added, <= 1.25x floor added,
+start to attached <= 60 ms, max RSS <= 10 MB.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PVTRACE = os.path.join(REPO, "pvtrace")
+BENCH = os.path.join(REPO, "build/tests/ioctlbench")
+FLOOR = os.path.join(REPO, "build/tests/floor")
+
+BPFTRACE_SCRIPT = r"""
+tracepoint:syscalls:sys_enter_ioctl /((args->cmd >> 8) & 0xff) == 0xae/
+{
+	$fdt = curtask->files->fdt;
+	$f = *($fdt->fd + args->fd);
+	if ($f->f_op->unlocked_ioctl == kaddr("kvm_vcpu_ioctl")) {
+		@start[tid] = nsecs;
+		@cmd[tid] = args->cmd;
+	}
+}
+tracepoint:syscalls:sys_exit_ioctl /@start[tid]/
+{
+	@lat[@cmd[tid]] = hist(nsecs - @start[tid]);
+	delete(@start[tid]);
+	delete(@cmd[tid]);
+}
+"""
+
+
+class Tracer:
+    """A tracer process: started, waited for until attached, stopped with SIGINT."""
+
+    def __init__(self, name, argv, ready):
+        self.name, self.argv, self.ready = name, argv, ready
+        self.proc = None
+        self.attach_ms = None
+        self.maxrss_kb = None
+
+    def start(self):
+        t0 = time.monotonic_ns()
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True, bufsize=1)
+        err = []
+        while True:
+            line = self.proc.stderr.readline()
+            if not line:
+                raise RuntimeError("%s exited before attaching: %s" % (self.name, "".join(err)))
+            err.append(line)
+            if self.ready in line:
+                break
+        self.attach_ms = (time.monotonic_ns() - t0) / 1e6
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGINT)
+        _, status, ru = os.wait4(self.proc.pid, 0)
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.maxrss_kb = ru.ru_maxrss
+        self.proc.stderr.close()
+
+
+def measure(kind, n, rounds):
+    out = subprocess.run([BENCH, kind, str(n), str(rounds)], capture_output=True, text=True)
+    if out.returncode:
+        return None
+    return float(out.stdout)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mode", default="tracepoint", choices=["tracepoint", "kprobe", "fentry"])
+    ap.add_argument("-n", type=int, default=200000, help="ioctls per timing round")
+    ap.add_argument("--rounds", type=int, default=5, help="timing rounds per sample (best kept)")
+    ap.add_argument("--samples", type=int, default=5, help="interleaved samples per setup")
+    ap.add_argument("--json", metavar="FILE", help="write the figures as JSON")
+    args = ap.parse_args()
+
+    for f in (PVTRACE, BENCH, FLOOR):
+        if not os.access(f, os.X_OK):
+            sys.exit("bench: %s is missing: run make bench" % f)
+    kinds = ["nonkvm"]
+    if measure("vcpu", 10, 1) is not None:
+        kinds.append("vcpu")
+    have_bpftrace = shutil.which("bpftrace") is not None and args.mode == "tracepoint"
+
+    setups = {
+        "none": None,
+        "floor": lambda: Tracer("floor", [FLOOR, args.mode], "Tracing"),
+        "pvtrace": lambda: Tracer("pvtrace", [PVTRACE, "latency", "--ioctl", "--mode",
+                                              args.mode], "Tracing"),
+    }
+    if have_bpftrace:
+        setups["bpftrace"] = lambda: Tracer("bpftrace", ["bpftrace", "-e", BPFTRACE_SCRIPT],
+                                            "Attaching")
+    samples = {s: {k: [] for k in kinds} for s in setups}
+    attach = {s: [] for s in setups}
+    rss = {s: [] for s in setups}
+    # interleave setups so drift and background load hit all of them alike
+    for _ in range(args.samples):
+        for name, make in setups.items():
+            t = make() if make else None
+            if t:
+                t.start()
+            for k in kinds:
+                samples[name][k].append(measure(k, args.n, args.rounds))
+            if t:
+                t.stop()
+                attach[name].append(t.attach_ms)
+                rss[name].append(t.maxrss_kb)
+
+    res = {"schema": "pvtrace.bench.latency/1", "kernel": platform.release(),
+           "mode": args.mode, "n": args.n, "rounds": args.rounds, "samples": args.samples,
+           "ns_per_ioctl": {}, "added_ns": {}, "ratios": {}, "attach_ms": {},
+           "max_rss_kb": {}, "targets": {}}
+    print("pvtrace latency benchmark, mode %s, kernel %s" % (args.mode, platform.release()))
+    print("%-10s %s" % ("setup", "  ".join("%16s" % ("ns/%s ioctl" % k) for k in kinds)))
+    for name in setups:
+        med = {k: statistics.median(samples[name][k]) for k in kinds}
+        res["ns_per_ioctl"][name] = med
+        print("%-10s %s" % (name, "  ".join("%16.1f" % med[k] for k in kinds)))
+    for name in setups:
+        if name == "none":
+            continue
+        res["added_ns"][name] = {k: res["ns_per_ioctl"][name][k] - res["ns_per_ioctl"]["none"][k]
+                                 for k in kinds}
+        res["attach_ms"][name] = statistics.median(attach[name])
+        res["max_rss_kb"][name] = max(rss[name])
+    print("\nadded ns per ioctl:")
+    for name, add in res["added_ns"].items():
+        print("  %-9s %s" % (name, "  ".join("%s %+.1f" % (k, add[k]) for k in kinds)))
+    ok = True
+    for k in kinds:
+        pv = res["added_ns"]["pvtrace"][k]
+        fl = res["added_ns"]["floor"][k]
+        r_floor = pv / fl if fl > 0 else float("inf")
+        res["ratios"]["pvtrace_over_floor_" + k] = r_floor
+        line = "  %s: pvtrace/floor %.2f (target <= 1.25)" % (k, r_floor)
+        ok &= r_floor <= 1.25
+        if have_bpftrace:
+            bt = res["added_ns"]["bpftrace"][k]
+            r_bt = pv / bt if bt > 0 else float("inf")
+            res["ratios"]["pvtrace_over_bpftrace_" + k] = r_bt
+            line += ", pvtrace/bpftrace %.2f (target <= 0.5)" % r_bt
+            ok &= r_bt <= 0.5
+        print(line)
+    print("\nstart to attached (median ms) and max RSS (KB):")
+    for name in res["attach_ms"]:
+        print("  %-9s %8.1f ms  %8d KB" % (name, res["attach_ms"][name], res["max_rss_kb"][name]))
+    t = res["targets"]
+    t["attach_ms_le_60"] = res["attach_ms"]["pvtrace"] <= 60
+    t["max_rss_le_10MB"] = res["max_rss_kb"]["pvtrace"] <= 10 * 1024
+    t["added_ratios"] = ok
+    if "vcpu" not in kinds:
+        print("  (no /dev/kvm here: vCPU ioctls measured only in the qemu guest)")
+    print("\ntargets: " + ", ".join("%s %s" % (k, "met" if v else "NOT met") for k, v in t.items()))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(res, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
