@@ -481,6 +481,7 @@ static int copy_composite(struct ctx *c, int view, const struct btf_type *t, con
 	for (__u32 i = 0; i < vlen && id > 0; i++) {
 		char mname[256] = "";
 
+		err = 0;
 		if (m[i].name_off && read_name(c, view, m[i].name_off, mname, sizeof(mname)))
 			err = -EIO;
 		if (!err)

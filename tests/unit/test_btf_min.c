@@ -63,8 +63,6 @@ static void same_layout(const struct btf *full, __u32 fid, const struct btf *min
 	if (!btf_is_composite(f) || depth > 8)
 		return;
 	assert_int_equal(f->size, m->size);
-	if (m->name_off && !btf_vlen(m))
-		return; /* embedded named struct kept as size only is not allowed */
 	assert_int_equal(btf_vlen(f), btf_vlen(m));
 	for (int i = 0; i < btf_vlen(f); i++) {
 		const struct btf_member *fm = btf_members(f) + i, *mm = btf_members(m) + i;
