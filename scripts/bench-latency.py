@@ -45,19 +45,22 @@ tracepoint:syscalls:sys_exit_ioctl /@start[tid]/
 class Tracer:
     """A tracer process: started, waited for until attached, stopped with SIGINT."""
 
-    def __init__(self, name, argv, ready):
-        self.name, self.argv, self.ready = name, argv, ready
+    def __init__(self, name, argv, ready, stream="stderr"):
+        self.name, self.argv, self.ready, self.stream = name, argv, ready, stream
         self.proc = None
         self.attach_ms = None
         self.maxrss_kb = None
 
     def start(self):
         t0 = time.monotonic_ns()
-        self.proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True, bufsize=1)
+        out = self.stream == "stdout"
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE if out else subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL if out else subprocess.PIPE,
+                                     text=True, bufsize=1)
+        self.pipe = self.proc.stdout if out else self.proc.stderr
         err = []
         while True:
-            line = self.proc.stderr.readline()
+            line = self.pipe.readline()
             if not line:
                 raise RuntimeError("%s exited before attaching: %s" % (self.name, "".join(err)))
             err.append(line)
@@ -65,12 +68,22 @@ class Tracer:
                 break
         self.attach_ms = (time.monotonic_ns() - t0) / 1e6
 
+    def peak_rss_kb(self):
+        # VmHWM is the peak of this program's own memory; ru_maxrss would also
+        # count the forked Python image before exec
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        return None
+
     def stop(self):
+        self.maxrss_kb = self.peak_rss_kb()
         self.proc.send_signal(signal.SIGINT)
-        _, status, ru = os.wait4(self.proc.pid, 0)
-        self.proc.returncode = os.waitstatus_to_exitcode(status)
-        self.maxrss_kb = ru.ru_maxrss
-        self.proc.stderr.close()
+        # drain whatever it prints at exit (bpftrace prints its maps)
+        self.pipe.read()
+        self.proc.wait()
+        self.pipe.close()
 
 
 def measure(kind, n, rounds):
@@ -106,7 +119,10 @@ def main():
     }
     if have_bpftrace:
         setups["bpftrace"] = lambda: Tracer("bpftrace", ["bpftrace", "-e", BPFTRACE_SCRIPT],
-                                            "Attaching")
+                                            "Attaching", stream="stdout")
+    mounted = False
+    if have_bpftrace and not os.path.exists("/sys/kernel/tracing/events"):
+        mounted = subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"]).returncode == 0
     samples = {s: {k: [] for k in kinds} for s in setups}
     attach = {s: [] for s in setups}
     rss = {s: [] for s in setups}
@@ -123,6 +139,8 @@ def main():
                 attach[name].append(t.attach_ms)
                 rss[name].append(t.maxrss_kb)
 
+    if mounted:
+        subprocess.run(["umount", "/sys/kernel/tracing"])
     res = {"schema": "pvtrace.bench.latency/1", "kernel": platform.release(),
            "mode": args.mode, "n": args.n, "rounds": args.rounds, "samples": args.samples,
            "ns_per_ioctl": {}, "added_ns": {}, "ratios": {}, "attach_ms": {},
