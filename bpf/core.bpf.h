@@ -11,7 +11,12 @@
 /* Add value v to a per-CPU histogram; epoch is the current report interval. */
 static __always_inline void hist_add(struct hist *h, __u64 v, __u32 epoch)
 {
-	__sync_fetch_and_add(&h->slots[log2_u64(v) & (HIST_SLOTS - 1)], 1);
+	__u32 slot = log2_u64(v);
+
+	/* hide the range from clang so the mask stays for older verifiers (6.1) */
+	barrier_var(slot);
+	slot &= HIST_SLOTS - 1;
+	__sync_fetch_and_add(&h->slots[slot], 1);
 	__sync_fetch_and_add(&h->sum, v);
 	if (h->epoch != epoch) {
 		h->prev_min = h->min;

@@ -118,4 +118,4 @@
 	{ "KVM_SET_DEVICE_ATTR", 0x4018aee1U },
 	{ "KVM_GET_DEVICE_ATTR", 0x4018aee2U },
 	{ "KVM_HAS_DEVICE_ATTR", 0x4018aee3U },
-	/* clang-format on */
+/* clang-format on */

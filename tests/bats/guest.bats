@@ -66,7 +66,7 @@ setup() {
 	scripts/guest.sh -- sleep 300 2>/dev/null &
 	local pid=$!
 	# Wait until qemu runs, then stop guest.sh.
-	for _ in $(seq 50); do pgrep -f "pvtrace-guest-$pid" >/dev/null && break; sleep 0.2; done
+	for _ in $(seq 150); do pgrep -f "pvtrace-guest-$pid" >/dev/null && break; sleep 0.2; done
 	pgrep -f "pvtrace-guest-$pid" >/dev/null
 	kill -TERM "$pid"
 	wait "$pid" || rc=$?

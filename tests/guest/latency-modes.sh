@@ -10,6 +10,6 @@ echo "# guest kernel $(uname -r); /dev/kvm: $([ -c /dev/kvm ] && echo yes || ech
 [ -c /dev/kvm ] || { echo "not ok - /dev/kvm missing in the guest (kvm_amd did not load)"; rc=1; }
 for mode in ${PVTRACE_GUEST_MODES:-fentry kprobe tracepoint}; do
 	echo "# --- mode $mode"
-	PVTRACE_MODE=$mode bats --tap tests/bats/latency.bats | sed "s/^\(\(not \)\?ok [0-9]* \)/\1[$mode] /" || rc=1
+	PVTRACE_MODE=$mode bats --tap ${PVTRACE_BATS_FILTER:+--filter "$PVTRACE_BATS_FILTER"} tests/bats/latency.bats | sed "s/^\(\(not \)\?ok [0-9]* \)/\1[$mode] /" || rc=1
 done
 exit $rc
