@@ -80,20 +80,7 @@ void wl_default_spec(struct wl_spec *s)
 		memcpy(s->count[v], mix, sizeof(mix));
 }
 
-struct vcpu {
-	int fd;
-	struct kvm_run *run;
-	size_t run_size;
-};
-
-struct vm {
-	int kvm, fd;
-	void *mem;
-	int n;
-	struct vcpu v[WL_MAX_VCPUS];
-};
-
-static void vm_close(struct vm *vm)
+void kvm_vm_close(struct kvm_vm *vm)
 {
 	for (int i = 0; i < vm->n; i++) {
 		if (vm->v[i].run)
@@ -108,7 +95,7 @@ static void vm_close(struct vm *vm)
 		close(vm->kvm);
 }
 
-static int vm_open(struct vm *vm, int nvcpus, char *err, size_t errlen)
+int kvm_vm_open(struct kvm_vm *vm, int nvcpus, char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region region = { 0 };
 	int run_size;
@@ -117,35 +104,35 @@ static int vm_open(struct vm *vm, int nvcpus, char *err, size_t errlen)
 	vm->kvm = vm->fd = -1;
 	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm < 0) {
-		snprintf(err, errlen, "workload: /dev/kvm: %s", strerror(errno));
+		snprintf(err, errlen, "/dev/kvm: %s", strerror(errno));
 		return -1;
 	}
 	vm->fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
 	if (vm->fd < 0) {
-		snprintf(err, errlen, "workload: KVM_CREATE_VM: %s", strerror(errno));
+		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
 		goto fail;
 	}
 	vm->mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (vm->mem == MAP_FAILED) {
 		vm->mem = NULL;
-		snprintf(err, errlen, "workload: mmap: %s", strerror(errno));
+		snprintf(err, errlen, "mmap: %s", strerror(errno));
 		goto fail;
 	}
 	memcpy((char *)vm->mem + GUEST_CODE, guest_code, sizeof(guest_code));
 	region.memory_size = GUEST_MEM;
 	region.userspace_addr = (unsigned long)vm->mem;
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region)) {
-		snprintf(err, errlen, "workload: KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 		goto fail;
 	}
 	/* Intel real mode needs a TSS; harmless elsewhere */
 	ioctl(vm->fd, KVM_SET_TSS_ADDR, 0xfffbd000UL);
 	run_size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	for (int i = 0; i < nvcpus; i++) {
-		struct vcpu *c = &vm->v[i];
+		struct kvm_vcpu_fd *c = &vm->v[i];
 		c->fd = ioctl(vm->fd, KVM_CREATE_VCPU, i);
 		if (c->fd < 0) {
-			snprintf(err, errlen, "workload: KVM_CREATE_VCPU %d: %s", i,
+			snprintf(err, errlen, "KVM_CREATE_VCPU %d: %s", i,
 				 strerror(errno));
 			goto fail;
 		}
@@ -160,7 +147,7 @@ static int vm_open(struct vm *vm, int nvcpus, char *err, size_t errlen)
 	}
 	return 0;
 fail:
-	vm_close(vm);
+	kvm_vm_close(vm);
 	return -1;
 }
 
@@ -175,7 +162,7 @@ struct vstate {
 };
 
 /* Every vCPU ioctl goes through here, so 'issued' is exactly what was sent. */
-static int vioctl(struct vm *vm, struct wl_result *r, int v, enum wl_op op, void *arg)
+static int vioctl(struct kvm_vm *vm, struct wl_result *r, int v, enum wl_op op, void *arg)
 {
 	int ret = ioctl(vm->v[v].fd, ops[op].cmd, arg);
 
@@ -190,7 +177,7 @@ static int vioctl(struct vm *vm, struct wl_result *r, int v, enum wl_op op, void
 }
 
 /* Real mode at 0:GUEST_CODE; keeps the state that SET_* ops write back. */
-static void vcpu_setup(struct vm *vm, struct wl_result *r, int v, struct vstate *st)
+static void vcpu_setup(struct kvm_vm *vm, struct wl_result *r, int v, struct vstate *st)
 {
 	memset(st, 0, sizeof(*st));
 	vioctl(vm, r, v, WL_GET_SREGS, &st->sregs);
@@ -206,7 +193,7 @@ static void vcpu_setup(struct vm *vm, struct wl_result *r, int v, struct vstate 
 	vioctl(vm, r, v, WL_GET_MSRS, &st->msrs);
 }
 
-static void do_op(struct vm *vm, struct wl_result *r, int v, enum wl_op op, struct vstate *st)
+static void do_op(struct kvm_vm *vm, struct wl_result *r, int v, enum wl_op op, struct vstate *st)
 {
 	union {
 		struct kvm_regs regs;
@@ -250,7 +237,7 @@ static void do_op(struct vm *vm, struct wl_result *r, int v, enum wl_op op, stru
 }
 
 /* ioctls that must never be reported as vCPU ioctls */
-static void noise(struct vm *vm, uint64_t n, struct wl_result *r)
+static void noise(struct kvm_vm *vm, uint64_t n, struct wl_result *r)
 {
 	int p[2], avail, devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	struct kvm_regs regs;
@@ -274,7 +261,7 @@ static void noise(struct vm *vm, uint64_t n, struct wl_result *r)
 int wl_run(const struct wl_spec *s, struct wl_result *r, char *err, size_t errlen)
 {
 	static struct vstate st[WL_MAX_VCPUS];
-	struct vm vm;
+	struct kvm_vm vm;
 	uint64_t left[WL_MAX_VCPUS][WL_OP_MAX];
 	bool more = true;
 
@@ -283,8 +270,13 @@ int wl_run(const struct wl_spec *s, struct wl_result *r, char *err, size_t errle
 		snprintf(err, errlen, "workload: vCPU count must be 1..%d", WL_MAX_VCPUS);
 		return -1;
 	}
-	if (vm_open(&vm, s->nvcpus, err, errlen))
+	if (kvm_vm_open(&vm, s->nvcpus, err, errlen)) {
+		char e[256];
+
+		snprintf(e, sizeof(e), "%s", err);
+		snprintf(err, errlen, "workload: %s", e);
 		return -1;
+	}
 	r->nvcpus = s->nvcpus;
 	r->one_reg = ioctl(vm.fd, KVM_CHECK_EXTENSION, KVM_CAP_ONE_REG) > 0;
 	memcpy(left, s->count, sizeof(left));
@@ -308,7 +300,7 @@ int wl_run(const struct wl_spec *s, struct wl_result *r, char *err, size_t errle
 		}
 	}
 	noise(&vm, s->noise, r);
-	vm_close(&vm);
+	kvm_vm_close(&vm);
 	return 0;
 }
 

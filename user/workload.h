@@ -51,6 +51,23 @@ void wl_default_spec(struct wl_spec *s);
 /* Runs the workload; ops KVM cannot do (ONE_REG without the capability) are skipped. */
 int wl_run(const struct wl_spec *s, struct wl_result *r, char *err, size_t errlen);
 
+/* A VM with N vCPUs and a little guest memory (real-mode loop at 0x1000). */
+struct kvm_vcpu_fd {
+	int fd;
+	void *run;
+	size_t run_size;
+};
+
+struct kvm_vm {
+	int kvm, fd;
+	void *mem;
+	int n;
+	struct kvm_vcpu_fd v[WL_MAX_VCPUS];
+};
+
+int kvm_vm_open(struct kvm_vm *vm, int nvcpus, char *err, size_t errlen);
+void kvm_vm_close(struct kvm_vm *vm);
+
 /* Serialise a result as "op vcpu issued failed" lines (for pipes and tests). */
 int wl_result_write(int fd, const struct wl_result *r);
 int wl_result_read(int fd, struct wl_result *r);

@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * pvtrace bench regs: save and restore a vCPU's registers three ways -- one
+ * KVM_GET/SET_ONE_REG per register, one KVM_GET/SET_MANY_REGS call, and the
+ * legacy bulk KVM_GET/SET_MSRS -- over the MSR list the kernel reports, and
+ * check that values read back equal values written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/utsname.h>
+#include <linux/kvm.h>
+#include <json-c/json.h>
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
+#include "util.h"
+#include "workload.h"
+
+/* uapi of the carried series (kernel-patches/) and of upstream v6.18 */
+#ifndef KVM_CAP_MANY_REGS
+#define KVM_CAP_MANY_REGS 239
+#define KVM_MANY_REGS_MAX 16384
+struct kvm_many_regs {
+	__u64 n;
+	struct kvm_one_reg reg[];
+};
+#define KVM_GET_MANY_REGS _IOWR(KVMIO, 0xde, struct kvm_many_regs)
+#define KVM_SET_MANY_REGS _IOWR(KVMIO, 0xdf, struct kvm_many_regs)
+#endif
+#ifndef KVM_REG_X86
+#define KVM_REG_X86 0x2000000000000000ULL
+#endif
+#define X86_REG_MSR(idx) (KVM_REG_X86 | KVM_REG_SIZE_U64 | (2ULL << 32) | (idx))
+
+#define BR_SCHEMA "pvtrace.bench.regs/1"
+
+enum method { M_ONE_REG, M_MANY_REGS, M_LEGACY, M_MAX };
+enum dir { D_GET, D_SET, D_MAX };
+
+/* every vCPU ioctl the benchmark issues is counted, so tracers can be checked */
+enum counted { C_GET_ONE, C_SET_ONE, C_GET_MANY, C_SET_MANY, C_GET_MSRS, C_SET_MSRS, C_MAX };
+static const struct {
+	const char *name;
+	unsigned long cmd;
+} counted[C_MAX] = {
+	{ "KVM_GET_ONE_REG", KVM_GET_ONE_REG },	    { "KVM_SET_ONE_REG", KVM_SET_ONE_REG },
+	{ "KVM_GET_MANY_REGS", KVM_GET_MANY_REGS }, { "KVM_SET_MANY_REGS", KVM_SET_MANY_REGS },
+	{ "KVM_GET_MSRS", KVM_GET_MSRS },	    { "KVM_SET_MSRS", KVM_SET_MSRS },
+};
+
+static int cioctl(__u64 *cnt, int fd, enum counted c, void *arg)
+{
+	cnt[c]++;
+	return ioctl(fd, counted[c].cmd, arg);
+}
+
+static const char *const method_names[M_MAX] = { "one_reg", "many_regs", "legacy_msrs" };
+static const char *const method_titles[M_MAX] = { "ONE_REG loop", "MANY_REGS", "GET/SET_MSRS" };
+
+static struct {
+	int nvcpus;
+	int reps;
+	bool json;
+} env = { .nvcpus = 1, .reps = 200 };
+
+struct regset {
+	int n;
+	__u32 *msr;
+	__u64 *want;   /* values written by set, checked by get */
+	bool *moving;  /* changes by itself (counters): not compared */
+	int nmoving;
+};
+
+/* per-vCPU buffers, so threads never share memory they write */
+struct vbuf {
+	int fd;
+	__u64 *vals;
+	struct kvm_one_reg *one;
+	struct kvm_many_regs *many;
+	struct kvm_msrs *msrs;
+	double *us[M_MAX][D_MAX]; /* per repetition */
+	__u64 cnt[C_MAX];	  /* ioctls issued */
+	int err;
+};
+
+struct bench {
+	struct kvm_vm vm;
+	__u64 cnt[C_MAX]; /* ioctls issued outside the vCPU threads */
+	struct regset rs;
+	bool have[M_MAX];
+	long many_cap;
+	struct vbuf vb[WL_MAX_VCPUS];
+	pthread_barrier_t bar;
+	double *wall[M_MAX][D_MAX]; /* all vCPUs, per repetition */
+};
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* One full save (get) or restore (set) of the register set, one method. */
+static int do_method(struct bench *b, struct vbuf *v, enum method m, enum dir d)
+{
+	int n = b->rs.n;
+
+	switch (m) {
+	case M_ONE_REG:
+		for (int i = 0; i < n; i++)
+			if (cioctl(v->cnt, v->fd, d == D_GET ? C_GET_ONE : C_SET_ONE, &v->one[i]))
+				return -errno;
+		return 0;
+	case M_MANY_REGS:
+		v->many->n = n;
+		if (cioctl(v->cnt, v->fd, d == D_GET ? C_GET_MANY : C_SET_MANY, v->many))
+			return -errno;
+		return 0;
+	case M_LEGACY: {
+		int r;
+
+		v->msrs->nmsrs = n;
+		r = cioctl(v->cnt, v->fd, d == D_GET ? C_GET_MSRS : C_SET_MSRS, v->msrs);
+		if (r < 0)
+			return -errno;
+		return r == n ? 0 : -EIO;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Values live in v->vals for ONE_REG/MANY_REGS and in v->msrs for legacy. */
+static void vals_to_msrs(struct bench *b, struct vbuf *v)
+{
+	for (int i = 0; i < b->rs.n; i++)
+		v->msrs->entries[i].data = v->vals[i];
+}
+
+static void msrs_to_vals(struct bench *b, struct vbuf *v)
+{
+	for (int i = 0; i < b->rs.n; i++)
+		v->vals[i] = v->msrs->entries[i].data;
+}
+
+static int vbuf_init(struct bench *b, struct vbuf *v, int fd)
+{
+	int n = b->rs.n;
+
+	memset(v, 0, sizeof(*v));
+	v->fd = fd;
+	v->vals = calloc(n, sizeof(*v->vals));
+	v->one = calloc(n, sizeof(*v->one));
+	v->many = calloc(1, sizeof(*v->many) + n * sizeof(struct kvm_one_reg));
+	v->msrs = calloc(1, sizeof(*v->msrs) + n * sizeof(struct kvm_msr_entry));
+	if (!v->vals || !v->one || !v->many || !v->msrs)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		v->one[i].id = X86_REG_MSR(b->rs.msr[i]);
+		v->one[i].addr = (unsigned long)&v->vals[i];
+		v->many->reg[i] = v->one[i];
+		v->msrs->entries[i].index = b->rs.msr[i];
+	}
+	for (int m = 0; m < M_MAX; m++)
+		for (int d = 0; d < D_MAX; d++)
+			if (!(v->us[m][d] = calloc(env.reps, sizeof(double))))
+				return -ENOMEM;
+	return 0;
+}
+
+static void vbuf_free(struct vbuf *v)
+{
+	free(v->vals);
+	free(v->one);
+	free(v->many);
+	free(v->msrs);
+	for (int m = 0; m < M_MAX; m++)
+		for (int d = 0; d < D_MAX; d++)
+			free(v->us[m][d]);
+}
+
+/* MSRs KVM_GET_MSR_INDEX_LIST reports that this vCPU can read and write back. */
+static int build_regset(struct bench *b, char *err, size_t len)
+{
+	struct kvm_msr_list probe = { .nmsrs = 0 }, *list;
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} one;
+	int fd = b->vm.v[0].fd;
+
+	if (ioctl(b->vm.kvm, KVM_GET_MSR_INDEX_LIST, &probe) && errno != E2BIG) {
+		snprintf(err, len, "KVM_GET_MSR_INDEX_LIST: %s", strerror(errno));
+		return -1;
+	}
+	list = calloc(1, sizeof(*list) + probe.nmsrs * sizeof(__u32));
+	if (!list)
+		return -1;
+	list->nmsrs = probe.nmsrs;
+	if (ioctl(b->vm.kvm, KVM_GET_MSR_INDEX_LIST, list)) {
+		snprintf(err, len, "KVM_GET_MSR_INDEX_LIST: %s", strerror(errno));
+		free(list);
+		return -1;
+	}
+	b->rs.msr = calloc(list->nmsrs, sizeof(__u32));
+	b->rs.want = calloc(list->nmsrs, sizeof(__u64));
+	b->rs.moving = calloc(list->nmsrs, sizeof(bool));
+	if (!b->rs.msr || !b->rs.want || !b->rs.moving) {
+		free(list);
+		return -1;
+	}
+	for (__u32 i = 0; i < list->nmsrs; i++) {
+		memset(&one, 0, sizeof(one));
+		one.h.nmsrs = 1;
+		one.e.index = list->indices[i];
+		if (cioctl(b->cnt, fd, C_GET_MSRS, &one) != 1 ||
+		    cioctl(b->cnt, fd, C_SET_MSRS, &one) != 1)
+			continue;
+		if (b->have[M_ONE_REG]) {
+			__u64 v;
+			struct kvm_one_reg r = { .id = X86_REG_MSR(list->indices[i]),
+						 .addr = (unsigned long)&v };
+
+			if (cioctl(b->cnt, fd, C_GET_ONE, &r))
+				continue; /* ONE_REG must cover the same set */
+		}
+		b->rs.msr[b->rs.n] = list->indices[i];
+		b->rs.want[b->rs.n] = one.e.data;
+		b->rs.n++;
+	}
+	free(list);
+	if (!b->rs.n) {
+		snprintf(err, len, "no MSR can be read and written back on this vCPU");
+		return -1;
+	}
+	/* counters (TSC, Hyper-V reference time...) move between two reads */
+	for (int i = 0; i < b->rs.n; i++) {
+		struct timespec ts = { 0, 1000000 };
+
+		memset(&one, 0, sizeof(one));
+		one.h.nmsrs = 1;
+		one.e.index = b->rs.msr[i];
+		nanosleep(&ts, NULL);
+		if (cioctl(b->cnt, fd, C_GET_MSRS, &one) == 1 && one.e.data != b->rs.want[i]) {
+			b->rs.moving[i] = true;
+			b->rs.nmoving++;
+		}
+	}
+	return 0;
+}
+
+/* Registers safe to change (canonical addresses, segment selectors). */
+static bool perturb(__u32 msr, __u64 *v, int round)
+{
+	switch (msr) {
+	case 0x174: /* SYSENTER_CS */
+		*v = 0x10 + 8 * round;
+		return true;
+	case 0x175: /* SYSENTER_ESP */
+	case 0x176: /* SYSENTER_EIP */
+	case 0xc0000082: /* LSTAR */
+	case 0xc0000083: /* CSTAR */
+	case 0xc0000102: /* KERNEL_GS_BASE */
+		*v = 0xffffffff81000000ULL + 0x1000ULL * (msr & 0xff) + 0x100ULL * round;
+		return true;
+	case 0xc0000081: /* STAR */
+		*v = 0x0023001000000000ULL + round;
+		return true;
+	case 0xc0000084: /* SFMASK */
+		*v = 0x47700 + round;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Write known values with each method's set and read them back with every
+ * method's get: all must agree. Returns the number of registers changed.
+ */
+static int verify(struct bench *b, struct vbuf *v, char *err, size_t len)
+{
+	int changed = 0;
+
+	for (int ms = 0; ms < M_MAX; ms++) {
+		if (!b->have[ms])
+			continue;
+		changed = 0;
+		for (int i = 0; i < b->rs.n; i++) {
+			v->vals[i] = b->rs.want[i];
+			changed += perturb(b->rs.msr[i], &v->vals[i], ms + 1);
+		}
+		vals_to_msrs(b, v);
+		if (do_method(b, v, ms, D_SET)) {
+			snprintf(err, len, "%s set failed: %s", method_names[ms], strerror(errno));
+			return -1;
+		}
+		for (int mg = 0; mg < M_MAX; mg++) {
+			__u64 *expect;
+
+			if (!b->have[mg])
+				continue;
+			expect = malloc(b->rs.n * sizeof(*expect));
+			if (!expect)
+				return -1;
+			memcpy(expect, v->vals, b->rs.n * sizeof(*expect));
+			memset(v->vals, 0, b->rs.n * sizeof(*v->vals));
+			for (int i = 0; i < b->rs.n; i++)
+				v->msrs->entries[i].data = 0;
+			if (do_method(b, v, mg, D_GET)) {
+				free(expect);
+				snprintf(err, len, "%s get failed", method_names[mg]);
+				return -1;
+			}
+			if (mg == M_LEGACY)
+				msrs_to_vals(b, v);
+			for (int i = 0; i < b->rs.n; i++) {
+				if (b->rs.moving[i] || v->vals[i] == expect[i])
+					continue;
+				snprintf(err, len,
+					 "MSR 0x%x: set by %s 0x%" PRIx64 ", read by %s 0x%" PRIx64,
+					 b->rs.msr[i], method_names[ms], (uint64_t)expect[i],
+					 method_names[mg], (uint64_t)v->vals[i]);
+				free(expect);
+				return -1;
+			}
+			memcpy(v->vals, expect, b->rs.n * sizeof(*expect));
+			free(expect);
+		}
+	}
+	/* restore the original values */
+	memcpy(v->vals, b->rs.want, b->rs.n * sizeof(*v->vals));
+	vals_to_msrs(b, v);
+	do_method(b, v, M_LEGACY, D_SET);
+	return changed;
+}
+
+struct thread_arg {
+	struct bench *b;
+	int idx;
+};
+
+static void *vcpu_thread(void *p)
+{
+	struct thread_arg *a = p;
+	struct bench *b = a->b;
+	struct vbuf *v = &b->vb[a->idx];
+
+	for (int m = 0; m < M_MAX; m++) {
+		if (!b->have[m])
+			continue;
+		/* warm up, then get and set alternately */
+		for (int r = 0; r < 10; r++) {
+			do_method(b, v, m, D_GET);
+			do_method(b, v, m, D_SET);
+		}
+		for (int r = 0; r < env.reps; r++) {
+			for (int d = 0; d < D_MAX; d++) {
+				double t0;
+
+				pthread_barrier_wait(&b->bar);
+				if (a->idx == 0)
+					b->wall[m][d][r] = now_us();
+				t0 = now_us();
+				if (do_method(b, v, m, d))
+					v->err = errno ? errno : EIO;
+				v->us[m][d][r] = now_us() - t0;
+				pthread_barrier_wait(&b->bar);
+				if (a->idx == 0)
+					b->wall[m][d][r] = now_us() - b->wall[m][d][r];
+			}
+		}
+	}
+	return NULL;
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct stat3 {
+	double med, p10, p90;
+};
+
+static struct stat3 stats_of(const double *v, int n)
+{
+	double *s = malloc(n * sizeof(*s));
+	struct stat3 r = { 0, 0, 0 };
+
+	if (!s || !n) {
+		free(s);
+		return r;
+	}
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), dbl_cmp);
+	r.med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	r.p10 = s[(int)floor(0.1 * (n - 1))];
+	r.p90 = s[(int)ceil(0.9 * (n - 1))];
+	free(s);
+	return r;
+}
+
+/* Per-vCPU figures: all threads' repetitions pooled. */
+static struct stat3 per_vcpu(struct bench *b, enum method m, enum dir d)
+{
+	double *all = malloc((size_t)env.nvcpus * env.reps * sizeof(double));
+	struct stat3 r = { 0, 0, 0 };
+
+	if (!all)
+		return r;
+	for (int v = 0; v < env.nvcpus; v++)
+		memcpy(all + (size_t)v * env.reps, b->vb[v].us[m][d], env.reps * sizeof(double));
+	r = stats_of(all, env.nvcpus * env.reps);
+	free(all);
+	return r;
+}
+
+static json_object *stat_json(struct stat3 s)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "median_us", json_object_new_double(s.med));
+	json_object_object_add(o, "p10_us", json_object_new_double(s.p10));
+	json_object_object_add(o, "p90_us", json_object_new_double(s.p90));
+	return o;
+}
+
+static void report(struct bench *b, int changed)
+{
+	static const char *const dname[D_MAX] = { "get all", "set all" };
+	struct stat3 pv[M_MAX][D_MAX], wall[M_MAX][D_MAX];
+	__u64 issued[C_MAX];
+	struct utsname u;
+
+	uname(&u);
+	for (int m = 0; m < M_MAX; m++)
+		for (int d = 0; d < D_MAX; d++)
+			if (b->have[m]) {
+				pv[m][d] = per_vcpu(b, m, d);
+				wall[m][d] = stats_of(b->wall[m][d], env.reps);
+			}
+	memcpy(issued, b->cnt, sizeof(issued));
+	for (int v = 0; v < env.nvcpus; v++)
+		for (int i = 0; i < C_MAX; i++)
+			issued[i] += b->vb[v].cnt[i];
+	if (env.json) {
+		json_object *doc = json_object_new_object(), *ms = json_object_new_object();
+		json_object *sup = json_object_new_object(), *iss = json_object_new_object();
+		json_object *rat = json_object_new_object();
+
+		json_object_object_add(doc, "schema", json_object_new_string(BR_SCHEMA));
+		json_object_object_add(doc, "kernel", json_object_new_string(u.release));
+		json_object_object_add(doc, "vcpus", json_object_new_int(env.nvcpus));
+		json_object_object_add(doc, "registers", json_object_new_int(b->rs.n));
+		json_object_object_add(doc, "reps", json_object_new_int(env.reps));
+		json_object_object_add(doc, "verified", json_object_new_boolean(true));
+		json_object_object_add(doc, "registers_changed", json_object_new_int(changed));
+		json_object_object_add(doc, "counters_not_compared",
+				       json_object_new_int(b->rs.nmoving));
+		for (int m = 0; m < M_MAX; m++) {
+			json_object_object_add(sup, method_names[m],
+					       json_object_new_boolean(b->have[m]));
+			if (!b->have[m])
+				continue;
+			json_object *o = json_object_new_object();
+
+			for (int d = 0; d < D_MAX; d++) {
+				json_object *x = stat_json(pv[m][d]);
+
+				json_object_object_add(x, "wall_all_vcpus", stat_json(wall[m][d]));
+				json_object_object_add(o, d == D_GET ? "get" : "set", x);
+			}
+			json_object_object_add(ms, method_names[m], o);
+		}
+		json_object_object_add(doc, "supported", sup);
+		json_object_object_add(doc, "methods", ms);
+		if (b->have[M_ONE_REG] && b->have[M_MANY_REGS]) {
+			json_object_object_add(rat, "get_one_over_many",
+					       json_object_new_double(pv[M_ONE_REG][D_GET].med /
+								      pv[M_MANY_REGS][D_GET].med));
+			json_object_object_add(rat, "set_one_over_many",
+					       json_object_new_double(pv[M_ONE_REG][D_SET].med /
+								      pv[M_MANY_REGS][D_SET].med));
+			json_object_object_add(rat, "wall_get_one_over_many",
+					       json_object_new_double(wall[M_ONE_REG][D_GET].med /
+								      wall[M_MANY_REGS][D_GET].med));
+		}
+		json_object_object_add(doc, "ratios", rat);
+		for (int i = 0; i < C_MAX; i++)
+			json_object_object_add(iss, counted[i].name, json_u64(issued[i]));
+		json_object_object_add(doc, "issued", iss);
+		json_print_line(stdout, doc);
+		json_object_put(doc);
+		return;
+	}
+	printf("KVM register save/restore: %d MSRs, %d repetitions, %d vCPU%s%s\n", b->rs.n,
+	       env.reps, env.nvcpus, env.nvcpus > 1 ? "s" : "",
+	       env.nvcpus > 1 ? " saved in parallel (one thread each)" : "");
+	printf("values read back equal values written: every method pair, %d registers changed, "
+	       "%d counters not compared\n",
+	       changed, b->rs.nmoving);
+	printf("\nper vCPU, us: median (p10-p90)\n%-9s", "");
+	for (int m = 0; m < M_MAX; m++)
+		printf(" %-26s", method_titles[m]);
+	printf("\n");
+	for (int d = 0; d < D_MAX; d++) {
+		printf("%-9s", dname[d]);
+		for (int m = 0; m < M_MAX; m++) {
+			char cell[48] = "unsupported";
+
+			if (b->have[m])
+				snprintf(cell, sizeof(cell), "%.1f (%.1f-%.1f)", pv[m][d].med,
+					 pv[m][d].p10, pv[m][d].p90);
+			printf(" %-26s", cell);
+		}
+		printf("\n");
+	}
+	if (env.nvcpus > 1) {
+		printf("\nall %d vCPUs in parallel (wall), us: median\n", env.nvcpus);
+		for (int d = 0; d < D_MAX; d++) {
+			printf("%-9s", dname[d]);
+			for (int m = 0; m < M_MAX; m++) {
+				char cell[48] = "unsupported";
+
+				if (b->have[m])
+					snprintf(cell, sizeof(cell), "%.1f", wall[m][d].med);
+				printf(" %-26s", cell);
+			}
+			printf("\n");
+		}
+	}
+	if (b->have[M_ONE_REG] && b->have[M_MANY_REGS])
+		printf("\nONE_REG loop / MANY_REGS: get %.2fx, set %.2fx (per vCPU medians)\n",
+		       pv[M_ONE_REG][D_GET].med / pv[M_MANY_REGS][D_GET].med,
+		       pv[M_ONE_REG][D_SET].med / pv[M_MANY_REGS][D_SET].med);
+	if (!b->have[M_MANY_REGS])
+		printf("\nMANY_REGS: unsupported by this kernel (KVM_CHECK_EXTENSION(KVM_CAP_MANY_REGS) "
+		       "= %ld, not %d)\n",
+		       b->many_cap, KVM_MANY_REGS_MAX);
+	if (!b->have[M_ONE_REG])
+		printf("ONE_REG: unsupported for x86 MSRs by this kernel (KVM_CAP_ONE_REG = 0)\n");
+	printf("\nvCPU ioctls issued:");
+	for (int i = 0; i < C_MAX; i++)
+		if (issued[i])
+			printf(" %s %" PRIu64, counted[i].name, (uint64_t)issued[i]);
+	printf("\n");
+}
+
+static const struct cli_opt opts[] = {
+	{ "vcpus", 'n', "N", "vCPUs saved in parallel, one thread each (default 1)" },
+	{ "reps", 'r', "R", "Timed repetitions per method and direction (default 200)" },
+	{ "json", 'j', NULL, "One JSON document (schema " BR_SCHEMA ")" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
+{
+	uint64_t v;
+
+	(void)ctx;
+	switch (key) {
+	case 'n':
+		if (!parse_u64(arg, &v) || !v || v > WL_MAX_VCPUS) {
+			snprintf(err, len, "invalid vCPU count '%s' (1..%d)", arg, WL_MAX_VCPUS);
+			return -1;
+		}
+		env.nvcpus = v;
+		break;
+	case 'r':
+		if (!parse_u64(arg, &v) || v < 5 || v > 1000000) {
+			snprintf(err, len, "invalid repetitions '%s' (5..1000000)", arg);
+			return -1;
+		}
+		env.reps = v;
+		break;
+	case 'j':
+		env.json = true;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+static int bench_regs(int argc, char **argv)
+{
+	static const char doc[] =
+		"Save and restore the registers KVM reports (x86: the MSRs of\n"
+		"KVM_GET_MSR_INDEX_LIST that the vCPU can read and write back) three ways:\n"
+		"one KVM_GET/SET_ONE_REG per register, one KVM_GET/SET_MANY_REGS call (the\n"
+		"carried kernel series), and KVM_GET/SET_MSRS. Every method's values are\n"
+		"checked against every other's before timing. Methods the kernel lacks are\n"
+		"reported as unsupported.\n\n"
+		"Examples:\n"
+		"  pvtrace bench regs\n"
+		"  pvtrace bench regs --vcpus 4 --reps 500 --json";
+	static const struct cli cli = { "pvtrace bench regs", "[OPTIONS]", doc, opts, parse_opt,
+					NULL };
+	struct bench *b = calloc(1, sizeof(*b));
+	pthread_t th[WL_MAX_VCPUS];
+	struct thread_arg ta[WL_MAX_VCPUS];
+	int ret, changed = 0;
+	char err[256];
+
+	if (!b)
+		return EXIT_RUNTIME;
+	ret = cli_parse(&cli, argc, argv, NULL);
+	if (ret) {
+		free(b);
+		return ret == CLI_HELP ? 0 : ret;
+	}
+	ret = EXIT_RUNTIME;
+	if (kvm_vm_open(&b->vm, env.nvcpus, err, sizeof(err))) {
+		err_msg("bench regs: %s", err);
+		free(b);
+		return EXIT_RUNTIME;
+	}
+	b->have[M_LEGACY] = true;
+	b->have[M_ONE_REG] = ioctl(b->vm.fd, KVM_CHECK_EXTENSION, KVM_CAP_ONE_REG) > 0;
+	b->many_cap = ioctl(b->vm.fd, KVM_CHECK_EXTENSION, KVM_CAP_MANY_REGS);
+	/* 239 is another capability upstream: trust it only with the series' value */
+	b->have[M_MANY_REGS] = b->have[M_ONE_REG] && b->many_cap == KVM_MANY_REGS_MAX;
+	if (build_regset(b, err, sizeof(err))) {
+		err_msg("bench regs: %s", err);
+		goto out;
+	}
+	for (int v = 0; v < env.nvcpus; v++)
+		if (vbuf_init(b, &b->vb[v], b->vm.v[v].fd)) {
+			err_msg("bench regs: out of memory");
+			goto out;
+		}
+	for (int m = 0; m < M_MAX; m++)
+		for (int d = 0; d < D_MAX; d++)
+			if (!(b->wall[m][d] = calloc(env.reps, sizeof(double)))) {
+				err_msg("bench regs: out of memory");
+				goto out;
+			}
+	for (int v = 0; v < env.nvcpus; v++) {
+		changed = verify(b, &b->vb[v], err, sizeof(err));
+		if (changed < 0) {
+			err_msg("bench regs: vCPU %d: %s", v, err);
+			goto out;
+		}
+		/* timed runs write back the original values */
+		memcpy(b->vb[v].vals, b->rs.want, b->rs.n * sizeof(__u64));
+		vals_to_msrs(b, &b->vb[v]);
+	}
+	pthread_barrier_init(&b->bar, NULL, env.nvcpus);
+	for (int v = 0; v < env.nvcpus; v++) {
+		ta[v] = (struct thread_arg){ b, v };
+		pthread_create(&th[v], NULL, vcpu_thread, &ta[v]);
+	}
+	for (int v = 0; v < env.nvcpus; v++)
+		pthread_join(th[v], NULL);
+	pthread_barrier_destroy(&b->bar);
+	for (int v = 0; v < env.nvcpus; v++) {
+		if (b->vb[v].err) {
+			err_msg("bench regs: vCPU %d: a timed call failed: %s", v,
+				strerror(b->vb[v].err));
+			goto out;
+		}
+	}
+	report(b, changed);
+	ret = 0;
+out:
+	for (int v = 0; v < env.nvcpus; v++)
+		vbuf_free(&b->vb[v]);
+	for (int m = 0; m < M_MAX; m++)
+		for (int d = 0; d < D_MAX; d++)
+			free(b->wall[m][d]);
+	free(b->rs.msr);
+	free(b->rs.want);
+	free(b->rs.moving);
+	kvm_vm_close(&b->vm);
+	free(b);
+	return ret;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "regs")) {
+		static char name[] = "pvtrace bench regs";
+
+		argv[1] = name;
+		return bench_regs(argc - 1, argv + 1);
+	}
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("Usage: pvtrace bench regs [OPTIONS]\n\nBenchmarks:\n"
+		       "  regs   vCPU register save/restore: ONE_REG vs MANY_REGS vs legacy\n");
+		return 0;
+	}
+	err_msg("bench: say which benchmark: regs (see pvtrace bench --help)");
+	return EXIT_USAGE;
+}
