@@ -6,7 +6,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PVTRACE=${PVTRACE:-$REPO/pvtrace}
 KVMLOAD=${KVMLOAD:-$REPO/build/tests/kvmload}
 # our BPF program names (as bpftool shows them, up to 15 characters)
-PVTRACE_PROGS='^(fentry_vcpu_ioc|fexit_vcpu_ioct|kprobe_vcpu_ioc|kretprobe_vcpu_|tp_enter_ioctl|tp_exit_ioctl|pvtrace_probe)'
+PVTRACE_PROGS='(fentry_vcpu_ioc|fexit_vcpu_ioct|kprobe_vcpu_ioc|kretprobe_vcpu_|tp_enter_ioctl|tp_exit_ioctl|pvtrace_probe)'
 
 mode_args() {
 	if [ -n "${PVTRACE_MODE:-}" ]; then

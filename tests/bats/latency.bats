@@ -168,7 +168,9 @@ start_kvmload() {
 	[ -z "$(our_bpf_objects)" ] || skip "pvtrace objects already loaded by someone else"
 	for sig in INT TERM HUP KILL; do
 		start_pvtrace latency --ioctl $(mode_args)
-		[ -n "$(our_bpf_objects)" ] # attached: our objects are visible
+		# attached: our programs and maps are visible
+		our_bpf_objects | grep -q '^prog '
+		our_bpf_objects | grep -q '^map '
 		stop_pvtrace $sig
 		for _ in $(seq 1 50); do
 			[ -z "$(our_bpf_objects)" ] && break

@@ -1,0 +1,67 @@
+#!/usr/bin/env bats
+# The carried KVM series (kernel-patches/) in a booted patched kernel: the KVM
+# selftest, pvtrace bench regs, and pvtrace latency --ioctl counting MANY_REGS by
+# name exactly. scripts/guest-tests.sh runs this file inside the patched kernel;
+# elsewhere the MANY_REGS checks are replaced by the "unsupported" check.
+
+load helpers
+
+patched() {
+	[ "${PVTRACE_PATCHED_KERNEL:-0}" = 1 ]
+}
+
+setup() {
+	need_root
+	need_kvm
+}
+
+@test "KVM selftest many_regs_test passes in the patched kernel" {
+	patched || skip "needs the patched kernel (scripts/guest-tests.sh boots it)"
+	[ -x "${PVTRACE_SELFTEST:-}" ]
+	run "$PVTRACE_SELFTEST"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# kselftest TAP: a plan, no failures
+	grep -qE '^1\.\.[0-9]+' <<<"$output"
+	! grep -qE '^not ok' <<<"$output"
+}
+
+@test "bench regs: MANY_REGS supported and values verified across methods" {
+	patched || skip "needs the patched kernel"
+	run "$PVTRACE" bench regs --reps 30 --json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.supported.many_regs' <<<"$output")" = true ]
+	[ "$(jq -r '.supported.one_reg' <<<"$output")" = true ]
+	[ "$(jq -r '.verified' <<<"$output")" = true ]
+	[ "$(jq -r '.registers' <<<"$output")" -gt 10 ]
+}
+
+@test "latency --ioctl counts KVM_GET/SET_MANY_REGS by name, equal to what bench regs issued" {
+	patched || skip "needs the patched kernel"
+	start_pvtrace latency --ioctl --json $(mode_args)
+	"$PVTRACE" bench regs --reps 40 --vcpus 2 --json >"$BATS_TEST_TMPDIR/bench.json"
+	stop_pvtrace INT
+	[ "$PV_RC" -eq 0 ]
+	for n in KVM_GET_MANY_REGS KVM_SET_MANY_REGS KVM_GET_ONE_REG KVM_SET_ONE_REG \
+		KVM_GET_MSRS KVM_SET_MSRS; do
+		want=$(jq -r --arg n $n '.issued[$n]' "$BATS_TEST_TMPDIR/bench.json")
+		got=$(traced "$PV_OUT" $n)
+		echo "$n issued $want traced $got"
+		[ "$want" -eq "$got" ]
+	done
+	[ "$(traced "$PV_OUT" KVM_GET_MANY_REGS)" -gt 0 ]
+	# named, not shown as an unknown command
+	tail -n 1 "$PV_OUT" | jq -e '[.ioctls[] | select(.command == "KVM_GET_MANY_REGS") | .known] | all' >/dev/null
+}
+
+@test "without the series, bench regs reports MANY_REGS as unsupported, not as an error" {
+	patched && skip "this kernel has the series"
+	run "$PVTRACE" bench regs --reps 5 --json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.supported.many_regs' <<<"$output")" = false ]
+	run "$PVTRACE" bench regs --reps 5
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"MANY_REGS: unsupported by this kernel"* ]]
+}

@@ -1,0 +1,1465 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* pvtrace vfio: device requests sent while unregistering, release latency, blocked tasks. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <linux/btf.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "vfio.h"
+#include "vfio.skel.h"
+#include "attach.h"
+#include "btf_min.h"
+#include "cli.h"
+#include "commands.h"
+#include "ksyms.h"
+#include "output.h"
+#include "report.h"
+#include "util.h"
+
+#define VFIO_SCHEMA "pvtrace.vfio/1"
+#define ULL(x)	    ((unsigned long long)(x))
+#define BTF_DIR	    "/sys/kernel/btf"
+
+static struct vfio_env {
+	bool events;
+	const char *device;
+	uint64_t interval_ns;
+	uint64_t count;
+	uint64_t duration_ns;
+	enum time_unit unit;
+	bool json;
+	const char *prom;
+	enum attach_mode mode;
+} env = { .unit = UNIT_MS };
+
+enum {
+	OPT_EVENTS = 0x100,
+	OPT_UNIT,
+	OPT_JSON,
+	OPT_PROM,
+	OPT_MODE,
+};
+
+static const char doc[] =
+	"vfio device requests: when a vfio device is unbound or removed while user space\n"
+	"holds it, vfio_unregister_group_dev() asks the holder to release it through the\n"
+	"driver's request callback (again every 10 s) and blocks until it does. Reported\n"
+	"per device: requests sent (count index, with or without a listener), request-\n"
+	"to-release latency, how long the unregistering task was blocked, who it was and\n"
+	"which task finally released the device.\n"
+	"\n"
+	"Examples:\n"
+	"  pvtrace vfio --events                 # stream events; summary at Ctrl-C\n"
+	"  pvtrace vfio -D 0000:01:00.0 --events # one device\n"
+	"  pvtrace vfio 60 --prom /var/lib/node_exporter/pvtrace-vfio.prom\n"
+	"  pvtrace vfio -d 10m --json            # 10 minutes, one JSON summary\n"
+	"  pvtrace vfio --events --json          # events and summary as JSON lines\n"
+	"\n"
+	"Attach modes: fentry/fexit, else kprobe/kretprobe, on vfio_unregister_group_dev,\n"
+	"vfio_device_put_registration and every vfio_device_ops.request implementation\n"
+	"found in kernel and module BTF. Event times are CLOCK_MONOTONIC seconds.\n"
+	"Exit status: 0 ok, 1 runtime error (e.g. nothing to attach to), 2 usage error.";
+
+static const struct cli_opt opts[] = {
+	{ "events", OPT_EVENTS, NULL,
+	  "Print one line per event (unregister, request, release, unblocked)" },
+	{ "device", 'D', "NAME", "Only this device (dev_name, e.g. 0000:01:00.0 or an mdev UUID)" },
+	{ "duration", 'd', "TIME", "Stop after TIME (10, 10s, 500ms, 2m)" },
+	{ "unit", OPT_UNIT, "UNIT", "Text output unit: ns, us or ms (default)" },
+	{ "json", OPT_JSON, NULL, "JSON output, one document per line (events and reports)" },
+	{ "prom", OPT_PROM, "FILE", "Also write a Prometheus textfile (atomically)" },
+	{ "mode", OPT_MODE, "MODE", "Attach mode: fentry or kprobe" },
+	{ "verbose", 'v', NULL, "Show libbpf messages" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
+{
+	(void)ctx;
+	switch (key) {
+	case OPT_EVENTS:
+		env.events = true;
+		break;
+	case 'D':
+		if (!*arg || strlen(arg) >= VFIO_NAME_LEN) {
+			snprintf(err, len, "invalid device '%s' (1 to %d characters)", arg,
+				 VFIO_NAME_LEN - 1);
+			return -1;
+		}
+		env.device = arg;
+		break;
+	case 'd':
+		if (!parse_duration_ns(arg, &env.duration_ns) || !env.duration_ns) {
+			snprintf(err, len, "invalid duration '%s'", arg);
+			return -1;
+		}
+		break;
+	case OPT_UNIT:
+		if (unit_parse(arg, &env.unit)) {
+			snprintf(err, len, "invalid unit '%s' (ns, us or ms)", arg);
+			return -1;
+		}
+		break;
+	case OPT_JSON:
+		env.json = true;
+		break;
+	case OPT_PROM:
+		env.prom = arg;
+		break;
+	case OPT_MODE:
+		if (attach_mode_parse(arg, &env.mode) ||
+		    (env.mode != ATTACH_FENTRY && env.mode != ATTACH_KPROBE)) {
+			snprintf(err, len, "invalid mode '%s' (fentry or kprobe)", arg);
+			return -1;
+		}
+		break;
+	case 'v':
+		verbose = true;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_arg(void *ctx, int index, const char *arg, char *err, size_t len)
+{
+	uint64_t v;
+
+	(void)ctx;
+	if (index > 1) {
+		snprintf(err, len, "unexpected argument '%s'", arg);
+		return -1;
+	}
+	if (!parse_u64(arg, &v) || !v || (index == 0 && v > 86400)) {
+		snprintf(err, len, "invalid %s '%s'", index ? "count" : "interval (seconds)", arg);
+		return -1;
+	}
+	if (index == 0)
+		env.interval_ns = v * 1000000000ULL;
+	else
+		env.count = v;
+	return 0;
+}
+
+/* ---- .request implementations, found in kernel BTF ------------------------------------ */
+
+struct req_impl {
+	char name[64];
+	char module[64]; /* "vmlinux" when built in */
+	enum vfio_req_kind kind;
+};
+
+static struct req_impl impls[VFIO_REQ_SLOTS];
+static int nimpls;
+
+static const struct {
+	const char *name;
+	enum vfio_req_kind kind;
+} known_impls[] = {
+	{ "vfio_pci_core_request", VFIO_REQ_PCI_CORE },
+	{ "vfio_ccw_mdev_request", VFIO_REQ_CCW },
+	{ "vfio_ap_mdev_request", VFIO_REQ_AP },
+};
+
+static void add_impl(const char *name, const char *module)
+{
+	enum vfio_req_kind kind = VFIO_REQ_OTHER;
+
+	for (int i = 0; i < nimpls; i++)
+		if (!strcmp(impls[i].name, name))
+			return;
+	if (nimpls == VFIO_REQ_SLOTS) {
+		warn_msg("more than %d vfio request implementations; %s not traced", VFIO_REQ_SLOTS,
+			 name);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(known_impls); i++)
+		if (!strcmp(known_impls[i].name, name))
+			kind = known_impls[i].kind;
+	snprintf(impls[nimpls].name, sizeof(impls[nimpls].name), "%s", name);
+	snprintf(impls[nimpls].module, sizeof(impls[nimpls].module), "%s", module);
+	impls[nimpls++].kind = kind;
+}
+
+/*
+ * A kernel BTF file read in pieces: vmlinux is only walked (to count its types:
+ * module type ids start after them) unless it defines struct vfio_device itself;
+ * module BTF is small and read whole.
+ */
+struct kbtf {
+	int fd;
+	struct btf_header h;
+	__u32 first_id; /* id of the first type */
+	__u32 n;	/* number of types */
+	__u32 str_base; /* string offsets below this are vmlinux's */
+	char *types;	/* type section, when loaded */
+	__u32 *off;	/* offset of each type in it */
+	char *strs;	/* string section, when loaded */
+};
+
+struct idset {
+	__u32 *v;
+	size_t n, cap;
+};
+
+static bool idset_has(const struct idset *s, __u32 id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == id)
+			return true;
+	return false;
+}
+
+static int idset_add(struct idset *s, __u32 id)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		__u32 *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = id;
+	return 0;
+}
+
+static ssize_t pread_all(int fd, void *buf, size_t len, off_t off)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = pread(fd, (char *)buf + got, len - got, off + got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (!r)
+			break;
+		got += r;
+	}
+	return got;
+}
+
+/* Size of one type record, or 0 for a kind this code does not know. */
+static size_t type_size(const struct btf_type *t)
+{
+	__u32 vlen = BTF_INFO_VLEN(t->info);
+	size_t extra;
+
+	switch (BTF_INFO_KIND(t->info)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+		extra = 4;
+		break;
+	case BTF_KIND_ARRAY:
+		extra = sizeof(struct btf_array);
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		extra = vlen * sizeof(struct btf_member);
+		break;
+	case BTF_KIND_ENUM:
+		extra = vlen * sizeof(struct btf_enum);
+		break;
+	case BTF_KIND_ENUM64:
+		extra = vlen * sizeof(struct btf_enum64);
+		break;
+	case BTF_KIND_FUNC_PROTO:
+		extra = vlen * sizeof(struct btf_param);
+		break;
+	case BTF_KIND_DATASEC:
+		extra = vlen * sizeof(struct btf_var_secinfo);
+		break;
+	case BTF_KIND_PTR:
+	case BTF_KIND_FWD:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_TYPE_TAG:
+		extra = 0;
+		break;
+	default:
+		return 0;
+	}
+	return sizeof(*t) + extra;
+}
+
+static int kbtf_open(struct kbtf *k, const char *path, __u32 first_id, __u32 str_base)
+{
+	memset(k, 0, sizeof(*k));
+	k->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (k->fd < 0)
+		return -errno;
+	if (pread_all(k->fd, &k->h, sizeof(k->h), 0) != sizeof(k->h) || k->h.magic != BTF_MAGIC ||
+	    k->h.hdr_len < sizeof(k->h))
+		return -EINVAL;
+	k->first_id = first_id;
+	k->str_base = str_base;
+	return 0;
+}
+
+static void kbtf_close(struct kbtf *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	free(k->types);
+	free(k->off);
+	free(k->strs);
+	memset(k, 0, sizeof(*k));
+	k->fd = -1;
+}
+
+/* Count the types by walking the type section in chunks. */
+static int kbtf_count(struct kbtf *k)
+{
+	size_t cap = 1 << 16, have = 0, used;
+	off_t pos = k->h.hdr_len + k->h.type_off, end = pos + k->h.type_len;
+	char *buf = malloc(cap), *nb;
+	int err = 0;
+
+	k->n = 0;
+	while (buf && (pos < end || have)) {
+		ssize_t r = 0;
+
+		if (pos < end) {
+			size_t want =
+				cap - have < (size_t)(end - pos) ? cap - have : (size_t)(end - pos);
+
+			r = pread_all(k->fd, buf + have, want, pos);
+			if (r <= 0) {
+				err = r < 0 ? r : -EIO;
+				break;
+			}
+			pos += r;
+			have += r;
+		}
+		for (used = 0; have - used >= sizeof(struct btf_type);) {
+			size_t sz = type_size((const struct btf_type *)(buf + used));
+
+			if (!sz) {
+				err = -EINVAL;
+				goto out;
+			}
+			if (used + sz > have)
+				break;
+			used += sz;
+			k->n++;
+		}
+		if (!used && (have == cap || pos >= end)) {
+			if (pos >= end) { /* truncated record */
+				err = -EINVAL;
+				break;
+			}
+			cap *= 2;
+			nb = realloc(buf, cap);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		memmove(buf, buf + used, have - used);
+		have -= used;
+	}
+	if (!buf)
+		err = -ENOMEM;
+out:
+	free(buf);
+	return err;
+}
+
+/* Read the whole type section and index it. */
+static int kbtf_load_types(struct kbtf *k)
+{
+	size_t pos = 0, cap = 0;
+	__u32 *off;
+
+	k->types = malloc(k->h.type_len ? k->h.type_len : 1);
+	if (!k->types)
+		return -ENOMEM;
+	if (pread_all(k->fd, k->types, k->h.type_len, k->h.hdr_len + k->h.type_off) !=
+	    (ssize_t)k->h.type_len)
+		return -EIO;
+	k->n = 0;
+	while (pos + sizeof(struct btf_type) <= k->h.type_len) {
+		size_t sz = type_size((const struct btf_type *)(k->types + pos));
+
+		if (!sz || pos + sz > k->h.type_len)
+			return -EINVAL;
+		if (k->n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			off = realloc(k->off, cap * sizeof(*off));
+			if (!off)
+				return -ENOMEM;
+			k->off = off;
+		}
+		k->off[k->n++] = pos;
+		pos += sz;
+	}
+	return 0;
+}
+
+static const struct btf_type *kbtf_type(const struct kbtf *k, __u32 id)
+{
+	if (!k->types || id < k->first_id || id - k->first_id >= k->n)
+		return NULL;
+	return (const struct btf_type *)(k->types + k->off[id - k->first_id]);
+}
+
+/* Offset of string s in k's string section (plus str_base), or 0 when absent. */
+static __u32 kbtf_find_str(struct kbtf *k, const char *s)
+{
+	size_t sl = strlen(s) + 2, cap = 1 << 16, have = 0;
+	off_t base = k->h.hdr_len + k->h.str_off, pos = 0;
+	char pat[128], *buf, *hit;
+	__u32 found = 0;
+
+	if (sl > sizeof(pat))
+		return 0;
+	pat[0] = 0;
+	memcpy(pat + 1, s, sl - 1); /* "\0name\0" */
+	if (k->strs) {
+		hit = memmem(k->strs, k->h.str_len, pat, sl);
+		return hit ? k->str_base + (__u32)(hit - k->strs) + 1 : 0;
+	}
+	buf = malloc(cap);
+	/* buf starts with 'have' bytes kept from the previous chunk (file offset pos - have) */
+	while (buf && pos < (off_t)k->h.str_len) {
+		size_t want = cap - have, tot;
+		ssize_t r;
+
+		if (want > (size_t)(k->h.str_len - pos))
+			want = k->h.str_len - pos;
+		r = pread_all(k->fd, buf + have, want, base + pos);
+		if (r <= 0)
+			break;
+		tot = have + r;
+		hit = memmem(buf, tot, pat, sl);
+		if (hit) {
+			found = k->str_base + (__u32)(pos - (off_t)have + (hit - buf)) + 1;
+			break;
+		}
+		pos += r;
+		have = tot < sl - 1 ? tot : sl - 1;
+		memmove(buf, buf + tot - have, have);
+	}
+	free(buf);
+	return found;
+}
+
+static int kbtf_load_strs(struct kbtf *k)
+{
+	k->strs = malloc(k->h.str_len + 1);
+	if (!k->strs)
+		return -ENOMEM;
+	if (pread_all(k->fd, k->strs, k->h.str_len, k->h.hdr_len + k->h.str_off) !=
+	    (ssize_t)k->h.str_len)
+		return -EIO;
+	k->strs[k->h.str_len] = 0;
+	return 0;
+}
+
+/* Name at offset off: a module's own string or vmlinux's (read from vmlinux). */
+static void kbtf_name(const struct kbtf *k, const struct kbtf *vml, __u32 off, char *buf,
+		      size_t len)
+{
+	ssize_t r;
+
+	buf[0] = 0;
+	if (k->strs && off >= k->str_base && off - k->str_base < k->h.str_len) {
+		snprintf(buf, len, "%s", k->strs + (off - k->str_base));
+		return;
+	}
+	if (off >= vml->h.str_len)
+		return;
+	r = pread_all(vml->fd, buf, len - 1, vml->h.hdr_len + vml->h.str_off + off);
+	buf[r > 0 ? r : 0] = 0;
+}
+
+struct scan {
+	struct idset structs, ptrs, protos;
+};
+
+/*
+ * Functions named *_request with the prototype of vfio_device_ops.request:
+ * void (struct vfio_device *, unsigned int). The second parameter lives in
+ * vmlinux (not read here), so only its presence is checked.
+ */
+static int scan_src(struct kbtf *k, const struct kbtf *vml, struct scan *sc, const char *module,
+		    __u32 name_a, __u32 name_b)
+{
+	__u32 last = k->first_id + k->n;
+	int err = 0;
+
+	for (__u32 id = k->first_id; id < last && !err; id++) {
+		const struct btf_type *t = kbtf_type(k, id);
+
+		if (BTF_INFO_KIND(t->info) == BTF_KIND_STRUCT && t->name_off &&
+		    (t->name_off == name_a || t->name_off == name_b))
+			err = idset_add(&sc->structs, id);
+	}
+	for (__u32 id = k->first_id; id < last && !err; id++) {
+		const struct btf_type *t = kbtf_type(k, id);
+
+		if (BTF_INFO_KIND(t->info) == BTF_KIND_PTR && idset_has(&sc->structs, t->type))
+			err = idset_add(&sc->ptrs, id);
+	}
+	for (__u32 id = k->first_id; id < last && !err; id++) {
+		const struct btf_type *t = kbtf_type(k, id);
+		const struct btf_param *p = (const struct btf_param *)(t + 1);
+
+		if (BTF_INFO_KIND(t->info) == BTF_KIND_FUNC_PROTO && BTF_INFO_VLEN(t->info) == 2 &&
+		    t->type == 0 && idset_has(&sc->ptrs, p[0].type) && p[1].type)
+			err = idset_add(&sc->protos, id);
+	}
+	for (__u32 id = k->first_id; id < last && !err; id++) {
+		const struct btf_type *t = kbtf_type(k, id);
+		char name[128];
+		size_t n;
+
+		if (BTF_INFO_KIND(t->info) != BTF_KIND_FUNC || !idset_has(&sc->protos, t->type))
+			continue;
+		kbtf_name(k, vml, t->name_off, name, sizeof(name));
+		n = strlen(name);
+		if (n > 8 && !strcmp(name + n - 8, "_request"))
+			add_impl(name, module);
+	}
+	return err;
+}
+
+/* Fill impls[] from vmlinux and module BTF. Returns 0 or -errno (message in err). */
+static int find_request_impls(char *err, size_t len)
+{
+	struct kbtf vml, mod;
+	struct scan sc = { 0 };
+	size_t base_n[3];
+	__u32 vname;
+	DIR *d;
+	struct dirent *de;
+	int ret;
+
+	ret = kbtf_open(&vml, BTF_DIR "/vmlinux", 1, 0);
+	if (!ret)
+		ret = kbtf_count(&vml);
+	if (ret) {
+		snprintf(err, len, "reading " BTF_DIR "/vmlinux: %s", strerror(-ret));
+		kbtf_close(&vml);
+		return ret;
+	}
+	vname = kbtf_find_str(&vml, "vfio_device");
+	/* vfio built in: its types are in vmlinux */
+	if (vname) {
+		ret = kbtf_load_types(&vml);
+		if (!ret)
+			ret = scan_src(&vml, &vml, &sc, "vmlinux", vname, 0);
+		free(vml.types);
+		free(vml.off);
+		vml.types = NULL;
+		vml.off = NULL;
+		if (ret) {
+			snprintf(err, len, "reading " BTF_DIR "/vmlinux: %s", strerror(-ret));
+			goto out;
+		}
+	}
+	/* module type ids overlap between modules: keep only vmlinux's between them */
+	base_n[0] = sc.structs.n;
+	base_n[1] = sc.ptrs.n;
+	base_n[2] = sc.protos.n;
+	d = opendir(BTF_DIR);
+	if (!d) {
+		ret = -errno;
+		snprintf(err, len, "cannot list " BTF_DIR ": %s", strerror(errno));
+		goto out;
+	}
+	while ((de = readdir(d))) {
+		char path[512];
+		__u32 mname;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "vmlinux"))
+			continue;
+		snprintf(path, sizeof(path), BTF_DIR "/%s", de->d_name);
+		ret = kbtf_open(&mod, path, vml.n + 1, vml.h.str_len);
+		if (!ret)
+			ret = kbtf_load_strs(&mod);
+		mname = ret ? 0 : kbtf_find_str(&mod, "vfio_device");
+		/* only modules that name struct vfio_device can implement .request */
+		if (!ret && (mname || vname)) {
+			ret = kbtf_load_types(&mod);
+			if (!ret)
+				ret = scan_src(&mod, &vml, &sc, de->d_name, vname, mname);
+		}
+		kbtf_close(&mod);
+		sc.structs.n = base_n[0];
+		sc.ptrs.n = base_n[1];
+		sc.protos.n = base_n[2];
+		if (ret == -ENOMEM)
+			break;
+		if (ret && verbose)
+			warn_msg("reading %s: %s", path, strerror(-ret));
+		ret = 0;
+	}
+	closedir(d);
+	if (ret)
+		snprintf(err, len, "scanning module BTF: %s", strerror(-ret));
+out:
+	free(sc.structs.v);
+	free(sc.ptrs.v);
+	free(sc.protos.v);
+	kbtf_close(&vml);
+	return ret;
+}
+
+/* Without BTF to scan: the implementations kallsyms knows of (kprobe mode can use them). */
+static void known_impls_from_kallsyms(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(known_impls); i++) {
+		uint64_t addr;
+
+		if (!ksym_lookup(known_impls[i].name, NULL, &addr))
+			add_impl(known_impls[i].name, "?");
+	}
+}
+
+/* ---- attaching -------------------------------------------------------------------------- */
+
+struct vfio_ctx {
+	struct vfio_bpf *skel;
+	struct btf_min btf; /* minimal CO-RE BTF for kprobe mode */
+	struct bpf_link *req_links[VFIO_REQ_SLOTS];
+	struct ring_buffer *rb;
+	struct hist_set hs;
+};
+
+static const struct attach_target target = {
+	.func = "vfio_unregister_group_dev",
+	.module = "vfio",
+};
+
+static struct bpf_program *req_prog(struct vfio_bpf *s, int slot, bool kprobe)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "vfio_req%d%s", slot, kprobe ? "_kp" : "");
+	return bpf_object__find_program_by_name(s->obj, name);
+}
+
+static void detach_reqs(struct vfio_ctx *ctx)
+{
+	for (int i = 0; i < VFIO_REQ_SLOTS; i++) {
+		bpf_link__destroy(ctx->req_links[i]);
+		ctx->req_links[i] = NULL;
+	}
+}
+
+static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
+{
+	struct vfio_ctx *ctx = arg;
+	LIBBPF_OPTS(bpf_object_open_opts, oopts);
+	bool fentry = m == ATTACH_FENTRY;
+	struct vfio_bpf *s;
+	int err = 0;
+
+	if (m != ATTACH_FENTRY && m != ATTACH_KPROBE) {
+		snprintf(why, len, "%s: not supported for vfio", attach_mode_name(m));
+		return -1;
+	}
+	/* fentry resolves its targets in the full BTF anyway; kprobes need only a small one */
+	if (!fentry && ctx->btf.fd < 0) {
+		static const char *const mods[] = { "vfio", "vfio_pci_core", "vfio_ccw", "vfio_ap",
+						    NULL };
+		char errbuf[256];
+
+		if (core_btf_build(&ctx->btf, vfio_bpf__elf_bytes, mods, errbuf, sizeof(errbuf)) &&
+		    verbose)
+			warn_msg("minimal BTF: %s; using the full kernel BTF", errbuf);
+	}
+	oopts.btf_custom_path = !fentry && ctx->btf.fd >= 0 ? ctx->btf.path : NULL;
+	s = vfio_bpf__open_opts(&oopts);
+	if (!s) {
+		snprintf(why, len, "%s: cannot open BPF object: %s", attach_mode_name(m),
+			 strerror(errno));
+		return -1;
+	}
+	s->rodata->emit_events = env.events;
+	if (env.device) {
+		s->rodata->filter_dev = true;
+		strncpy((char *)s->rodata->targ_dev, env.device, VFIO_NAME_LEN - 1);
+	}
+	bpf_program__set_autoload(s->progs.vfio_unreg, fentry);
+	bpf_program__set_autoload(s->progs.vfio_unreg_ret, fentry);
+	bpf_program__set_autoload(s->progs.vfio_put_reg, fentry);
+	bpf_program__set_autoload(s->progs.vfio_unreg_kp, !fentry);
+	bpf_program__set_autoload(s->progs.vfio_unreg_krp, !fentry);
+	bpf_program__set_autoload(s->progs.vfio_put_reg_kp, !fentry);
+	for (int i = 0; i < VFIO_REQ_SLOTS && !err; i++) {
+		struct bpf_program *pf = req_prog(s, i, false), *pk = req_prog(s, i, true);
+
+		s->rodata->req_kind[i] = i < nimpls ? impls[i].kind : VFIO_REQ_OTHER;
+		bpf_program__set_autoload(pf, fentry && i < nimpls);
+		bpf_program__set_autoload(pk, !fentry && i < nimpls);
+		bpf_program__set_autoattach(pk, false);
+		if (fentry && i < nimpls)
+			err = bpf_program__set_attach_target(pf, 0, impls[i].name);
+	}
+	if (!err)
+		err = vfio_bpf__load(s);
+	if (!err)
+		err = vfio_bpf__attach(s);
+	for (int i = 0; i < nimpls && !err && !fentry; i++) {
+		ctx->req_links[i] =
+			bpf_program__attach_kprobe(req_prog(s, i, true), false, impls[i].name);
+		if (!ctx->req_links[i])
+			err = -errno;
+	}
+	if (err) {
+		snprintf(why, len, "%s: %s (%s)", attach_mode_name(m),
+			 *libbpf_last_error() ? libbpf_last_error() : "load/attach failed",
+			 strerror(-err));
+		detach_reqs(ctx);
+		vfio_bpf__destroy(s);
+		return -1;
+	}
+	ctx->skel = s;
+	return 0;
+}
+
+/* ---- events ----------------------------------------------------------------------------- */
+
+static const char *listener_name(int l)
+{
+	return l == VFIO_LISTENER_YES ? "yes" : l == VFIO_LISTENER_NONE ? "no" : "unknown";
+}
+
+static const char *const ev_names[] = {
+	[VFIO_EV_UNREGISTER] = "unregister",
+	[VFIO_EV_REQUEST] = "request",
+	[VFIO_EV_RELEASE] = "release",
+	[VFIO_EV_UNBLOCKED] = "unblocked",
+};
+
+static void fix_strings(struct vfio_key *k, struct vfio_task *t)
+{
+	k->dev[sizeof(k->dev) - 1] = 0;
+	k->driver[sizeof(k->driver) - 1] = 0;
+	t->comm[sizeof(t->comm) - 1] = 0;
+}
+
+static json_object *task_json(const struct vfio_task *t)
+{
+	json_object *o;
+
+	if (!t->pid && !t->tid && !t->comm[0])
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "pid", json_object_new_int64(t->pid));
+	json_object_object_add(o, "tid", json_object_new_int64(t->tid));
+	json_object_object_add(o, "comm", json_object_new_string(t->comm));
+	return o;
+}
+
+static void event_json(const struct vfio_event *e)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "schema", json_object_new_string(VFIO_SCHEMA));
+	json_object_object_add(o, "type", json_object_new_string("event"));
+	json_object_object_add(o, "event", json_object_new_string(ev_names[e->type]));
+	json_object_object_add(o, "ts_ns", json_u64(e->ts));
+	json_object_object_add(o, "device", json_object_new_string(e->key.dev));
+	json_object_object_add(o, "driver", json_object_new_string(e->key.driver));
+	json_object_object_add(o, e->type == VFIO_EV_RELEASE ? "holder" : "task",
+			       task_json(&e->task));
+	switch (e->type) {
+	case VFIO_EV_REQUEST:
+		json_object_object_add(o, "index", json_object_new_int64(e->index));
+		json_object_object_add(o, "listener",
+				       json_object_new_string(listener_name(e->listener)));
+		json_object_object_add(o, "hook",
+				       json_object_new_string(e->slot < (unsigned)nimpls
+								      ? impls[e->slot].name
+								      : "?"));
+		break;
+	case VFIO_EV_RELEASE:
+		json_object_object_add(o, "requests", json_object_new_int64(e->index));
+		json_object_object_add(o, "since_first_request_ns",
+				       e->index ? json_u64(e->first_lat) : NULL);
+		json_object_object_add(o, "since_last_request_ns",
+				       e->index ? json_u64(e->last_lat) : NULL);
+		break;
+	case VFIO_EV_UNBLOCKED:
+		json_object_object_add(o, "requests", json_object_new_int64(e->index));
+		json_object_object_add(o, "blocked_ns", json_u64(e->first_lat));
+		break;
+	}
+	json_print_line(stdout, o);
+	json_object_put(o);
+}
+
+static void event_text(const struct vfio_event *e)
+{
+	char a[32], b[32];
+
+	printf("%llu.%09llu %s (%s): ", ULL(e->ts / 1000000000ULL), ULL(e->ts % 1000000000ULL),
+	       e->key.dev, e->key.driver);
+	switch (e->type) {
+	case VFIO_EV_UNREGISTER:
+		printf("unregister by %s (pid %u tid %u)\n", e->task.comm, e->task.pid,
+		       e->task.tid);
+		break;
+	case VFIO_EV_REQUEST:
+		printf("request #%u by %s (pid %u): listener %s (%s)\n", e->index, e->task.comm,
+		       e->task.pid, listener_name(e->listener),
+		       e->slot < (unsigned)nimpls ? impls[e->slot].name : "?");
+		break;
+	case VFIO_EV_RELEASE:
+		if (e->index)
+			printf("released by %s (pid %u tid %u) %s after request #0, %s after the "
+			       "last request (%u sent)\n",
+			       e->task.comm, e->task.pid, e->task.tid,
+			       fmt_time(a, sizeof(a), e->first_lat, env.unit),
+			       fmt_time(b, sizeof(b), e->last_lat, env.unit), e->index);
+		else
+			printf("released by %s (pid %u tid %u), no request needed\n", e->task.comm,
+			       e->task.pid, e->task.tid);
+		break;
+	case VFIO_EV_UNBLOCKED:
+		printf("unblocked %s (pid %u) after %s, %u request%s\n", e->task.comm, e->task.pid,
+		       fmt_time(a, sizeof(a), e->first_lat, env.unit), e->index,
+		       e->index == 1 ? "" : "s");
+		break;
+	}
+	fflush(stdout);
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct vfio_event e;
+
+	(void)ctx;
+	if (size < sizeof(e))
+		return 0;
+	memcpy(&e, data, sizeof(e));
+	if (e.type > VFIO_EV_UNBLOCKED)
+		return 0;
+	fix_strings(&e.key, &e.task);
+	if (env.json)
+		event_json(&e);
+	else
+		event_text(&e);
+	return 0;
+}
+
+/* ---- reports ---------------------------------------------------------------------------- */
+
+struct dev_row {
+	struct vfio_key key;
+	struct vfio_dev_stats cum;	/* since start */
+	struct vfio_dev_stats interval; /* counters of this interval */
+	const struct hist_series *h[VFIO_H_MAX];
+	/* unregisters still blocked, and the oldest one's details */
+	uint64_t in_progress;
+	struct vfio_inflight oldest;
+};
+
+struct report {
+	struct dev_row *rows;
+	size_t n;
+	struct dev_row *prev; /* counters at the previous report */
+	size_t nprev;
+	uint64_t drops[VFIO_STAT_MAX];
+};
+
+static const char *const stat_names[VFIO_STAT_MAX] = {
+	[VFIO_STAT_RINGBUF_FULL] = "ringbuf_full",
+	[VFIO_STAT_INFLIGHT_FULL] = "inflight_map_full",
+	[VFIO_STAT_DEV_FULL] = "device_map_full",
+	[VFIO_STAT_HIST_FULL] = "hist_map_full",
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct vfio_key *x = a, *y = b;
+	int r = strcmp(x->dev, y->dev);
+
+	return r ? r : strcmp(x->driver, y->driver);
+}
+
+static int hkey_cmp(const void *a, const void *b)
+{
+	const struct vfio_hkey *x = a, *y = b;
+	int r = key_cmp(&x->dev, &y->dev);
+
+	return r ? r : (int)x->kind - (int)y->kind;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	return key_cmp(&((const struct dev_row *)a)->key, &((const struct dev_row *)b)->key);
+}
+
+static struct dev_row *row_find(struct dev_row *rows, size_t n, const struct vfio_key *k)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp(&rows[i].key, k, sizeof(*k)))
+			return &rows[i];
+	return NULL;
+}
+
+#define COUNTER_DELTA(f) d->f = c->f - (p ? p->f : 0)
+
+/* Read the device map, histograms and in-flight unregisters into r. */
+static int report_read(struct vfio_ctx *ctx, struct report *r, uint32_t epoch)
+{
+	struct vfio_bpf *s = ctx->skel;
+	int fd = bpf_map__fd(s->maps.vfio_devs), err;
+	struct vfio_key key, next, *prev = NULL;
+	__u64 addr, naddr, *pa = NULL;
+
+	free(r->prev);
+	r->prev = r->rows;
+	r->nprev = r->n;
+	r->rows = NULL;
+	r->n = 0;
+	err = hist_set_read(&ctx->hs, bpf_map__fd(s->maps.vfio_hists), epoch);
+	if (err)
+		return err;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct dev_row *row, *nr;
+		const struct vfio_dev_stats *c, *p;
+		const struct dev_row *pr;
+		struct vfio_dev_stats *d;
+
+		key = next;
+		prev = &key;
+		nr = realloc(r->rows, (r->n + 1) * sizeof(*nr));
+		if (!nr)
+			return -ENOMEM;
+		r->rows = nr;
+		row = &r->rows[r->n];
+		memset(row, 0, sizeof(*row));
+		if (bpf_map_lookup_elem(fd, &key, &row->cum))
+			continue;
+		r->n++;
+		row->key = key;
+		fix_strings(&row->key, &row->cum.last_unreg);
+		row->cum.last_holder.comm[15] = 0;
+		c = &row->cum;
+		d = &row->interval;
+		pr = row_find(r->prev, r->nprev, &key);
+		p = pr ? &pr->cum : NULL;
+		*d = *c;
+		COUNTER_DELTA(unregisters);
+		COUNTER_DELTA(unblocked);
+		COUNTER_DELTA(requests);
+		COUNTER_DELTA(req_listener);
+		COUNTER_DELTA(req_none);
+		COUNTER_DELTA(releases);
+		for (size_t i = 0; i < ctx->hs.n; i++) {
+			const struct vfio_hkey *hk = ctx->hs.s[i].key;
+
+			if (!memcmp(&hk->dev, &key, sizeof(key)) && hk->kind < VFIO_H_MAX)
+				row->h[hk->kind] = &ctx->hs.s[i];
+		}
+	}
+	/* unregisters still waiting for a release */
+	fd = bpf_map__fd(s->maps.vfio_inflight);
+	while (!bpf_map_get_next_key(fd, pa, &naddr)) {
+		struct vfio_inflight inf;
+		struct dev_row *row;
+
+		addr = naddr;
+		pa = &addr;
+		if (bpf_map_lookup_elem(fd, &addr, &inf) || !inf.start)
+			continue;
+		row = row_find(r->rows, r->n, &inf.key);
+		if (!row)
+			continue;
+		fix_strings(&inf.key, &inf.unreg);
+		if (!row->in_progress++ || inf.start < row->oldest.start)
+			row->oldest = inf;
+	}
+	if (r->n > 1)
+		qsort(r->rows, r->n, sizeof(*r->rows), row_cmp);
+	for (int i = 0; i < VFIO_STAT_MAX; i++)
+		r->drops[i] = percpu_u64_sum(bpf_map__fd(s->maps.vfio_drops), i, ctx->hs.ncpus);
+	return 0;
+}
+
+static const struct hist_data *row_hist(const struct dev_row *row, int kind, bool interval)
+{
+	static struct hist_data empty;
+
+	if (!row->h[kind]) {
+		hist_data_init(&empty);
+		return &empty;
+	}
+	return interval ? &row->h[kind]->interval : &row->h[kind]->cum;
+}
+
+static void print_text(struct report *r, bool interval_mode)
+{
+	char a[32], b[32], c[32];
+	uint64_t now = now_ns();
+	size_t shown = 0;
+
+	if (interval_mode) {
+		char ts[16];
+		time_t t = time(NULL);
+
+		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
+		printf("\n%s\n", ts);
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const struct dev_row *row = &r->rows[i];
+		const struct vfio_dev_stats *st = interval_mode ? &row->interval : &row->cum;
+		const struct vfio_dev_stats *cum = &row->cum;
+		const struct hist_data *hr = row_hist(row, VFIO_H_RELEASE, interval_mode);
+		const struct hist_data *hb = row_hist(row, VFIO_H_BLOCKED, interval_mode);
+
+		/* an interval shows only devices with something new or still blocked */
+		if (interval_mode && !st->unregisters && !st->unblocked && !st->requests &&
+		    !st->releases && !row->in_progress)
+			continue;
+		shown++;
+		printf("\n%s (%s)\n", row->key.dev, row->key.driver);
+		printf("  unregisters %llu (%llu in progress), requests %llu (listener: %llu yes, "
+		       "%llu no, %llu unknown)",
+		       ULL(st->unregisters), ULL(row->in_progress), ULL(st->requests),
+		       ULL(st->req_listener), ULL(st->req_none),
+		       ULL(st->requests - st->req_listener - st->req_none));
+		if (cum->requests)
+			printf(", last request index %llu", ULL(cum->last_index));
+		printf(", releases %llu\n", ULL(st->releases));
+		if (cum->unblocked) {
+			printf("  last: %s (pid %u) blocked %s, %llu request%s",
+			       cum->last_unreg.comm, cum->last_unreg.pid,
+			       fmt_time(a, sizeof(a), cum->last_blocked, env.unit),
+			       ULL(cum->last_requests), cum->last_requests == 1 ? "" : "s");
+			if (cum->last_holder.pid || cum->last_holder.comm[0])
+				printf("; released by %s (pid %u)", cum->last_holder.comm,
+				       cum->last_holder.pid);
+			else
+				printf("; releasing task not seen");
+			if (cum->last_requests && cum->last_first_lat)
+				printf(" %s after request #0, %s after the last",
+				       fmt_time(b, sizeof(b), cum->last_first_lat, env.unit),
+				       fmt_time(c, sizeof(c), cum->last_last_lat, env.unit));
+			printf("\n");
+		}
+		if (row->in_progress)
+			printf("  blocked now: %s (pid %u) for %s, %u request%s sent%s\n",
+			       row->oldest.unreg.comm, row->oldest.unreg.pid,
+			       fmt_time(a, sizeof(a), now - row->oldest.start, env.unit),
+			       row->oldest.requests, row->oldest.requests == 1 ? "" : "s",
+			       row->oldest.release ? ", released" : ", not released yet");
+		if (hr->count) {
+			printf("  request to release (first request -> final release):\n");
+			text_print_hist(stdout, hr, env.unit);
+		}
+		if (hb->count) {
+			printf("  unregister blocked (vfio_unregister_group_dev entry -> exit):\n");
+			text_print_hist(stdout, hb, env.unit);
+		}
+	}
+	if (!shown)
+		printf("no vfio device unregister traced\n");
+	fflush(stdout);
+}
+
+static void print_json(struct report *r, bool interval_mode, uint64_t index, uint64_t interval_ns,
+		       bool final)
+{
+	json_object *doc = json_object_new_object(), *arr = json_object_new_array();
+	json_object *hooks = json_object_new_array(), *drops = json_object_new_object();
+	uint64_t now = now_ns();
+	struct utsname u;
+
+	uname(&u);
+	json_object_object_add(doc, "schema", json_object_new_string(VFIO_SCHEMA));
+	json_object_object_add(doc, "type", json_object_new_string("report"));
+	json_object_object_add(doc, "mode", json_object_new_string(attach_mode_name(env.mode)));
+	json_object_object_add(doc, "kernel", json_object_new_string(u.release));
+	json_object_object_add(doc, "unit", json_object_new_string("ns"));
+	json_object_object_add(doc, "interval_index", json_u64(index));
+	json_object_object_add(doc, "interval_ns", json_u64(interval_ns));
+	json_object_object_add(doc, "cumulative", json_object_new_boolean(!interval_mode));
+	json_object_object_add(doc, "final", json_object_new_boolean(final));
+	for (int i = 0; i < nimpls; i++)
+		json_object_array_add(hooks, json_object_new_string(impls[i].name));
+	json_object_object_add(doc, "request_hooks", hooks);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct dev_row *row = &r->rows[i];
+		const struct vfio_dev_stats *st = interval_mode ? &row->interval : &row->cum;
+		const struct vfio_dev_stats *cum = &row->cum;
+		json_object *o = json_object_new_object(), *last = NULL, *cur = NULL;
+
+		json_object_object_add(o, "device", json_object_new_string(row->key.dev));
+		json_object_object_add(o, "driver", json_object_new_string(row->key.driver));
+		json_object_object_add(o, "unregisters", json_u64(st->unregisters));
+		json_object_object_add(o, "unblocked", json_u64(st->unblocked));
+		json_object_object_add(o, "requests", json_u64(st->requests));
+		json_object_object_add(o, "requests_listener", json_u64(st->req_listener));
+		json_object_object_add(o, "requests_no_listener", json_u64(st->req_none));
+		json_object_object_add(o, "requests_listener_unknown",
+				       json_u64(st->requests - st->req_listener - st->req_none));
+		json_object_object_add(o, "releases", json_u64(st->releases));
+		json_object_object_add(o, "last_request_index",
+				       cum->requests ? json_u64(cum->last_index) : NULL);
+		if (cum->unblocked) {
+			bool lat = cum->last_requests && cum->last_first_lat;
+
+			last = json_object_new_object();
+			json_object_object_add(last, "task", task_json(&cum->last_unreg));
+			json_object_object_add(last, "blocked_ns", json_u64(cum->last_blocked));
+			json_object_object_add(last, "requests", json_u64(cum->last_requests));
+			json_object_object_add(last, "holder", task_json(&cum->last_holder));
+			json_object_object_add(last, "release_after_first_request_ns",
+					       lat ? json_u64(cum->last_first_lat) : NULL);
+			json_object_object_add(last, "release_after_last_request_ns",
+					       lat ? json_u64(cum->last_last_lat) : NULL);
+		}
+		json_object_object_add(o, "last_unregister", last);
+		json_object_object_add(o, "in_progress", json_u64(row->in_progress));
+		if (row->in_progress) {
+			cur = json_object_new_object();
+			json_object_object_add(cur, "task", task_json(&row->oldest.unreg));
+			json_object_object_add(cur, "blocked_ns",
+					       json_u64(now - row->oldest.start));
+			json_object_object_add(cur, "requests", json_u64(row->oldest.requests));
+			json_object_object_add(cur, "released",
+					       json_object_new_boolean(row->oldest.release != 0));
+		}
+		json_object_object_add(o, "blocked_now", cur);
+		json_object_object_add(o, "request_to_release",
+				       json_hist(row_hist(row, VFIO_H_RELEASE, interval_mode)));
+		json_object_object_add(o, "blocked",
+				       json_hist(row_hist(row, VFIO_H_BLOCKED, interval_mode)));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(doc, "devices", arr);
+	for (int i = 0; i < VFIO_STAT_MAX; i++)
+		json_object_object_add(drops, stat_names[i], json_u64(r->drops[i]));
+	json_object_object_add(doc, "dropped", drops);
+	json_print_line(stdout, doc);
+	json_object_put(doc);
+}
+
+static void prom_u64(struct prom_writer *w, const char *name, struct prom_label *l, int n,
+		     uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu", ULL(v));
+	prom_sample(w, name, l, n, buf);
+}
+
+static int write_prom(struct report *r)
+{
+	static const char *const counters[][2] = {
+		{ "pvtrace_vfio_unregisters_total",
+		  "vfio_unregister_group_dev calls (device unbind or removal)" },
+		{ "pvtrace_vfio_releases_total", "Final releases that unblocked an unregister" },
+		{ "pvtrace_vfio_unregisters_in_progress",
+		  "Unregisters blocked now, waiting for user space to release the device" },
+	};
+	static const char *const hists[VFIO_H_MAX][2] = {
+		[VFIO_H_RELEASE] = { "pvtrace_vfio_request_to_release_seconds",
+				     "First device request to final release, in seconds" },
+		[VFIO_H_BLOCKED] = { "pvtrace_vfio_unregister_blocked_seconds",
+				     "Time vfio_unregister_group_dev blocked, in seconds" },
+	};
+	struct prom_writer w;
+	int err = prom_open(&w, env.prom);
+
+	if (err)
+		return err;
+	prom_family(&w, "pvtrace_info", "gauge", "pvtrace attach mode");
+	prom_sample(&w, "pvtrace_info",
+		    (struct prom_label[]){ { "mode", attach_mode_name(env.mode) } }, 1, "1");
+	prom_family(&w, "pvtrace_vfio_requests_total", "counter",
+		    "Device requests sent (vfio_device_ops.request), by listener registered");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct vfio_dev_stats *c = &r->rows[i].cum;
+		const uint64_t v[3] = { c->req_listener, c->req_none,
+					c->requests - c->req_listener - c->req_none };
+		const char *ln[3] = { "yes", "no", "unknown" };
+
+		for (int j = 0; j < 3; j++)
+			prom_u64(&w, "pvtrace_vfio_requests_total",
+				 (struct prom_label[]){ { "device", r->rows[i].key.dev },
+							{ "driver", r->rows[i].key.driver },
+							{ "listener", ln[j] } },
+				 3, v[j]);
+	}
+	for (size_t f = 0; f < ARRAY_SIZE(counters); f++) {
+		prom_family(&w, counters[f][0], f == 2 ? "gauge" : "counter", counters[f][1]);
+		for (size_t i = 0; i < r->n; i++) {
+			const struct dev_row *row = &r->rows[i];
+			uint64_t v = f == 0   ? row->cum.unregisters
+				     : f == 1 ? row->cum.releases
+					      : row->in_progress;
+
+			prom_u64(&w, counters[f][0],
+				 (struct prom_label[]){ { "device", row->key.dev },
+							{ "driver", row->key.driver } },
+				 2, v);
+		}
+	}
+	for (int k = 0; k < VFIO_H_MAX; k++) {
+		prom_family(&w, hists[k][0], "histogram", hists[k][1]);
+		for (size_t i = 0; i < r->n; i++)
+			prom_hist(&w, hists[k][0],
+				  (struct prom_label[]){ { "device", r->rows[i].key.dev },
+							 { "driver", r->rows[i].key.driver } },
+				  2, row_hist(&r->rows[i], k, false));
+	}
+	prom_family(&w, "pvtrace_dropped_events_total", "counter",
+		    "Events pvtrace could not record, by reason");
+	for (int i = 0; i < VFIO_STAT_MAX; i++)
+		prom_u64(&w, "pvtrace_dropped_events_total",
+			 (struct prom_label[]){ { "reason", stat_names[i] } }, 1, r->drops[i]);
+	return prom_commit(&w);
+}
+
+/* ---- command ---------------------------------------------------------------------------- */
+
+/* "vfio is not loaded" or "this kernel has no vfio", when /sys/module/vfio is absent. */
+static bool vfio_missing(char *why, size_t len)
+{
+	static const char *const lists[] = { "modules.dep", "modules.builtin" };
+	struct utsname u;
+
+	if (!access("/sys/module/vfio", F_OK))
+		return false;
+	uname(&u);
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		char path[512], *buf;
+		FILE *f;
+		bool found = false;
+		size_t cap = 1 << 16, n;
+
+		snprintf(path, sizeof(path), "/lib/modules/%s/%s", u.release, lists[i]);
+		f = fopen(path, "re");
+		buf = f ? malloc(cap + 1) : NULL;
+		while (buf && (n = fread(buf, 1, cap, f)) > 0 && !found) {
+			buf[n] = 0;
+			found = strstr(buf, "/vfio.ko") != NULL;
+		}
+		free(buf);
+		if (f)
+			fclose(f);
+		if (found) {
+			snprintf(why, len,
+				 "vfio is not loaded (no /sys/module/vfio; modprobe vfio-pci)");
+			return true;
+		}
+	}
+	snprintf(why, len, "kernel %s has no vfio (no /sys/module/vfio; needs CONFIG_VFIO)",
+		 u.release);
+	return true;
+}
+
+static int check_env(char *err, size_t len)
+{
+	if (!have_tracing_caps()) {
+		snprintf(err, len, "needs root or CAP_BPF and CAP_PERFMON to trace");
+		return -1;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(err, len,
+			 "kernel has no BTF (/sys/kernel/btf/vmlinux missing; needs "
+			 "CONFIG_DEBUG_INFO_BTF)");
+		return -1;
+	}
+	return 0;
+}
+
+/* One line naming everything missing: vfio itself and each attach mode. */
+static void explain_missing(const char *vfio_why)
+{
+	char why[1024], one[320];
+	size_t off;
+
+	off = snprintf(why, sizeof(why), "%s", vfio_why);
+	for (int m = ATTACH_FENTRY; m <= ATTACH_KPROBE; m++) {
+		if (env.mode != ATTACH_AUTO && env.mode != (enum attach_mode)m)
+			continue;
+		one[0] = 0;
+		if (!attach_probe(&target, m, one, sizeof(one)) && off < sizeof(why))
+			off += snprintf(why + off, sizeof(why) - off, "; %s", one);
+	}
+	err_msg("cannot trace vfio here: %s", why);
+}
+
+int cmd_vfio(int argc, char **argv)
+{
+	static const struct cli cli = {
+		"pvtrace vfio", "[OPTIONS] [INTERVAL [COUNT]]", doc, opts, parse_opt, parse_arg
+	};
+	struct vfio_ctx ctx = { .btf.fd = -1 };
+	struct report rep = { 0 };
+	enum attach_mode mode;
+	char why[1024], hooks[512];
+	uint64_t start, last, deadline = UINT64_MAX, next, index = 0;
+	uint32_t epoch = 1;
+	int ret, err;
+	size_t off = 0;
+
+	ret = cli_parse(&cli, argc, argv, NULL);
+	if (ret)
+		return ret == CLI_HELP ? 0 : ret;
+	ret = EXIT_RUNTIME;
+	if (env.count && !env.interval_ns) {
+		err_msg("vfio: COUNT needs an INTERVAL");
+		return EXIT_USAGE;
+	}
+	if (env.prom && prom_check_path(env.prom, why, sizeof(why))) {
+		err_msg("%s", why);
+		return EXIT_USAGE;
+	}
+	if (check_env(why, sizeof(why))) {
+		err_msg("%s", why);
+		return EXIT_RUNTIME;
+	}
+	libbpf_setup_logging();
+	signals_install();
+	if (vfio_missing(why, sizeof(why))) {
+		explain_missing(why);
+		attach_release_tracefs();
+		return EXIT_RUNTIME;
+	}
+	if (find_request_impls(why, sizeof(why))) {
+		if (verbose)
+			warn_msg("%s; trying the known request functions", why);
+		known_impls_from_kallsyms();
+	}
+	if (!nimpls)
+		warn_msg(
+			"no vfio_device_ops.request implementation is loaded (e.g. vfio_pci_core): "
+			"requests are not traced");
+	if (hist_set_init(&ctx.hs, sizeof(struct vfio_hkey), hkey_cmp)) {
+		err_msg("out of memory");
+		goto out;
+	}
+	if (attach_select(&target, env.mode, try_mode, &ctx, &mode, why, sizeof(why))) {
+		if (env.mode != ATTACH_AUTO)
+			err_msg("mode %s is not available here: %s", attach_mode_name(env.mode),
+				why);
+		else
+			err_msg("cannot attach to vfio: %s", why);
+		goto out;
+	}
+	env.mode = mode;
+	if (mode != ATTACH_KPROBE)
+		attach_release_tracefs();
+	if (env.events) {
+		ctx.rb = ring_buffer__new(bpf_map__fd(ctx.skel->maps.vfio_events), handle_event,
+					  NULL, NULL);
+		if (!ctx.rb) {
+			err_msg("cannot open the event ring buffer: %s", strerror(errno));
+			goto out;
+		}
+	}
+	if (drop_all_caps())
+		warn_msg("could not drop capabilities: %s", strerror(errno));
+	hooks[0] = 0;
+	for (int i = 0; i < nimpls && off < sizeof(hooks); i++)
+		off += snprintf(hooks + off, sizeof(hooks) - off, "%s%s [%s]", i ? ", " : "",
+				impls[i].name, impls[i].module);
+	fprintf(stderr,
+		"Tracing vfio device requests (mode: %s; request hooks: %s)... Hit Ctrl-C to "
+		"end.\n",
+		attach_mode_name(mode), nimpls ? hooks : "none");
+
+	start = last = now_ns();
+	if (env.duration_ns)
+		deadline = start + env.duration_ns;
+	next = env.interval_ns ? start + env.interval_ns : UINT64_MAX;
+	ret = 0;
+	for (;;) {
+		uint64_t wake = next < deadline ? next : deadline, now = now_ns();
+		bool done = false, report = false;
+		int timeout = wake == UINT64_MAX ? -1
+			      : wake <= now	 ? 0
+						 : (int)((wake - now + 999999) / 1000000);
+
+		if (!exiting) {
+			if (ctx.rb) {
+				/* wake at least every second: keeps events flowing and timeouts exact */
+				err = ring_buffer__poll(
+					ctx.rb, timeout < 0 || timeout > 1000 ? 1000 : timeout);
+				if (err < 0 && err != -EINTR) {
+					err_msg("reading events: %s", strerror(-err));
+					ret = EXIT_RUNTIME;
+					break;
+				}
+			} else if (wake != UINT64_MAX) {
+				sleep_until(wake);
+			} else {
+				pause();
+			}
+		}
+		now = now_ns();
+		if (exiting || now >= deadline)
+			done = true;
+		if (now >= next) {
+			report = true;
+			next += env.interval_ns;
+		}
+		if (!report && !done)
+			continue;
+		if (ctx.rb)
+			ring_buffer__consume(ctx.rb);
+		__atomic_store_n(&ctx.skel->data->epoch, epoch + 1, __ATOMIC_SEQ_CST);
+		err = report_read(&ctx, &rep, epoch);
+		epoch++;
+		if (err) {
+			err_msg("reading maps: %s", strerror(-err));
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		index++;
+		if (env.json)
+			print_json(&rep, env.interval_ns != 0, index, now - last,
+				   done || (env.count && index >= env.count));
+		else
+			print_text(&rep, env.interval_ns != 0);
+		last = now;
+		if (env.prom && (err = write_prom(&rep))) {
+			err_msg("--prom %s: %s", env.prom, strerror(-err));
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		hist_set_next_interval(&ctx.hs);
+		if (done || (env.count && index >= env.count))
+			break;
+	}
+	for (int i = 0; i < VFIO_STAT_MAX; i++)
+		if (rep.drops[i])
+			warn_msg("%" PRIu64 " events not recorded: %s", rep.drops[i],
+				 stat_names[i]);
+out:
+	ring_buffer__free(ctx.rb);
+	detach_reqs(&ctx);
+	vfio_bpf__destroy(ctx.skel);
+	btf_min_close(&ctx.btf);
+	attach_release_tracefs();
+	hist_set_free(&ctx.hs);
+	free(rep.rows);
+	free(rep.prev);
+	return ret;
+}
