@@ -75,8 +75,8 @@ static struct {
 struct regset {
 	int n;
 	__u32 *msr;
-	__u64 *want;   /* values written by set, checked by get */
-	bool *moving;  /* changes by itself (counters): not compared */
+	__u64 *want;  /* values written by set, checked by get */
+	bool *moving; /* changes by itself (counters): not compared */
 	int nmoving;
 };
 
@@ -267,8 +267,8 @@ static bool perturb(__u32 msr, __u64 *v, int round)
 	case 0x174: /* SYSENTER_CS */
 		*v = 0x10 + 8 * round;
 		return true;
-	case 0x175: /* SYSENTER_ESP */
-	case 0x176: /* SYSENTER_EIP */
+	case 0x175:	 /* SYSENTER_ESP */
+	case 0x176:	 /* SYSENTER_EIP */
 	case 0xc0000082: /* LSTAR */
 	case 0xc0000083: /* CSTAR */
 	case 0xc0000102: /* KERNEL_GS_BASE */
@@ -495,9 +495,10 @@ static void report(struct bench *b, int changed)
 			json_object_object_add(rat, "set_one_over_many",
 					       json_object_new_double(pv[M_ONE_REG][D_SET].med /
 								      pv[M_MANY_REGS][D_SET].med));
-			json_object_object_add(rat, "wall_get_one_over_many",
-					       json_object_new_double(wall[M_ONE_REG][D_GET].med /
-								      wall[M_MANY_REGS][D_GET].med));
+			json_object_object_add(
+				rat, "wall_get_one_over_many",
+				json_object_new_double(wall[M_ONE_REG][D_GET].med /
+						       wall[M_MANY_REGS][D_GET].med));
 		}
 		json_object_object_add(doc, "ratios", rat);
 		for (int i = 0; i < C_MAX; i++)
@@ -548,7 +549,8 @@ static void report(struct bench *b, int changed)
 		       pv[M_ONE_REG][D_GET].med / pv[M_MANY_REGS][D_GET].med,
 		       pv[M_ONE_REG][D_SET].med / pv[M_MANY_REGS][D_SET].med);
 	if (!b->have[M_MANY_REGS])
-		printf("\nMANY_REGS: unsupported by this kernel (KVM_CHECK_EXTENSION(KVM_CAP_MANY_REGS) "
+		printf("\nMANY_REGS: unsupported by this kernel "
+		       "(KVM_CHECK_EXTENSION(KVM_CAP_MANY_REGS) "
 		       "= %ld, not %d)\n",
 		       b->many_cap, KVM_MANY_REGS_MAX);
 	if (!b->have[M_ONE_REG])
@@ -608,8 +610,9 @@ static int bench_regs(int argc, char **argv)
 		"Examples:\n"
 		"  pvtrace bench regs\n"
 		"  pvtrace bench regs --vcpus 4 --reps 500 --json";
-	static const struct cli cli = { "pvtrace bench regs", "[OPTIONS]", doc, opts, parse_opt,
-					NULL };
+	static const struct cli cli = {
+		"pvtrace bench regs", "[OPTIONS]", doc, opts, parse_opt, NULL
+	};
 	struct bench *b = calloc(1, sizeof(*b));
 	pthread_t th[WL_MAX_VCPUS];
 	struct thread_arg ta[WL_MAX_VCPUS];

@@ -132,8 +132,7 @@ int kvm_vm_open(struct kvm_vm *vm, int nvcpus, char *err, size_t errlen)
 		struct kvm_vcpu_fd *c = &vm->v[i];
 		c->fd = ioctl(vm->fd, KVM_CREATE_VCPU, i);
 		if (c->fd < 0) {
-			snprintf(err, errlen, "KVM_CREATE_VCPU %d: %s", i,
-				 strerror(errno));
+			snprintf(err, errlen, "KVM_CREATE_VCPU %d: %s", i, strerror(errno));
 			goto fail;
 		}
 		vm->n++;
