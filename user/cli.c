@@ -96,3 +96,84 @@ out:
 	free(lo);
 	return ret;
 }
+
+int cli_common_opt(struct cli_common *c, int key, const char *arg, char *err, size_t len)
+{
+	unsigned int modes = c->modes ? c->modes
+				      : (1u << ATTACH_FENTRY) | (1u << ATTACH_KPROBE) |
+						(1u << ATTACH_TRACEPOINT);
+	enum attach_mode m;
+
+	switch (key) {
+	case CLI_DURATION:
+		if (!parse_duration_ns(arg, &c->duration_ns) || !c->duration_ns) {
+			snprintf(err, len, "invalid duration '%s'", arg);
+			return -1;
+		}
+		return 0;
+	case CLI_UNIT:
+		if (unit_parse(arg, &c->unit)) {
+			snprintf(err, len, "invalid unit '%s' (ns, us or ms)", arg);
+			return -1;
+		}
+		return 0;
+	case CLI_JSON:
+		c->json = true;
+		return 0;
+	case CLI_PROM:
+		c->prom = arg;
+		return 0;
+	case CLI_MODE:
+		if (attach_mode_parse(arg, &m) || m == ATTACH_AUTO || !(modes & (1u << m))) {
+			char list[64] = "";
+
+			for (int i = ATTACH_FENTRY; i < ATTACH_MODE_MAX; i++)
+				if (modes & (1u << i))
+					snprintf(list + strlen(list), sizeof(list) - strlen(list),
+						 "%s%s", list[0] ? ", " : "", attach_mode_name(i));
+			snprintf(err, len, "invalid mode '%s' (%s)", arg, list);
+			return -1;
+		}
+		c->mode = m;
+		return 0;
+	case CLI_VERBOSE:
+		verbose = true;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+int cli_interval_arg(struct cli_common *c, int index, const char *arg, char *err, size_t len)
+{
+	uint64_t v;
+
+	if (index > 1) {
+		snprintf(err, len, "unexpected argument '%s'", arg);
+		return -1;
+	}
+	if (!parse_u64(arg, &v) || !v || (index == 0 && v > 86400)) {
+		snprintf(err, len, "invalid %s '%s'", index ? "count" : "interval (seconds)", arg);
+		return -1;
+	}
+	if (index == 0)
+		c->interval_ns = v * 1000000000ULL;
+	else
+		c->count = v;
+	return 0;
+}
+
+int cli_common_check(const struct cli_common *c, const char *name)
+{
+	char err[512];
+
+	if (c->count && !c->interval_ns) {
+		fprintf(stderr, "%s: COUNT needs an INTERVAL (see --help)\n", name);
+		return EXIT_USAGE;
+	}
+	if (c->prom && prom_check_path(c->prom, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", name, err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}

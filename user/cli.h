@@ -3,7 +3,11 @@
 #ifndef PVTRACE_CLI_H
 #define PVTRACE_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include "attach.h"
+#include "output.h"
 
 struct cli_opt {
 	const char *name; /* long name */
@@ -26,6 +30,59 @@ struct cli {
 };
 
 #define CLI_HELP 1
+
+/* Options most commands share: list the ones a command takes with these macros. */
+enum {
+	CLI_DURATION = 'd',
+	CLI_VERBOSE = 'v',
+	CLI_UNIT = 0x7f00,
+	CLI_JSON,
+	CLI_PROM,
+	CLI_MODE,
+};
+
+#define CLI_OPT_DURATION                                                                 \
+	{                                                                                \
+		"duration", CLI_DURATION, "TIME", "Stop after TIME (10, 10s, 500ms, 2m)" \
+	}
+#define CLI_OPT_UNIT(dflt)                                                                    \
+	{                                                                                     \
+		"unit", CLI_UNIT, "UNIT", "Text output unit: ns, us or ms (default " dflt ")" \
+	}
+#define CLI_OPT_JSON(schema)                                                              \
+	{                                                                                 \
+		"json", CLI_JSON, NULL, "JSON, one document per line (schema " schema ")" \
+	}
+#define CLI_OPT_PROM                                                                      \
+	{                                                                                 \
+		"prom", CLI_PROM, "FILE", "Also write a Prometheus textfile (atomically)" \
+	}
+#define CLI_OPT_MODE(modes)                                     \
+	{                                                       \
+		"mode", CLI_MODE, "MODE", "Attach mode: " modes \
+	}
+#define CLI_OPT_VERBOSE                                              \
+	{                                                            \
+		"verbose", CLI_VERBOSE, NULL, "Show libbpf messages" \
+	}
+
+struct cli_common {
+	uint64_t duration_ns;
+	uint64_t interval_ns; /* INTERVAL argument, 0 when absent */
+	uint64_t count;	      /* COUNT argument, 0 when absent */
+	enum time_unit unit;
+	bool json;
+	const char *prom;
+	enum attach_mode mode; /* ATTACH_AUTO unless --mode */
+	unsigned int modes;    /* modes --mode accepts, as 1 << mode; 0: all three */
+};
+
+/* A shared option: 0, or -1 with a message in err; 1 when key is not a shared one. */
+int cli_common_opt(struct cli_common *c, int key, const char *arg, char *err, size_t len);
+/* The INTERVAL [COUNT] arguments. */
+int cli_interval_arg(struct cli_common *c, int index, const char *arg, char *err, size_t len);
+/* After parsing: COUNT needs INTERVAL, --prom must be usable. 0, or EXIT_USAGE after a message. */
+int cli_common_check(const struct cli_common *c, const char *name);
 
 /*
  * Parse argv. Returns 0 to go on, CLI_HELP after printing --help (exit 0),

@@ -248,21 +248,6 @@ static int iter_run(struct bpf_link *link)
 	return n;
 }
 
-/*
- * Sleep until wake (UINT64_MAX: until a signal), in steps of at most a second so
- * that a signal landing just before a sleep is still seen promptly.
- */
-static void wait_report(uint64_t wake)
-{
-	while (!exiting) {
-		uint64_t now = now_ns(), step = now + 1000000000ULL;
-
-		if (now >= wake)
-			return;
-		sleep_until(wake < step ? wake : step);
-	}
-}
-
 static int reader_open(struct hooks_ctx *c, char *err, size_t len)
 {
 	struct hooks_bpf *s = hooks_bpf__open();
@@ -448,12 +433,8 @@ static void hex_bytes(const uint8_t *b, size_t n, char *buf, size_t len)
 static struct hooks_env {
 	bool watch;
 	bool steal;
-	uint64_t interval_ns;
-	uint64_t count;
-	uint64_t duration_ns;
-	bool json;
-	const char *prom;
 	int percpu; /* 0 auto, enum hooks_percpu, or PERCPU_PROCFS */
+	struct cli_common c;
 } env;
 
 #define PERCPU_PROCFS 3
@@ -461,8 +442,6 @@ static struct hooks_env {
 enum {
 	OPT_WATCH = 0x100,
 	OPT_STEAL,
-	OPT_JSON,
-	OPT_PROM,
 	OPT_PERCPU,
 	OPT_CALL,
 };
@@ -498,12 +477,12 @@ static const char doc[] =
 static const struct cli_opt opts[] = {
 	{ "watch", OPT_WATCH, NULL, "Poll the targets every INTERVAL, report changes" },
 	{ "steal", OPT_STEAL, NULL, "Steal time per CPU and total, per INTERVAL" },
-	{ "duration", 'd', "TIME", "Stop after TIME (10, 10s, 500ms, 2m)" },
-	{ "json", OPT_JSON, NULL, "JSON output, one document per line (schema " HOOKS_SCHEMA ")" },
-	{ "prom", OPT_PROM, "FILE", "Also write a Prometheus textfile (atomically)" },
+	CLI_OPT_DURATION,
+	CLI_OPT_JSON(HOOKS_SCHEMA),
+	CLI_OPT_PROM,
 	{ "percpu", OPT_PERCPU, "HOW", "--steal: ksym, runqueue or procfs (default: best)" },
 	{ "call", OPT_CALL, "NAME", "Also show static call NAME (__SCT__NAME), up to 4" },
-	{ "verbose", 'v', NULL, "Show libbpf messages" },
+	CLI_OPT_VERBOSE,
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -516,18 +495,6 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 		break;
 	case OPT_STEAL:
 		env.steal = true;
-		break;
-	case 'd':
-		if (!parse_duration_ns(arg, &env.duration_ns) || !env.duration_ns) {
-			snprintf(err, len, "invalid duration '%s'", arg);
-			return -1;
-		}
-		break;
-	case OPT_JSON:
-		env.json = true;
-		break;
-	case OPT_PROM:
-		env.prom = arg;
 		break;
 	case OPT_CALL:
 		if (nextra >= MAX_EXTRA || !*arg ||
@@ -550,39 +517,16 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 			return -1;
 		}
 		break;
-	case 'v':
-		verbose = true;
-		break;
 	default:
-		return -1;
+		return cli_common_opt(&env.c, key, arg, err, len) ? -1 : 0;
 	}
-	return 0;
-}
-
-static int parse_interval(int index, const char *arg, uint64_t *interval_ns, uint64_t *count,
-			  char *err, size_t len)
-{
-	uint64_t v;
-
-	if (index > 1) {
-		snprintf(err, len, "unexpected argument '%s'", arg);
-		return -1;
-	}
-	if (!parse_u64(arg, &v) || !v || (index == 0 && v > 86400)) {
-		snprintf(err, len, "invalid %s '%s'", index ? "count" : "interval (seconds)", arg);
-		return -1;
-	}
-	if (index == 0)
-		*interval_ns = v * 1000000000ULL;
-	else
-		*count = v;
 	return 0;
 }
 
 static int parse_arg(void *ctx, int index, const char *arg, char *err, size_t len)
 {
 	(void)ctx;
-	return parse_interval(index, arg, &env.interval_ns, &env.count, err, len);
+	return cli_interval_arg(&env.c, index, arg, err, len);
 }
 
 static json_object *json_hex(uint64_t v)
@@ -744,7 +688,7 @@ static void prom_hooks(struct prom_writer *w, struct hooks_ctx *c)
 static int write_prom_hooks(struct hooks_ctx *c)
 {
 	struct prom_writer w;
-	int err = prom_open(&w, env.prom);
+	int err = prom_open(&w, env.c.prom);
 
 	if (err)
 		return err;
@@ -781,7 +725,7 @@ static void report_change(struct hook *h, const char *method, uint64_t old, uint
 	time_t t = time(NULL);
 
 	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
-	if (env.json) {
+	if (env.c.json) {
 		json_object *d = doc_new("change");
 
 		json_object_object_add(d, "time", json_object_new_int64(t));
@@ -873,11 +817,39 @@ static int hooks_setup(struct hooks_ctx *c, const struct btf *btf)
 	return 0;
 }
 
+#define WATCH_DEFAULT_NS 1000000000ULL
+
+struct watch_run {
+	struct hooks_ctx *c;
+	struct seen *prev;
+};
+
+/* One poll of --watch: read the targets again, report what changed. */
+static int watch_poll(void *arg, const struct tick *t)
+{
+	struct watch_run *w = arg;
+	int err;
+
+	(void)t;
+	err = hooks_read_targets(w->c);
+	if (err) {
+		err_msg("running the BPF iterator: %s", strerror(-err));
+		return -1;
+	}
+	if (watch_changes(w->c, w->prev)) {
+		warn_disagree(w->c);
+		if (env.c.prom && (err = write_prom_hooks(w->c))) {
+			err_msg("--prom %s: %s", env.c.prom, strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int list_or_watch(void)
 {
 	struct hooks_ctx c = { 0 };
 	struct seen prev[MAX_HOOKS];
-	uint64_t start, deadline = UINT64_MAX, next, interval, polls = 0;
 	struct btf *btf;
 	int ret, err;
 
@@ -892,13 +864,13 @@ static int list_or_watch(void)
 	/* the iterator link is open: reading needs no privilege from here on */
 	if (drop_all_caps())
 		warn_msg("could not drop capabilities: %s", strerror(errno));
-	if (env.json)
+	if (env.c.json)
 		print_hooks_json(&c);
 	else
 		print_hooks_text(&c);
 	warn_disagree(&c);
-	if (env.prom && (err = write_prom_hooks(&c))) {
-		err_msg("--prom %s: %s", env.prom, strerror(-err));
+	if (env.c.prom && (err = write_prom_hooks(&c))) {
+		err_msg("--prom %s: %s", env.c.prom, strerror(-err));
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
@@ -908,33 +880,10 @@ static int list_or_watch(void)
 	for (int i = 0; i < c.n; i++)
 		prev[i] = (struct seen){ c.h[i].key_func, c.h[i].insn.target, c.h[i].insn.kind,
 					 c.h[i].has_key, c.h[i].has_text };
-	interval = env.interval_ns ? env.interval_ns : 1000000000ULL;
-	start = now_ns();
-	if (env.duration_ns)
-		deadline = start + env.duration_ns;
 	fprintf(stderr, "Watching %d static calls every %.3f s... Hit Ctrl-C to end.\n", c.n,
-		interval / 1e9);
-	for (next = start + interval;; next += interval) {
-		wait_report(next < deadline ? next : deadline);
-		if (exiting || now_ns() >= deadline)
-			break;
-		err = hooks_read_targets(&c);
-		if (err) {
-			err_msg("running the BPF iterator: %s", strerror(-err));
-			ret = EXIT_RUNTIME;
-			break;
-		}
-		if (watch_changes(&c, prev)) {
-			warn_disagree(&c);
-			if (env.prom && (err = write_prom_hooks(&c))) {
-				err_msg("--prom %s: %s", env.prom, strerror(-err));
-				ret = EXIT_RUNTIME;
-				break;
-			}
-		}
-		if (env.count && ++polls >= env.count)
-			break;
-	}
+		(env.c.interval_ns ? env.c.interval_ns : WATCH_DEFAULT_NS) / 1e9);
+	ret = report_loop(&env.c, WATCH_DEFAULT_NS, NULL, watch_poll,
+			  &(struct watch_run){ &c, prev });
 out:
 	hooks_ctx_free(&c);
 	return ret;
@@ -1417,7 +1366,7 @@ static int write_prom_steal(const struct steal_src *s, const struct steal_row *r
 {
 	struct prom_writer w;
 	char v[48], cpu[16];
-	int err = prom_open(&w, env.prom);
+	int err = prom_open(&w, env.c.prom);
 
 	if (err)
 		return err;
@@ -1463,12 +1412,41 @@ static int write_prom_steal(const struct steal_src *s, const struct steal_row *r
 	return prom_commit(&w);
 }
 
+struct steal_run {
+	struct steal_src *s;
+	struct steal_sample *first, *prev, *cur;
+	struct steal_row *rows, *all;
+};
+
+static int steal_report(void *arg, const struct tick *t)
+{
+	struct steal_run *r = arg;
+	struct steal_sample *base = t->interval ? r->prev : r->first;
+	int err = steal_sample(r->s, r->cur);
+
+	if (err) {
+		err_msg("reading steal time: %s", strerror(-err));
+		return -1;
+	}
+	steal_rows(r->s, base, r->cur, r->rows, r->all);
+	if (env.c.json)
+		print_steal_json(r->s, r->rows, r->all, r->cur->t - base->t, t->interval, t->index,
+				 t->final);
+	else
+		print_steal_text(r->s, r->rows, r->all, r->cur->t - base->t, t->interval);
+	if (env.c.prom && (err = write_prom_steal(r->s, r->rows, r->all))) {
+		err_msg("--prom %s: %s", env.c.prom, strerror(-err));
+		return -1;
+	}
+	sample_copy(r->prev, r->cur, r->s->ncpus);
+	return 0;
+}
+
 static int steal_cmd(void)
 {
 	struct steal_src s = { 0 };
 	struct steal_sample first = { 0 }, prev = { 0 }, cur = { 0 };
 	struct steal_row *rows = NULL, all;
-	uint64_t start, deadline = UINT64_MAX, next, index = 0;
 	char why[1024];
 	bool ksym_ok = false;
 	int ret = EXIT_RUNTIME, err;
@@ -1506,42 +1484,10 @@ static int steal_cmd(void)
 	sample_copy(&prev, &first, s.ncpus);
 	fprintf(stderr, "Tracing steal time of %u CPUs (per-CPU data: %s)... Hit Ctrl-C to end.\n",
 		s.ncpus, percpu_name(s.method));
-	start = first.t;
-	if (env.duration_ns)
-		deadline = start + env.duration_ns;
-	next = env.interval_ns ? start + env.interval_ns : UINT64_MAX;
-	ret = 0;
-	for (;;) {
-		bool done;
+	{
+		struct steal_run r = { &s, &first, &prev, &cur, rows, &all };
 
-		wait_report(next < deadline ? next : deadline);
-		done = exiting || now_ns() >= deadline;
-		err = steal_sample(&s, &cur);
-		if (err) {
-			err_msg("reading steal time: %s", strerror(-err));
-			ret = EXIT_RUNTIME;
-			break;
-		}
-		index++;
-		done |= env.count && index >= env.count;
-		steal_rows(&s, env.interval_ns ? &prev : &first, &cur, rows, &all);
-		if (env.json)
-			print_steal_json(&s, rows, &all,
-					 cur.t - (env.interval_ns ? prev.t : first.t),
-					 env.interval_ns != 0, index, done);
-		else
-			print_steal_text(&s, rows, &all,
-					 cur.t - (env.interval_ns ? prev.t : first.t),
-					 env.interval_ns != 0);
-		if (env.prom && (err = write_prom_steal(&s, rows, &all))) {
-			err_msg("--prom %s: %s", env.prom, strerror(-err));
-			ret = EXIT_RUNTIME;
-			break;
-		}
-		sample_copy(&prev, &cur, s.ncpus);
-		if (done)
-			break;
-		next += env.interval_ns;
+		ret = report_loop(&env.c, 0, NULL, steal_report, &r);
 	}
 out:
 	free(rows);
@@ -1557,7 +1503,6 @@ int cmd_hooks(int argc, char **argv)
 	static const struct cli cli = {
 		"pvtrace hooks", "[OPTIONS] [INTERVAL [COUNT]]", doc, opts, parse_opt, parse_arg
 	};
-	char why[512];
 	int ret;
 
 	ret = cli_parse(&cli, argc, argv, NULL);
@@ -1567,11 +1512,10 @@ int cmd_hooks(int argc, char **argv)
 		err_msg("hooks: --watch and --steal are separate reports; pick one");
 		return EXIT_USAGE;
 	}
-	if (env.count && !env.interval_ns) {
-		err_msg("hooks: COUNT needs an INTERVAL");
-		return EXIT_USAGE;
-	}
-	if (!env.watch && !env.steal && (env.interval_ns || env.duration_ns)) {
+	ret = cli_common_check(&env.c, cli.name);
+	if (ret)
+		return ret;
+	if (!env.watch && !env.steal && (env.c.interval_ns || env.c.duration_ns)) {
 		err_msg("hooks: INTERVAL and --duration need --watch or --steal");
 		return EXIT_USAGE;
 	}
@@ -1583,10 +1527,6 @@ int cmd_hooks(int argc, char **argv)
 		err_msg("hooks: --percpu needs --steal");
 		return EXIT_USAGE;
 	}
-	if (env.prom && prom_check_path(env.prom, why, sizeof(why))) {
-		err_msg("%s", why);
-		return EXIT_USAGE;
-	}
 	return env.steal ? steal_cmd() : list_or_watch();
 }
 
@@ -1595,25 +1535,15 @@ int cmd_hooks(int argc, char **argv)
 
 static struct hlat_env {
 	bool hook[2]; /* pv_steal_clock, pv_sched_clock */
-	uint64_t interval_ns;
-	uint64_t count;
-	uint64_t duration_ns;
-	enum time_unit unit;
-	bool json;
-	const char *prom;
-	enum attach_mode mode;
 	const char *function;
-} lenv = { .unit = UNIT_US };
+	struct cli_common c;
+} lenv = { .c.unit = UNIT_US, .c.modes = (1u << ATTACH_FENTRY) | (1u << ATTACH_KPROBE) };
 
 static const char *const lat_hooks[2] = { "pv_steal_clock", "pv_sched_clock" };
 
 enum {
 	LOPT_STEAL = 0x100,
 	LOPT_SCHED,
-	LOPT_UNIT,
-	LOPT_JSON,
-	LOPT_PROM,
-	LOPT_MODE,
 	LOPT_FUNCTION,
 };
 
@@ -1639,13 +1569,13 @@ static const char ldoc[] =
 static const struct cli_opt lopts[] = {
 	{ "steal-clock", LOPT_STEAL, NULL, "Time pv_steal_clock's current target" },
 	{ "sched-clock", LOPT_SCHED, NULL, "Time pv_sched_clock's current target" },
-	{ "duration", 'd', "TIME", "Stop after TIME (10, 10s, 500ms, 2m)" },
-	{ "unit", LOPT_UNIT, "UNIT", "Text output unit: ns, us (default) or ms" },
-	{ "json", LOPT_JSON, NULL, "JSON output (schema " HLAT_SCHEMA ")" },
-	{ "prom", LOPT_PROM, "FILE", "Also write a Prometheus textfile (atomically)" },
-	{ "mode", LOPT_MODE, "MODE", "Attach mode: fentry or kprobe" },
+	CLI_OPT_DURATION,
+	CLI_OPT_UNIT("us"),
+	CLI_OPT_JSON(HLAT_SCHEMA),
+	CLI_OPT_PROM,
+	CLI_OPT_MODE("fentry or kprobe"),
 	{ "function", LOPT_FUNCTION, "FUNC", "Time FUNC instead of the target (one hook)" },
-	{ "verbose", 'v', NULL, "Show libbpf messages" },
+	CLI_OPT_VERBOSE,
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -1659,31 +1589,6 @@ static int lparse_opt(void *ctx, int key, const char *arg, char *err, size_t len
 	case LOPT_SCHED:
 		lenv.hook[1] = true;
 		break;
-	case 'd':
-		if (!parse_duration_ns(arg, &lenv.duration_ns) || !lenv.duration_ns) {
-			snprintf(err, len, "invalid duration '%s'", arg);
-			return -1;
-		}
-		break;
-	case LOPT_UNIT:
-		if (unit_parse(arg, &lenv.unit)) {
-			snprintf(err, len, "invalid unit '%s' (ns, us or ms)", arg);
-			return -1;
-		}
-		break;
-	case LOPT_JSON:
-		lenv.json = true;
-		break;
-	case LOPT_PROM:
-		lenv.prom = arg;
-		break;
-	case LOPT_MODE:
-		if (attach_mode_parse(arg, &lenv.mode) || lenv.mode == ATTACH_AUTO ||
-		    lenv.mode == ATTACH_TRACEPOINT) {
-			snprintf(err, len, "invalid mode '%s' (fentry or kprobe)", arg);
-			return -1;
-		}
-		break;
 	case LOPT_FUNCTION:
 		if (!*arg || strlen(arg) > 120 || strpbrk(arg, " \t\n/")) {
 			snprintf(err, len, "invalid function name '%s'", arg);
@@ -1691,11 +1596,8 @@ static int lparse_opt(void *ctx, int key, const char *arg, char *err, size_t len
 		}
 		lenv.function = arg;
 		break;
-	case 'v':
-		verbose = true;
-		break;
 	default:
-		return -1;
+		return cli_common_opt(&lenv.c, key, arg, err, len) ? -1 : 0;
 	}
 	return 0;
 }
@@ -1703,7 +1605,7 @@ static int lparse_opt(void *ctx, int key, const char *arg, char *err, size_t len
 static int lparse_arg(void *ctx, int index, const char *arg, char *err, size_t len)
 {
 	(void)ctx;
-	return parse_interval(index, arg, &lenv.interval_ns, &lenv.count, err, len);
+	return cli_interval_arg(&lenv.c, index, arg, err, len);
 }
 
 struct traced {
@@ -1863,7 +1765,7 @@ static void trace_one(struct hooks_ctx *c, struct traced *t, const struct btf *b
 	}
 	t->btf = btf;
 	at.func = t->target;
-	if (attach_select(&at, lenv.mode, try_attach, t, &t->mode, t->why, sizeof(t->why)))
+	if (attach_select(&at, lenv.c.mode, try_attach, t, &t->mode, t->why, sizeof(t->why)))
 		return;
 	t->ok = true;
 	if (hist_set_init(&t->hs, sizeof(__u32), NULL)) {
@@ -1900,7 +1802,7 @@ static void lprint_text(struct traced *t, int nt, bool interval_mode)
 		}
 		printf("\n%s -> %s (mode: %s)\n", t[i].hook, t[i].target,
 		       attach_mode_name(t[i].mode));
-		text_print_hist(stdout, hook_hist(&t[i], interval_mode), lenv.unit);
+		text_print_hist(stdout, hook_hist(&t[i], interval_mode), lenv.c.unit);
 	}
 	fflush(stdout);
 }
@@ -1954,7 +1856,7 @@ static int lwrite_prom(struct traced *t, int nt)
 {
 	static const char *metric = "pvtrace_paravirt_hook_duration_seconds";
 	struct prom_writer w;
-	int err = prom_open(&w, lenv.prom);
+	int err = prom_open(&w, lenv.c.prom);
 
 	if (err)
 		return err;
@@ -1978,6 +1880,44 @@ static int lwrite_prom(struct traced *t, int nt)
 	return prom_commit(&w);
 }
 
+struct hlat_run {
+	struct traced *t;
+	int nt;
+};
+
+static int hlat_report(void *arg, const struct tick *tk)
+{
+	struct hlat_run *r = arg;
+	struct traced *t = r->t;
+	int err;
+
+	for (int i = 0; i < r->nt; i++) {
+		if (!t[i].ok)
+			continue;
+		tick_close_epoch(&t[i].skel->data->epoch, tk);
+		err = hist_set_read(&t[i].hs, bpf_map__fd(t[i].skel->maps.hists), tk->epoch);
+		if (err) {
+			err_msg("reading histograms: %s", strerror(-err));
+			return -1;
+		}
+		for (int k = 0; k < HOOKS_STAT_MAX; k++)
+			t[i].stats[k] = percpu_u64_sum(bpf_map__fd(t[i].skel->maps.stats), k,
+						       t[i].hs.ncpus);
+	}
+	if (lenv.c.json)
+		lprint_json(t, r->nt, tk->interval, tk->index, tk->span_ns, tk->final);
+	else
+		lprint_text(t, r->nt, tk->interval);
+	if (lenv.c.prom && (err = lwrite_prom(t, r->nt))) {
+		err_msg("--prom %s: %s", lenv.c.prom, strerror(-err));
+		return -1;
+	}
+	for (int i = 0; i < r->nt; i++)
+		if (t[i].ok)
+			hist_set_next_interval(&t[i].hs);
+	return 0;
+}
+
 int hooks_latency_cmd(int argc, char **argv)
 {
 	static const struct cli cli = { "pvtrace latency",
@@ -1989,10 +1929,7 @@ int hooks_latency_cmd(int argc, char **argv)
 	struct hooks_ctx c = { 0 };
 	struct traced t[2];
 	struct btf *btf = NULL;
-	uint64_t start, last, deadline = UINT64_MAX, next, index = 0;
-	uint32_t epoch = 1;
-	char why[512];
-	int nt = 0, ntraced = 0, ret, err;
+	int nt = 0, ntraced = 0, ret;
 
 	memset(t, 0, sizeof(t));
 	ret = cli_parse(&cli, argc, argv, NULL);
@@ -2006,14 +1943,9 @@ int hooks_latency_cmd(int argc, char **argv)
 		err_msg("latency: --function replaces one hook's target; give one hook");
 		return EXIT_USAGE;
 	}
-	if (lenv.count && !lenv.interval_ns) {
-		err_msg("latency: COUNT needs an INTERVAL");
-		return EXIT_USAGE;
-	}
-	if (lenv.prom && prom_check_path(lenv.prom, why, sizeof(why))) {
-		err_msg("%s", why);
-		return EXIT_USAGE;
-	}
+	ret = cli_common_check(&lenv.c, cli.name);
+	if (ret)
+		return ret;
 	if (check_caps())
 		return EXIT_RUNTIME;
 	libbpf_setup_logging();
@@ -2044,7 +1976,7 @@ int hooks_latency_cmd(int argc, char **argv)
 						       t[i].target[0] ? t[i].target : "?",
 						       t[i].why);
 	if (!ntraced) {
-		if (lenv.json)
+		if (lenv.c.json)
 			lprint_json(t, nt, false, 0, 0, true);
 		goto out;
 	}
@@ -2061,53 +1993,7 @@ int hooks_latency_cmd(int argc, char **argv)
 	fprintf(stderr, "... Hit Ctrl-C to end.\n");
 
 	ret = 0;
-	start = last = now_ns();
-	if (lenv.duration_ns)
-		deadline = start + lenv.duration_ns;
-	next = lenv.interval_ns ? start + lenv.interval_ns : UINT64_MAX;
-	for (;;) {
-		uint64_t now;
-		bool done;
-
-		wait_report(next < deadline ? next : deadline);
-		now = now_ns();
-		done = exiting || now >= deadline;
-		index++;
-		done |= lenv.count && index >= lenv.count;
-		for (int i = 0; i < nt; i++) {
-			if (!t[i].ok)
-				continue;
-			__atomic_store_n(&t[i].skel->data->epoch, epoch + 1, __ATOMIC_SEQ_CST);
-			err = hist_set_read(&t[i].hs, bpf_map__fd(t[i].skel->maps.hists), epoch);
-			if (err) {
-				err_msg("reading histograms: %s", strerror(-err));
-				ret = EXIT_RUNTIME;
-				done = true;
-			}
-			for (int k = 0; k < HOOKS_STAT_MAX; k++)
-				t[i].stats[k] = percpu_u64_sum(bpf_map__fd(t[i].skel->maps.stats),
-							       k, t[i].hs.ncpus);
-		}
-		epoch++;
-		if (ret)
-			break;
-		if (lenv.json)
-			lprint_json(t, nt, lenv.interval_ns != 0, index, now - last, done);
-		else
-			lprint_text(t, nt, lenv.interval_ns != 0);
-		last = now;
-		if (lenv.prom && (err = lwrite_prom(t, nt))) {
-			err_msg("--prom %s: %s", lenv.prom, strerror(-err));
-			ret = EXIT_RUNTIME;
-			break;
-		}
-		for (int i = 0; i < nt; i++)
-			if (t[i].ok)
-				hist_set_next_interval(&t[i].hs);
-		if (done)
-			break;
-		next += lenv.interval_ns;
-	}
+	ret = report_loop(&lenv.c, 0, NULL, hlat_report, &(struct hlat_run){ t, nt });
 	for (int i = 0; i < nt; i++)
 		for (int k = 0; k < HOOKS_STAT_MAX; k++)
 			if (t[i].stats[k])

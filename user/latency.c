@@ -35,25 +35,16 @@ static struct lat_env {
 	const char *comm;
 	bool per_pid;
 	bool per_vcpu;
-	uint64_t interval_ns;
-	uint64_t count;
-	uint64_t duration_ns;
-	enum time_unit unit;
-	bool json;
-	const char *prom;
-	enum attach_mode mode;
 	bool workload;
-} env = { .unit = UNIT_US };
+	struct cli_common c;
+} env = { .c.unit = UNIT_US };
 
 enum {
 	OPT_IOCTL = 0x100,
 	OPT_COMM,
 	OPT_PER_VCPU,
-	OPT_UNIT,
-	OPT_JSON,
-	OPT_PROM,
-	OPT_MODE,
 	OPT_WORKLOAD,
+	OPT_HOOK, /* --steal-clock, --sched-clock: handled by hooks_latency_cmd() */
 };
 
 static const char doc[] =
@@ -79,13 +70,15 @@ static const struct cli_opt opts[] = {
 	{ "comm", OPT_COMM, "COMM", "Only tasks with this command name" },
 	{ "per-pid", 'P', NULL, "One histogram per process" },
 	{ "per-vcpu", OPT_PER_VCPU, NULL, "One histogram per process and vCPU id" },
-	{ "duration", 'd', "TIME", "Stop after TIME (10, 10s, 500ms, 2m)" },
-	{ "unit", OPT_UNIT, "UNIT", "Text output unit: ns, us (default) or ms" },
-	{ "json", OPT_JSON, NULL, "JSON output, one document per line and report" },
-	{ "prom", OPT_PROM, "FILE", "Also write a Prometheus textfile (atomically)" },
-	{ "mode", OPT_MODE, "MODE", "Attach mode: fentry, kprobe or tracepoint" },
+	CLI_OPT_DURATION,
+	CLI_OPT_UNIT("us"),
+	CLI_OPT_JSON(LAT_SCHEMA),
+	CLI_OPT_PROM,
+	CLI_OPT_MODE("fentry, kprobe or tracepoint"),
 	{ "workload", OPT_WORKLOAD, NULL, "Run a built-in KVM workload, trace it, check counts" },
-	{ "verbose", 'v', NULL, "Show libbpf messages" },
+	{ "steal-clock", OPT_HOOK, NULL, "pv_steal_clock's target instead (--steal-clock --help)" },
+	{ "sched-clock", OPT_HOOK, NULL, "pv_sched_clock's target instead (--sched-clock --help)" },
+	CLI_OPT_VERBOSE,
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -118,60 +111,19 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 	case OPT_PER_VCPU:
 		env.per_vcpu = env.per_pid = true;
 		break;
-	case 'd':
-		if (!parse_duration_ns(arg, &env.duration_ns) || !env.duration_ns) {
-			snprintf(err, len, "invalid duration '%s'", arg);
-			return -1;
-		}
-		break;
-	case OPT_UNIT:
-		if (unit_parse(arg, &env.unit)) {
-			snprintf(err, len, "invalid unit '%s' (ns, us or ms)", arg);
-			return -1;
-		}
-		break;
-	case OPT_JSON:
-		env.json = true;
-		break;
-	case OPT_PROM:
-		env.prom = arg;
-		break;
-	case OPT_MODE:
-		if (attach_mode_parse(arg, &env.mode) || env.mode == ATTACH_AUTO) {
-			snprintf(err, len, "invalid mode '%s' (fentry, kprobe or tracepoint)", arg);
-			return -1;
-		}
-		break;
 	case OPT_WORKLOAD:
 		env.workload = true;
 		break;
-	case 'v':
-		verbose = true;
-		break;
 	default:
-		return -1;
+		return cli_common_opt(&env.c, key, arg, err, len) ? -1 : 0;
 	}
 	return 0;
 }
 
 static int parse_arg(void *ctx, int index, const char *arg, char *err, size_t len)
 {
-	uint64_t v;
-
 	(void)ctx;
-	if (index > 1) {
-		snprintf(err, len, "unexpected argument '%s'", arg);
-		return -1;
-	}
-	if (!parse_u64(arg, &v) || !v || (index == 0 && v > 86400)) {
-		snprintf(err, len, "invalid %s '%s'", index ? "count" : "interval (seconds)", arg);
-		return -1;
-	}
-	if (index == 0)
-		env.interval_ns = v * 1000000000ULL;
-	else
-		env.count = v;
-	return 0;
+	return cli_interval_arg(&env.c, index, arg, err, len);
 }
 
 struct lat_ctx {
@@ -330,7 +282,7 @@ static void print_text(struct lat_ctx *ctx, struct hist_set *hs, bool interval_m
 		if (env.per_vcpu)
 			printf("  vcpu %d", k->vcpu);
 		printf("\n");
-		text_print_hist(stdout, h, env.unit);
+		text_print_hist(stdout, h, env.c.unit);
 	}
 	fflush(stdout);
 }
@@ -404,7 +356,7 @@ static int write_prom(struct lat_ctx *ctx, struct hist_set *hs, const struct lat
 	struct prom_writer w;
 	int err;
 
-	err = prom_open(&w, env.prom);
+	err = prom_open(&w, env.c.prom);
 	if (err)
 		return err;
 	prom_family(&w, "pvtrace_info", "gauge", "pvtrace attach mode");
@@ -562,6 +514,67 @@ static int check_env(char *err, size_t len)
 	return 0;
 }
 
+/* Everything the loop's callbacks need. */
+struct lat_run {
+	struct lat_ctx *ctx;
+	struct hist_set hs;
+	struct lat_stats st;
+	enum attach_mode mode;
+	struct child child;
+	struct wl_result wres;
+	bool have_wres;
+};
+
+/* Waits for the workload's result, if there is a workload. */
+static int lat_wait(void *arg, int timeout_ms)
+{
+	struct lat_run *r = arg;
+	struct pollfd pfd = { .fd = r->child.result_fd, .events = POLLIN };
+	int status = 0;
+
+	if (r->child.result_fd < 0) {
+		sleep_until(now_ns() + (uint64_t)timeout_ms * 1000000ULL);
+		return 0;
+	}
+	if (poll(&pfd, 1, timeout_ms) <= 0)
+		return 0;
+	r->have_wres = !wl_result_read(r->child.result_fd, &r->wres);
+	waitpid(r->child.pid, &status, 0);
+	r->child.pid = 0;
+	if (!r->have_wres) {
+		err_msg("workload failed (exit status %d)",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -1;
+	}
+	return 1;
+}
+
+static int lat_report(void *arg, const struct tick *t)
+{
+	struct lat_run *r = arg;
+	int err;
+
+	/* new epoch first, so min/max of the closed interval stop changing */
+	tick_close_epoch(&r->ctx->skel->data->epoch, t);
+	err = hist_set_read(&r->hs, bpf_map__fd(r->ctx->skel->maps.hists), t->epoch);
+	if (err) {
+		err_msg("reading histograms: %s", strerror(-err));
+		return -1;
+	}
+	read_stats(r->ctx, &r->hs, &r->st);
+	if (env.c.json)
+		print_json(r->ctx, &r->hs, &r->st, r->mode, t->interval, t->index, t->span_ns,
+			   t->final);
+	else
+		print_text(r->ctx, &r->hs, t->interval);
+	if (env.c.prom && (err = write_prom(r->ctx, &r->hs, &r->st, r->mode))) {
+		err_msg("--prom %s: %s", env.c.prom, strerror(-err));
+		return -1;
+	}
+	hist_set_next_interval(&r->hs);
+	return 0;
+}
+
 int cmd_latency(int argc, char **argv)
 {
 	static const struct cli cli = {
@@ -569,29 +582,24 @@ int cmd_latency(int argc, char **argv)
 		parse_arg
 	};
 	struct lat_ctx ctx = { .btf.fd = -1 };
-	struct child child = { .pid = 0, .go_fd = -1, .result_fd = -1 };
-	struct wl_result wres;
-	bool have_wres = false;
-	struct hist_set hs = { 0 };
-	struct lat_stats st = { 0 };
-	enum attach_mode mode;
+	struct lat_run run = { .ctx = &ctx, .child = { .pid = 0, .go_fd = -1, .result_fd = -1 } };
 	char why[1024];
-	uint64_t start, last, deadline = UINT64_MAX, next, index = 0;
-	uint32_t epoch = 1;
-	int ret = EXIT_RUNTIME, err;
+	int ret;
 
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--steal-clock") || !strcmp(argv[i], "--sched-clock"))
+			return hooks_latency_cmd(argc, argv);
 	ret = cli_parse(&cli, argc, argv, NULL);
 	if (ret)
 		return ret == CLI_HELP ? 0 : ret;
-	ret = EXIT_RUNTIME;
 	if (!env.ioctl) {
-		err_msg("latency: say what to measure: --ioctl (see --help)");
+		err_msg("latency: say what to measure: --ioctl, --steal-clock or --sched-clock "
+			"(see --help)");
 		return EXIT_USAGE;
 	}
-	if (env.count && !env.interval_ns) {
-		err_msg("latency: COUNT needs an INTERVAL");
-		return EXIT_USAGE;
-	}
+	ret = cli_common_check(&env.c, cli.name);
+	if (ret)
+		return ret;
 	if (env.workload && env.pid) {
 		err_msg("latency: --workload traces its own process; drop --pid");
 		return EXIT_USAGE;
@@ -600,127 +608,59 @@ int cmd_latency(int argc, char **argv)
 		err_msg("no such process: %d", env.pid);
 		return EXIT_USAGE;
 	}
-	if (env.prom && prom_check_path(env.prom, why, sizeof(why))) {
-		err_msg("%s", why);
-		return EXIT_USAGE;
-	}
 	if (check_env(why, sizeof(why))) {
 		err_msg("%s", why);
 		return EXIT_RUNTIME;
 	}
+	ret = EXIT_RUNTIME;
 	libbpf_setup_logging();
 	signals_install();
-	if (hist_set_init(&hs, sizeof(struct lat_key), key_cmp)) {
+	if (hist_set_init(&run.hs, sizeof(struct lat_key), key_cmp)) {
 		err_msg("out of memory");
 		return EXIT_RUNTIME;
 	}
 	if (env.workload) {
-		if (workload_fork(&child, why, sizeof(why))) {
+		if (workload_fork(&run.child, why, sizeof(why))) {
 			err_msg("%s", why);
 			goto out;
 		}
-		env.pid = child.pid;
+		env.pid = run.child.pid;
 	}
-	if (attach_select(&target, env.mode, try_mode, &ctx, &mode, why, sizeof(why))) {
-		if (env.mode != ATTACH_AUTO)
-			err_msg("mode %s is not available here: %s", attach_mode_name(env.mode),
+	if (attach_select(&target, env.c.mode, try_mode, &ctx, &run.mode, why, sizeof(why))) {
+		if (env.c.mode != ATTACH_AUTO)
+			err_msg("mode %s is not available here: %s", attach_mode_name(env.c.mode),
 				why);
 		else
 			err_msg("cannot attach to KVM vCPU ioctls: %s", why);
 		goto out;
 	}
 	/* tracefs is only needed to detach legacy kprobe_events probes */
-	if (mode != ATTACH_KPROBE)
+	if (run.mode != ATTACH_KPROBE)
 		attach_release_tracefs();
 	/* fds are open: reading maps needs no privilege from here on */
 	if (drop_all_caps())
 		warn_msg("could not drop capabilities: %s", strerror(errno));
-	fprintf(stderr, "Tracing KVM vCPU ioctls (mode: %s)... %s\n", attach_mode_name(mode),
+	fprintf(stderr, "Tracing KVM vCPU ioctls (mode: %s)... %s\n", attach_mode_name(run.mode),
 		env.workload ? "running the built-in workload." : "Hit Ctrl-C to end.");
-	if (env.workload && write(child.go_fd, "g", 1) != 1) {
+	if (env.workload && write(run.child.go_fd, "g", 1) != 1) {
 		err_msg("workload: cannot start: %s", strerror(errno));
 		goto out;
 	}
-
-	start = last = now_ns();
-	if (env.duration_ns)
-		deadline = start + env.duration_ns;
-	next = env.interval_ns ? start + env.interval_ns : UINT64_MAX;
-	ret = 0;
-	for (;;) {
-		uint64_t wake = next < deadline ? next : deadline, now = now_ns();
-		bool done = false, report = false;
-		struct pollfd pfd = { .fd = child.result_fd, .events = POLLIN };
-		int timeout = wake == UINT64_MAX ? -1
-			      : wake <= now	 ? 0
-						 : (int)((wake - now + 999999) / 1000000);
-
-		if (!exiting) {
-			int pr = poll(&pfd, child.result_fd >= 0 ? 1 : 0, timeout);
-
-			if (pr > 0) {
-				int status = 0;
-
-				have_wres = !wl_result_read(child.result_fd, &wres);
-				waitpid(child.pid, &status, 0);
-				child.pid = 0;
-				if (!have_wres) {
-					err_msg("workload failed (exit status %d)",
-						WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-					ret = EXIT_RUNTIME;
-				}
-				done = true;
-			}
-		}
-		now = now_ns();
-		if (exiting || now >= deadline)
-			done = true;
-		if (now >= next) {
-			report = true;
-			next += env.interval_ns;
-		}
-		if (!report && !done)
-			continue;
-		/* new epoch first, so min/max of the closed interval stop changing */
-		__atomic_store_n(&ctx.skel->data->epoch, epoch + 1, __ATOMIC_SEQ_CST);
-		err = hist_set_read(&hs, bpf_map__fd(ctx.skel->maps.hists), epoch);
-		epoch++;
-		if (err) {
-			err_msg("reading histograms: %s", strerror(-err));
-			ret = EXIT_RUNTIME;
-			break;
-		}
-		read_stats(&ctx, &hs, &st);
-		index++;
-		if (env.json)
-			print_json(&ctx, &hs, &st, mode, env.interval_ns != 0, index, now - last,
-				   done || (env.count && index >= env.count));
-		else
-			print_text(&ctx, &hs, env.interval_ns != 0);
-		last = now;
-		if (env.prom && (err = write_prom(&ctx, &hs, &st, mode))) {
-			err_msg("--prom %s: %s", env.prom, strerror(-err));
-			ret = EXIT_RUNTIME;
-			break;
-		}
-		hist_set_next_interval(&hs);
-		if (done || (env.count && index >= env.count))
-			break;
-	}
+	ret = report_loop(&env.c, 0, lat_wait, lat_report, &run);
 	for (int i = 0; i < LAT_STAT_MAX; i++)
-		if (st.v[i])
-			warn_msg("%" PRIu64 " ioctls not recorded: %s", st.v[i], stat_names[i]);
-	if (have_wres && check_workload(&hs, &wres))
+		if (run.st.v[i])
+			warn_msg("%" PRIu64 " ioctls not recorded: %s", run.st.v[i], stat_names[i]);
+	if (run.have_wres && check_workload(&run.hs, &run.wres))
 		ret = EXIT_RUNTIME;
 out:
-	workload_stop(&child);
-	if (child.go_fd >= 0)
-		close(child.go_fd);
-	if (child.result_fd >= 0)
-		close(child.result_fd);
+	workload_stop(&run.child);
+	if (run.child.go_fd >= 0)
+		close(run.child.go_fd);
+	if (run.child.result_fd >= 0)
+		close(run.child.result_fd);
 	latency_bpf__destroy(ctx.skel);
 	btf_min_close(&ctx.btf);
 	attach_release_tracefs();
-	hist_set_free(&hs);
+	hist_set_free(&run.hs);
 	return ret;
 }

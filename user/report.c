@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "report.h"
+#include "util.h"
 
 int hist_set_init(struct hist_set *hs, size_t key_size, int (*cmp)(const void *, const void *))
 {
@@ -111,4 +112,48 @@ uint64_t percpu_u64_sum(int map_fd, uint32_t idx, int ncpus)
 			sum += v[i];
 	free(v);
 	return sum;
+}
+
+int report_loop(const struct cli_common *c, uint64_t default_interval_ns, loop_wait_fn wait,
+		loop_report_fn report, void *ctx)
+{
+	uint64_t interval = c->interval_ns ? c->interval_ns : default_interval_ns;
+	uint64_t start = now_ns(), last = start;
+	uint64_t deadline = c->duration_ns ? start + c->duration_ns : UINT64_MAX;
+	uint64_t next = interval ? start + interval : UINT64_MAX;
+	struct tick t = { .epoch = 1, .interval = c->interval_ns != 0 };
+
+	for (;;) {
+		uint64_t now = now_ns(), wake = next < deadline ? next : deadline;
+		bool done = false;
+
+		if (!exiting && now < wake) {
+			/* at most a second: a signal just before the wait is seen soon */
+			uint64_t step = wake - now < 1000000000ULL ? wake - now : 1000000000ULL;
+			int r = 0;
+
+			if (wait)
+				r = wait(ctx, (int)((step + 999999) / 1000000));
+			else
+				sleep_until(now + step);
+			if (r < 0)
+				return EXIT_RUNTIME;
+			done = r > 0;
+		}
+		now = now_ns();
+		done |= exiting || now >= deadline;
+		if (!done && now < next)
+			continue;
+		while (next <= now)
+			next += interval;
+		t.index++;
+		t.span_ns = now - last;
+		last = now;
+		t.final = done || (c->count && t.index >= c->count);
+		if (report(ctx, &t))
+			return EXIT_RUNTIME;
+		t.epoch++;
+		if (t.final)
+			return 0;
+	}
 }

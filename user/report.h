@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
+#include "cli.h"
 #include "histogram.h"
 
 struct hist_series {
@@ -33,6 +35,38 @@ void hist_set_free(struct hist_set *hs);
 int hist_set_read(struct hist_set *hs, int map_fd, uint32_t epoch);
 /* Make the current cumulative values the base of the next interval. */
 void hist_set_next_interval(struct hist_set *hs);
+
+/* One report of a command's loop. */
+struct tick {
+	uint64_t index;	  /* 1, 2, ... */
+	uint64_t span_ns; /* time the report covers */
+	uint32_t epoch;	  /* BPF epoch being closed: pass it to hist_set_read() */
+	bool interval;	  /* INTERVAL given: the report covers one interval */
+	bool final;	  /* the last report */
+};
+
+/* Close tick->epoch on the BPF side (its .data epoch) before reading the maps. */
+static inline void tick_close_epoch(uint32_t *bpf_epoch, const struct tick *t)
+{
+	__atomic_store_n(bpf_epoch, t->epoch + 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Wait up to timeout_ms for the command's own input (events, a workload's end);
+ * return <0 on error, 1 to finish, 0 to go on. Signals end the wait early.
+ */
+typedef int (*loop_wait_fn)(void *ctx, int timeout_ms);
+/* Produce one report; nonzero stops the loop with a runtime error. */
+typedef int (*loop_report_fn)(void *ctx, const struct tick *t);
+
+/*
+ * The reporting loop every command shares: a report each INTERVAL (or
+ * default_interval_ns when the command polls without one), and a final one at
+ * SIGINT/SIGTERM/SIGHUP, after -d, after COUNT reports or when wait() says so.
+ * wait may be NULL (sleep). Returns 0 or EXIT_RUNTIME.
+ */
+int report_loop(const struct cli_common *c, uint64_t default_interval_ns, loop_wait_fn wait,
+		loop_report_fn report, void *ctx);
 
 /* Sum of a per-CPU u64 array map slot across CPUs. */
 uint64_t percpu_u64_sum(int map_fd, uint32_t idx, int ncpus);

@@ -31,21 +31,11 @@
 static struct vfio_env {
 	bool events;
 	const char *device;
-	uint64_t interval_ns;
-	uint64_t count;
-	uint64_t duration_ns;
-	enum time_unit unit;
-	bool json;
-	const char *prom;
-	enum attach_mode mode;
-} env = { .unit = UNIT_MS };
+	struct cli_common c;
+} env = { .c.unit = UNIT_MS, .c.modes = (1u << ATTACH_FENTRY) | (1u << ATTACH_KPROBE) };
 
 enum {
 	OPT_EVENTS = 0x100,
-	OPT_UNIT,
-	OPT_JSON,
-	OPT_PROM,
-	OPT_MODE,
 };
 
 static const char doc[] =
@@ -72,12 +62,12 @@ static const struct cli_opt opts[] = {
 	{ "events", OPT_EVENTS, NULL,
 	  "Print one line per event (unregister, request, release, unblocked)" },
 	{ "device", 'D', "NAME", "Only this device (dev_name, e.g. 0000:01:00.0 or an mdev UUID)" },
-	{ "duration", 'd', "TIME", "Stop after TIME (10, 10s, 500ms, 2m)" },
-	{ "unit", OPT_UNIT, "UNIT", "Text output unit: ns, us or ms (default)" },
-	{ "json", OPT_JSON, NULL, "JSON output, one document per line (events and reports)" },
-	{ "prom", OPT_PROM, "FILE", "Also write a Prometheus textfile (atomically)" },
-	{ "mode", OPT_MODE, "MODE", "Attach mode: fentry or kprobe" },
-	{ "verbose", 'v', NULL, "Show libbpf messages" },
+	CLI_OPT_DURATION,
+	CLI_OPT_UNIT("ms"),
+	CLI_OPT_JSON(VFIO_SCHEMA),
+	CLI_OPT_PROM,
+	CLI_OPT_MODE("fentry or kprobe"),
+	CLI_OPT_VERBOSE,
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -96,58 +86,16 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 		}
 		env.device = arg;
 		break;
-	case 'd':
-		if (!parse_duration_ns(arg, &env.duration_ns) || !env.duration_ns) {
-			snprintf(err, len, "invalid duration '%s'", arg);
-			return -1;
-		}
-		break;
-	case OPT_UNIT:
-		if (unit_parse(arg, &env.unit)) {
-			snprintf(err, len, "invalid unit '%s' (ns, us or ms)", arg);
-			return -1;
-		}
-		break;
-	case OPT_JSON:
-		env.json = true;
-		break;
-	case OPT_PROM:
-		env.prom = arg;
-		break;
-	case OPT_MODE:
-		if (attach_mode_parse(arg, &env.mode) ||
-		    (env.mode != ATTACH_FENTRY && env.mode != ATTACH_KPROBE)) {
-			snprintf(err, len, "invalid mode '%s' (fentry or kprobe)", arg);
-			return -1;
-		}
-		break;
-	case 'v':
-		verbose = true;
-		break;
 	default:
-		return -1;
+		return cli_common_opt(&env.c, key, arg, err, len) ? -1 : 0;
 	}
 	return 0;
 }
 
 static int parse_arg(void *ctx, int index, const char *arg, char *err, size_t len)
 {
-	uint64_t v;
-
 	(void)ctx;
-	if (index > 1) {
-		snprintf(err, len, "unexpected argument '%s'", arg);
-		return -1;
-	}
-	if (!parse_u64(arg, &v) || !v || (index == 0 && v > 86400)) {
-		snprintf(err, len, "invalid %s '%s'", index ? "count" : "interval (seconds)", arg);
-		return -1;
-	}
-	if (index == 0)
-		env.interval_ns = v * 1000000000ULL;
-	else
-		env.count = v;
-	return 0;
+	return cli_interval_arg(&env.c, index, arg, err, len);
 }
 
 /* ---- .request implementations, found in kernel BTF ------------------------------------ */
@@ -830,15 +778,15 @@ static void event_text(const struct vfio_event *e)
 			printf("released by %s (pid %u tid %u) %s after request #0, %s after the "
 			       "last request (%u sent)\n",
 			       e->task.comm, e->task.pid, e->task.tid,
-			       fmt_time(a, sizeof(a), e->first_lat, env.unit),
-			       fmt_time(b, sizeof(b), e->last_lat, env.unit), e->index);
+			       fmt_time(a, sizeof(a), e->first_lat, env.c.unit),
+			       fmt_time(b, sizeof(b), e->last_lat, env.c.unit), e->index);
 		else
 			printf("released by %s (pid %u tid %u), no request needed\n", e->task.comm,
 			       e->task.pid, e->task.tid);
 		break;
 	case VFIO_EV_UNBLOCKED:
 		printf("unblocked %s (pid %u) after %s, %u request%s\n", e->task.comm, e->task.pid,
-		       fmt_time(a, sizeof(a), e->first_lat, env.unit), e->index,
+		       fmt_time(a, sizeof(a), e->first_lat, env.c.unit), e->index,
 		       e->index == 1 ? "" : "s");
 		break;
 	}
@@ -856,7 +804,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (e.type > VFIO_EV_UNBLOCKED)
 		return 0;
 	fix_strings(&e.key, &e.task);
-	if (env.json)
+	if (env.c.json)
 		event_json(&e);
 	else
 		event_text(&e);
@@ -1047,7 +995,7 @@ static void print_text(struct report *r, bool interval_mode)
 		if (cum->unblocked) {
 			printf("  last: %s (pid %u) blocked %s, %llu request%s",
 			       cum->last_unreg.comm, cum->last_unreg.pid,
-			       fmt_time(a, sizeof(a), cum->last_blocked, env.unit),
+			       fmt_time(a, sizeof(a), cum->last_blocked, env.c.unit),
 			       ULL(cum->last_requests), cum->last_requests == 1 ? "" : "s");
 			if (cum->last_holder.pid || cum->last_holder.comm[0])
 				printf("; released by %s (pid %u)", cum->last_holder.comm,
@@ -1056,23 +1004,23 @@ static void print_text(struct report *r, bool interval_mode)
 				printf("; releasing task not seen");
 			if (cum->last_requests && cum->last_first_lat)
 				printf(" %s after request #0, %s after the last",
-				       fmt_time(b, sizeof(b), cum->last_first_lat, env.unit),
-				       fmt_time(c, sizeof(c), cum->last_last_lat, env.unit));
+				       fmt_time(b, sizeof(b), cum->last_first_lat, env.c.unit),
+				       fmt_time(c, sizeof(c), cum->last_last_lat, env.c.unit));
 			printf("\n");
 		}
 		if (row->in_progress)
 			printf("  blocked now: %s (pid %u) for %s, %u request%s sent%s\n",
 			       row->oldest.unreg.comm, row->oldest.unreg.pid,
-			       fmt_time(a, sizeof(a), now - row->oldest.start, env.unit),
+			       fmt_time(a, sizeof(a), now - row->oldest.start, env.c.unit),
 			       row->oldest.requests, row->oldest.requests == 1 ? "" : "s",
 			       row->oldest.release ? ", released" : ", not released yet");
 		if (hr->count) {
 			printf("  request to release (first request -> final release):\n");
-			text_print_hist(stdout, hr, env.unit);
+			text_print_hist(stdout, hr, env.c.unit);
 		}
 		if (hb->count) {
 			printf("  unregister blocked (vfio_unregister_group_dev entry -> exit):\n");
-			text_print_hist(stdout, hb, env.unit);
+			text_print_hist(stdout, hb, env.c.unit);
 		}
 	}
 	if (!shown)
@@ -1091,7 +1039,7 @@ static void print_json(struct report *r, bool interval_mode, uint64_t index, uin
 	uname(&u);
 	json_object_object_add(doc, "schema", json_object_new_string(VFIO_SCHEMA));
 	json_object_object_add(doc, "type", json_object_new_string("report"));
-	json_object_object_add(doc, "mode", json_object_new_string(attach_mode_name(env.mode)));
+	json_object_object_add(doc, "mode", json_object_new_string(attach_mode_name(env.c.mode)));
 	json_object_object_add(doc, "kernel", json_object_new_string(u.release));
 	json_object_object_add(doc, "unit", json_object_new_string("ns"));
 	json_object_object_add(doc, "interval_index", json_u64(index));
@@ -1183,13 +1131,13 @@ static int write_prom(struct report *r)
 				     "Time vfio_unregister_group_dev blocked, in seconds" },
 	};
 	struct prom_writer w;
-	int err = prom_open(&w, env.prom);
+	int err = prom_open(&w, env.c.prom);
 
 	if (err)
 		return err;
 	prom_family(&w, "pvtrace_info", "gauge", "pvtrace attach mode");
 	prom_sample(&w, "pvtrace_info",
-		    (struct prom_label[]){ { "mode", attach_mode_name(env.mode) } }, 1, "1");
+		    (struct prom_label[]){ { "mode", attach_mode_name(env.c.mode) } }, 1, "1");
 	prom_family(&w, "pvtrace_vfio_requests_total", "counter",
 		    "Device requests sent (vfio_device_ops.request), by listener registered");
 	for (size_t i = 0; i < r->n; i++) {
@@ -1296,13 +1244,61 @@ static void explain_missing(const char *vfio_why)
 
 	off = snprintf(why, sizeof(why), "%s", vfio_why);
 	for (int m = ATTACH_FENTRY; m <= ATTACH_KPROBE; m++) {
-		if (env.mode != ATTACH_AUTO && env.mode != (enum attach_mode)m)
+		if (env.c.mode != ATTACH_AUTO && env.c.mode != (enum attach_mode)m)
 			continue;
 		one[0] = 0;
 		if (!attach_probe(&target, m, one, sizeof(one)) && off < sizeof(why))
 			off += snprintf(why + off, sizeof(why) - off, "; %s", one);
 	}
 	err_msg("cannot trace vfio here: %s", why);
+}
+
+struct vfio_run {
+	struct vfio_ctx *ctx;
+	struct report *rep;
+};
+
+/* Streams events while waiting for the next report. */
+static int vfio_wait(void *arg, int timeout_ms)
+{
+	struct vfio_run *r = arg;
+	int err;
+
+	if (!r->ctx->rb) {
+		sleep_until(now_ns() + (uint64_t)timeout_ms * 1000000ULL);
+		return 0;
+	}
+	err = ring_buffer__poll(r->ctx->rb, timeout_ms);
+	if (err < 0 && err != -EINTR) {
+		err_msg("reading events: %s", strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static int vfio_report(void *arg, const struct tick *t)
+{
+	struct vfio_run *r = arg;
+	int err;
+
+	if (r->ctx->rb)
+		ring_buffer__consume(r->ctx->rb);
+	tick_close_epoch(&r->ctx->skel->data->epoch, t);
+	err = report_read(r->ctx, r->rep, t->epoch);
+	if (err) {
+		err_msg("reading maps: %s", strerror(-err));
+		return -1;
+	}
+	if (env.c.json)
+		print_json(r->rep, t->interval, t->index, t->span_ns, t->final);
+	else
+		print_text(r->rep, t->interval);
+	if (env.c.prom && (err = write_prom(r->rep))) {
+		err_msg("--prom %s: %s", env.c.prom, strerror(-err));
+		return -1;
+	}
+	hist_set_next_interval(&r->ctx->hs);
+	return 0;
 }
 
 int cmd_vfio(int argc, char **argv)
@@ -1314,23 +1310,17 @@ int cmd_vfio(int argc, char **argv)
 	struct report rep = { 0 };
 	enum attach_mode mode;
 	char why[1024], hooks[512];
-	uint64_t start, last, deadline = UINT64_MAX, next, index = 0;
-	uint32_t epoch = 1;
-	int ret, err;
+	struct vfio_run run = { .ctx = &ctx, .rep = &rep };
+	int ret;
 	size_t off = 0;
 
 	ret = cli_parse(&cli, argc, argv, NULL);
 	if (ret)
 		return ret == CLI_HELP ? 0 : ret;
+	ret = cli_common_check(&env.c, cli.name);
+	if (ret)
+		return ret;
 	ret = EXIT_RUNTIME;
-	if (env.count && !env.interval_ns) {
-		err_msg("vfio: COUNT needs an INTERVAL");
-		return EXIT_USAGE;
-	}
-	if (env.prom && prom_check_path(env.prom, why, sizeof(why))) {
-		err_msg("%s", why);
-		return EXIT_USAGE;
-	}
 	if (check_env(why, sizeof(why))) {
 		err_msg("%s", why);
 		return EXIT_RUNTIME;
@@ -1355,15 +1345,15 @@ int cmd_vfio(int argc, char **argv)
 		err_msg("out of memory");
 		goto out;
 	}
-	if (attach_select(&target, env.mode, try_mode, &ctx, &mode, why, sizeof(why))) {
-		if (env.mode != ATTACH_AUTO)
-			err_msg("mode %s is not available here: %s", attach_mode_name(env.mode),
+	if (attach_select(&target, env.c.mode, try_mode, &ctx, &mode, why, sizeof(why))) {
+		if (env.c.mode != ATTACH_AUTO)
+			err_msg("mode %s is not available here: %s", attach_mode_name(env.c.mode),
 				why);
 		else
 			err_msg("cannot attach to vfio: %s", why);
 		goto out;
 	}
-	env.mode = mode;
+	env.c.mode = mode;
 	if (mode != ATTACH_KPROBE)
 		attach_release_tracefs();
 	if (env.events) {
@@ -1385,69 +1375,7 @@ int cmd_vfio(int argc, char **argv)
 		"end.\n",
 		attach_mode_name(mode), nimpls ? hooks : "none");
 
-	start = last = now_ns();
-	if (env.duration_ns)
-		deadline = start + env.duration_ns;
-	next = env.interval_ns ? start + env.interval_ns : UINT64_MAX;
-	ret = 0;
-	for (;;) {
-		uint64_t wake = next < deadline ? next : deadline, now = now_ns();
-		bool done = false, report = false;
-		int timeout = wake == UINT64_MAX ? -1
-			      : wake <= now	 ? 0
-						 : (int)((wake - now + 999999) / 1000000);
-
-		if (!exiting) {
-			if (ctx.rb) {
-				/* wake at least every second: keeps events flowing and timeouts exact */
-				err = ring_buffer__poll(
-					ctx.rb, timeout < 0 || timeout > 1000 ? 1000 : timeout);
-				if (err < 0 && err != -EINTR) {
-					err_msg("reading events: %s", strerror(-err));
-					ret = EXIT_RUNTIME;
-					break;
-				}
-			} else if (wake != UINT64_MAX) {
-				sleep_until(wake);
-			} else {
-				pause();
-			}
-		}
-		now = now_ns();
-		if (exiting || now >= deadline)
-			done = true;
-		if (now >= next) {
-			report = true;
-			next += env.interval_ns;
-		}
-		if (!report && !done)
-			continue;
-		if (ctx.rb)
-			ring_buffer__consume(ctx.rb);
-		__atomic_store_n(&ctx.skel->data->epoch, epoch + 1, __ATOMIC_SEQ_CST);
-		err = report_read(&ctx, &rep, epoch);
-		epoch++;
-		if (err) {
-			err_msg("reading maps: %s", strerror(-err));
-			ret = EXIT_RUNTIME;
-			break;
-		}
-		index++;
-		if (env.json)
-			print_json(&rep, env.interval_ns != 0, index, now - last,
-				   done || (env.count && index >= env.count));
-		else
-			print_text(&rep, env.interval_ns != 0);
-		last = now;
-		if (env.prom && (err = write_prom(&rep))) {
-			err_msg("--prom %s: %s", env.prom, strerror(-err));
-			ret = EXIT_RUNTIME;
-			break;
-		}
-		hist_set_next_interval(&ctx.hs);
-		if (done || (env.count && index >= env.count))
-			break;
-	}
+	ret = report_loop(&env.c, 0, vfio_wait, vfio_report, &run);
 	for (int i = 0; i < VFIO_STAT_MAX; i++)
 		if (rep.drops[i])
 			warn_msg("%" PRIu64 " events not recorded: %s", rep.drops[i],
