@@ -13,9 +13,11 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(OUT) \
 	     $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG))
 LDLIBS    += $(shell $(PKG_CONFIG) --libs $(LIBS_PKG)) -lm -lpthread
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I. -Ibpf -Wall -Werror
+# -Wno-unused-parameter: libbpf's BPF_PROG/BPF_KPROBE macros declare ctx
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I. -Ibpf \
+	      -Wall -Wextra -Wno-unused-parameter -Werror
 
-BPF_APPS  := latency
+BPF_APPS  := latency patches hooks vfio
 CORE_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(CORE_SRCS))
 SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_APPS))
@@ -85,6 +87,11 @@ $(OUT)/tests/floor: tests/bench/floor.c $(OUT)/floor.skel.h | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
+# libFuzzer target over the kernel ELF reader (clang + libclang-rt-14-dev); tests/fuzz/run.sh
+$(OUT)/tests/fuzz_kelf: tests/fuzz/fuzz_kelf.c user/kelf.c user/kelf.h user/x86_cpufeatures.h | $(OUT)/tests
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iuser $(filter %.c,$^) -o $@ -lbpf -lelf -lz
+
 BENCH_BINS := $(OUT)/tests/floor $(OUT)/tests/ioctlbench
 bench: all $(BENCH_BINS)
 	scripts/bench-latency.py
@@ -100,7 +107,8 @@ install: pvtrace
 clean:
 	rm -rf $(OUT) pvtrace
 
-FORMAT_SRCS := $(wildcard user/*.c user/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/helpers/*.c)
+FORMAT_SRCS := $(filter-out user/kvm_ioctl_table.h user/kvm_ioctl_extra.h,\
+	$(wildcard user/*.c user/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/helpers/*.c tests/bench/*.c))
 format:
 	clang-format -i $(FORMAT_SRCS)
 format-check:

@@ -3,10 +3,11 @@
 #   unit  - C unit tests (cmocka)
 #   host  - BATS on this machine's kernel, in whatever mode it allows
 #   guest - BATS inside Debian's stock 6.12 kernel under qemu, once per attach mode
-# PVTRACE_SUITES selects (default "unit host guest"). Exit status 0 iff nothing failed.
+#   fuzz  - the kernel ELF reader under libFuzzer for PVTRACE_FUZZ_SECONDS (default 30)
+# PVTRACE_SUITES selects (default "unit host fuzz guest"). Exit status 0 iff nothing failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-suites=${PVTRACE_SUITES:-unit host guest}
+suites=${PVTRACE_SUITES:-unit host fuzz guest}
 logdir=$(mktemp -d /tmp/pvtrace-tests.XXXXXX)
 trap 'rm -rf "$logdir"' EXIT
 pass=0 fail=0 skip=0
@@ -52,6 +53,9 @@ for s in $suites; do
 		;;
 	guest)
 		run_suite guest-stock-6.12 scripts/guest-tests.sh
+		;;
+	fuzz)
+		run_suite fuzz-kelf tests/fuzz/run.sh
 		;;
 	*)
 		echo "run-tests: unknown suite '$s'" >&2

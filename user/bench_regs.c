@@ -610,9 +610,11 @@ static int bench_regs(int argc, char **argv)
 		"Examples:\n"
 		"  pvtrace bench regs\n"
 		"  pvtrace bench regs --vcpus 4 --reps 500 --json";
-	static const struct cli cli = {
-		"pvtrace bench regs", "[OPTIONS]", doc, opts, parse_opt, NULL
-	};
+	static const struct cli cli = { .name = "pvtrace bench regs",
+					.usage = "[OPTIONS]",
+					.doc = doc,
+					.opts = opts,
+					.opt = parse_opt };
 	struct bench *b = calloc(1, sizeof(*b));
 	pthread_t th[WL_MAX_VCPUS];
 	struct thread_arg ta[WL_MAX_VCPUS];

@@ -70,8 +70,12 @@ int cli_parse(const struct cli *c, int argc, char **argv, void *ctx)
 				snprintf(err, sizeof(err), "unknown option '%s'", bad);
 		} else if (key == ':') {
 			snprintf(err, sizeof(err), "option '%s' needs an argument", bad);
-		} else if (c->opt(ctx, key, optarg, err, sizeof(err))) {
-			if (!err[0])
+		} else {
+			int r = c->opt ? c->opt(ctx, key, optarg, err, sizeof(err)) : CLI_UNHANDLED;
+
+			if (r == CLI_UNHANDLED && c->common)
+				r = cli_common_opt(c->common, key, optarg, err, sizeof(err));
+			if (r && !err[0])
 				snprintf(err, sizeof(err), "invalid option '%s'", bad);
 		}
 		if (err[0]) {
@@ -82,7 +86,9 @@ int cli_parse(const struct cli *c, int argc, char **argv, void *ctx)
 	}
 	for (int i = optind; i < argc; i++, idx++) {
 		err[0] = 0;
-		if (!c->arg)
+		if (!c->arg && c->common && c->intervals)
+			cli_interval_arg(c->common, idx, argv[i], err, sizeof(err));
+		else if (!c->arg)
 			snprintf(err, sizeof(err), "unexpected argument '%s'", argv[i]);
 		else if (c->arg(ctx, idx, argv[i], err, sizeof(err)) && !err[0])
 			snprintf(err, sizeof(err), "invalid argument '%s'", argv[i]);

@@ -16,8 +16,12 @@ struct cli_opt {
 	const char *help;
 };
 
-/* Return 0, or write a message to err and return -1 (usage error). */
+/*
+ * Return 0, or write a message to err and return -1 (usage error), or return
+ * CLI_UNHANDLED for a key the command leaves to the shared options.
+ */
 typedef int (*cli_opt_fn)(void *ctx, int key, const char *arg, char *err, size_t len);
+#define CLI_UNHANDLED 1
 typedef int (*cli_arg_fn)(void *ctx, int index, const char *arg, char *err, size_t len);
 
 struct cli {
@@ -26,7 +30,9 @@ struct cli {
 	const char *doc;	    /* description and examples */
 	const struct cli_opt *opts; /* terminated by { NULL } */
 	cli_opt_fn opt;
-	cli_arg_fn arg; /* positional arguments, or NULL for none */
+	cli_arg_fn arg;		   /* positional arguments, or NULL */
+	struct cli_common *common; /* shared options, or NULL */
+	bool intervals;		   /* positional INTERVAL [COUNT] into common */
 };
 
 #define CLI_HELP 1

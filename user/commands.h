@@ -4,5 +4,10 @@
 #define PVTRACE_COMMANDS_H
 
 int cmd_latency(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_hooks(int argc, char **argv);
+int hooks_latency_cmd(int argc, char **argv); /* latency --steal-clock/--sched-clock */
+int cmd_vfio(int argc, char **argv);
+int cmd_patches(int argc, char **argv);
 
 #endif

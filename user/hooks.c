@@ -518,15 +518,9 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 		}
 		break;
 	default:
-		return cli_common_opt(&env.c, key, arg, err, len) ? -1 : 0;
+		return CLI_UNHANDLED;
 	}
 	return 0;
-}
-
-static int parse_arg(void *ctx, int index, const char *arg, char *err, size_t len)
-{
-	(void)ctx;
-	return cli_interval_arg(&env.c, index, arg, err, len);
 }
 
 static json_object *json_hex(uint64_t v)
@@ -1500,9 +1494,13 @@ out:
 
 int cmd_hooks(int argc, char **argv)
 {
-	static const struct cli cli = {
-		"pvtrace hooks", "[OPTIONS] [INTERVAL [COUNT]]", doc, opts, parse_opt, parse_arg
-	};
+	static const struct cli cli = { .name = "pvtrace hooks",
+					.usage = "[OPTIONS] [INTERVAL [COUNT]]",
+					.doc = doc,
+					.opts = opts,
+					.opt = parse_opt,
+					.common = &env.c,
+					.intervals = true };
 	int ret;
 
 	ret = cli_parse(&cli, argc, argv, NULL);
@@ -1597,15 +1595,9 @@ static int lparse_opt(void *ctx, int key, const char *arg, char *err, size_t len
 		lenv.function = arg;
 		break;
 	default:
-		return cli_common_opt(&lenv.c, key, arg, err, len) ? -1 : 0;
+		return CLI_UNHANDLED;
 	}
 	return 0;
-}
-
-static int lparse_arg(void *ctx, int index, const char *arg, char *err, size_t len)
-{
-	(void)ctx;
-	return cli_interval_arg(&lenv.c, index, arg, err, len);
 }
 
 struct traced {
@@ -1920,12 +1912,15 @@ static int hlat_report(void *arg, const struct tick *tk)
 
 int hooks_latency_cmd(int argc, char **argv)
 {
-	static const struct cli cli = { "pvtrace latency",
-					"--steal-clock|--sched-clock [OPTIONS] [INTERVAL [COUNT]]",
-					ldoc,
-					lopts,
-					lparse_opt,
-					lparse_arg };
+	static const struct cli cli = {
+		.name = "pvtrace latency",
+		.usage = "--steal-clock|--sched-clock [OPTIONS] [INTERVAL [COUNT]]",
+		.doc = ldoc,
+		.opts = lopts,
+		.opt = lparse_opt,
+		.common = &lenv.c,
+		.intervals = true
+	};
 	struct hooks_ctx c = { 0 };
 	struct traced t[2];
 	struct btf *btf = NULL;

@@ -115,15 +115,9 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 		env.workload = true;
 		break;
 	default:
-		return cli_common_opt(&env.c, key, arg, err, len) ? -1 : 0;
+		return CLI_UNHANDLED;
 	}
 	return 0;
-}
-
-static int parse_arg(void *ctx, int index, const char *arg, char *err, size_t len)
-{
-	(void)ctx;
-	return cli_interval_arg(&env.c, index, arg, err, len);
 }
 
 struct lat_ctx {
@@ -577,10 +571,13 @@ static int lat_report(void *arg, const struct tick *t)
 
 int cmd_latency(int argc, char **argv)
 {
-	static const struct cli cli = {
-		"pvtrace latency", "--ioctl [OPTIONS] [INTERVAL [COUNT]]", doc, opts, parse_opt,
-		parse_arg
-	};
+	static const struct cli cli = { .name = "pvtrace latency",
+					.usage = "--ioctl [OPTIONS] [INTERVAL [COUNT]]",
+					.doc = doc,
+					.opts = opts,
+					.opt = parse_opt,
+					.common = &env.c,
+					.intervals = true };
 	struct lat_ctx ctx = { .btf.fd = -1 };
 	struct lat_run run = { .ctx = &ctx, .child = { .pid = 0, .go_fd = -1, .result_fd = -1 } };
 	char why[1024];

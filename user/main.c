@@ -15,6 +15,10 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "latency", cmd_latency, "latency histograms (--ioctl: KVM vCPU ioctls)" },
+	{ "bench", cmd_bench, "benchmarks (regs: ONE_REG vs MANY_REGS vs legacy saves)" },
+	{ "hooks", cmd_hooks, "paravirt static calls: current targets, changes, steal time" },
+	{ "vfio", cmd_vfio, "vfio device requests, release latency and blocked unregisters" },
+	{ "patches", cmd_patches, "ALTERNATIVE and static call sites: inventory, --live, --watch" },
 };
 
 static void usage(FILE *f)

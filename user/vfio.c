@@ -87,15 +87,9 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 		env.device = arg;
 		break;
 	default:
-		return cli_common_opt(&env.c, key, arg, err, len) ? -1 : 0;
+		return CLI_UNHANDLED;
 	}
 	return 0;
-}
-
-static int parse_arg(void *ctx, int index, const char *arg, char *err, size_t len)
-{
-	(void)ctx;
-	return cli_interval_arg(&env.c, index, arg, err, len);
 }
 
 /* ---- .request implementations, found in kernel BTF ------------------------------------ */
@@ -1303,9 +1297,13 @@ static int vfio_report(void *arg, const struct tick *t)
 
 int cmd_vfio(int argc, char **argv)
 {
-	static const struct cli cli = {
-		"pvtrace vfio", "[OPTIONS] [INTERVAL [COUNT]]", doc, opts, parse_opt, parse_arg
-	};
+	static const struct cli cli = { .name = "pvtrace vfio",
+					.usage = "[OPTIONS] [INTERVAL [COUNT]]",
+					.doc = doc,
+					.opts = opts,
+					.opt = parse_opt,
+					.common = &env.c,
+					.intervals = true };
 	struct vfio_ctx ctx = { .btf.fd = -1 };
 	struct report rep = { 0 };
 	enum attach_mode mode;

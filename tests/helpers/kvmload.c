@@ -80,10 +80,11 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 
 int main(int argc, char **argv)
 {
-	static const struct cli cli = {
-		"kvmload", "[OPTIONS]", "Issue known numbers of KVM vCPU ioctls.",
-		opts,	   parse_opt,	NULL
-	};
+	static const struct cli cli = { .name = "kvmload",
+					.usage = "[OPTIONS]",
+					.doc = "Issue known numbers of KVM vCPU ioctls.",
+					.opts = opts,
+					.opt = parse_opt };
 	struct wl_result r;
 	char err[256];
 	int ret;

@@ -1,0 +1,278 @@
+#!/usr/bin/env bats
+# pvtrace patches on this machine: inventory of an assembled fixture and of the project's
+# vmlinux (when built), usage and ELF errors, --dump and --watch on this kernel.
+# --live inside the project kernel runs in the guest (tests/guest/patches.sh).
+
+load helpers
+
+VMLINUX=${PVTRACE_VMLINUX:-${PVTRACE_KBUILD:-/work/kbuild}/build-x86/vmlinux}
+
+setup_file() {
+	export FIX_DIR="$BATS_FILE_TMPDIR"
+	cat >"$FIX_DIR/fix.s" <<'EOF'
+	.macro ALT b, e, rb, re, ft
+	.pushsection .altinstructions,"a",@progbits
+	.long \b - .
+	.long \rb - .
+	.4byte \ft
+	.byte \e - \b
+	.byte \re - \rb
+	.popsection
+	.endm
+	.text
+	.globl _text
+_text:
+	.globl alpha
+	.type alpha,@function
+alpha:
+.L1:	call *pv_ops(%rip)
+.L2:	.byte 0x90, 0x90, 0x90
+.L3:	ret
+	.size alpha,.-alpha
+	.globl beta
+	.type beta,@function
+beta:
+	nop
+.L4:	.byte 0x90, 0x90, 0x90, 0x90, 0x90
+.L5:	call __SCT__gamma
+	ret
+	.size beta,.-beta
+	.globl __SCT__gamma
+__SCT__gamma:
+	ret
+	.section .altinstr_replacement,"ax",@progbits
+.R1:	call alpha
+.R1e:
+.R2:	lfence
+.R2e:
+.R3:	stac
+.R3e:
+	ALT .L1, .L2, .R1, .R1e, (2 << 16) | (3*32+21)
+	ALT .L2, .L3, .R2, .R2e, (1 << 16) | (8*32+16)
+	ALT .L4, .L5, .R3, .R3e, 9*32+20
+	ALT .L4, .L5, .R2, .R2e, 8*32+16
+	.section .static_call_sites,"a",@progbits
+	.long .L5 - .
+	.long __SCK__gamma - .
+	.data
+	.balign 8
+	.globl pv_ops
+pv_ops:	.quad 0
+	.globl __SCK__gamma
+__SCK__gamma: .quad 0
+	.section .rodata,"a",@progbits
+	.globl linux_banner
+linux_banner: .asciz "Linux version 6.12.99-bats (b@pvtrace) #1\n"
+EOF
+	(cd "$FIX_DIR" && as --64 -o fix.o fix.s &&
+		ld -m elf_x86_64 -static -nostdlib --build-id=sha1 -e 0 \
+			-Ttext=0xffffffff81000000 -o fix.elf fix.o)
+}
+
+@test "--help documents the options and exits 0" {
+	run "$PVTRACE" patches --help
+	[ "$status" -eq 0 ]
+	for o in --vmlinux --live --watch --dump --json --sites --feature --read; do
+		[[ "$output" == *"$o"* ]]
+	done
+}
+
+@test "usage errors: one line, exit 2" {
+	for args in "--bogus" "--read foo" "--top x" "--duration 1s" "--watch -d 0" \
+		"--dump x --live" "--dump __SCT__x:0" "--vmlinux"; do
+		# shellcheck disable=SC2086
+		run "$PVTRACE" patches $args
+		echo "$args -> $status: $output"
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+	done
+	run "$PVTRACE" patches --vmlinux "$FIX_DIR/fix.elf" --feature NO_SUCH_THING
+	[ "$status" -eq 2 ]
+	[ "$output" = "pvtrace: patches: unknown feature 'NO_SUCH_THING' for this kernel" ]
+}
+
+@test "without --vmlinux: says where it looked" {
+	r=$(uname -r)
+	for p in /usr/lib/debug/boot/vmlinux-$r /usr/lib/debug/lib/modules/$r/vmlinux \
+		/boot/vmlinux-$r /lib/modules/$r/build/vmlinux; do
+		[ ! -e "$p" ] || skip "$p exists here"
+	done
+	run "$PVTRACE" patches
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"no vmlinux for the running kernel $r: looked in /usr/lib/debug/boot/vmlinux-$r, /usr/lib/debug/lib/modules/$r/vmlinux, /boot/vmlinux-$r, /lib/modules/$r/build/vmlinux; pass --vmlinux FILE" ]]
+}
+
+@test "fixture inventory: text" {
+	run "$PVTRACE" patches --vmlinux "$FIX_DIR/fix.elf" --sites
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "vmlinux $FIX_DIR/fix.elf: Linux 6.12.99-bats, build id "* ]]
+	[[ "$output" == *"struct alt_instr: Linux 6.3+ x86 layout (14 bytes"* ]]
+	[[ "$output" == *".altinstructions: 4 entries at 3 sites in 2 functions (3 sites resident, 0 in init text freed after boot)"* ]]
+	[[ "$output" == *"1 NOT, 1 DIRECT_CALL; 4 of 4 replacements in .altinstr_replacement"* ]]
+	[[ "$output" == *".parainstructions: none: this kernel makes paravirt calls ALTERNATIVE sites with DIRECT_CALL (1)"* ]]
+	[[ "$output" == *".static_call_sites: 1 sites of 1 keys (0 tail calls)"* ]]
+	grep -qE '^  X86_FEATURE_XENPV +2 +1 +0 +2$' <<<"$output"
+	grep -qE '^  X86_FEATURE_ALWAYS +1 +0 +1 +1$' <<<"$output"
+	grep -qE '^  beta +2 +1 +2$' <<<"$output"
+	grep -qE '^  ffffffff81000000  alpha +6  X86_FEATURE_ALWAYS\[DIRECT_CALL\]:5 pv_ops\+0$' <<<"$output"
+	grep -qE '^  ffffffff81000006  alpha\+0x6 +3  !X86_FEATURE_XENPV:3$' <<<"$output"
+	grep -qE '^  ffffffff8100000b  beta\+0x1 +5  X86_FEATURE_SMAP:3 \| X86_FEATURE_XENPV:3$' <<<"$output"
+	grep -qE '^  ffffffff81000010  beta\+0x6 +gamma$' <<<"$output"
+}
+
+@test "fixture inventory: JSON, also from the unlinked object" {
+	for f in fix.elf fix.o; do
+		run "$PVTRACE" patches --vmlinux "$FIX_DIR/$f" --json
+		[ "$status" -eq 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		jq -e '.schema == "pvtrace.patches/1" and .kind == "inventory"
+			and .kernel == "6.12.99-bats" and .running_kernel == false
+			and .parainstructions == null
+			and .altinstructions.entries == 4 and .altinstructions.sites == 3
+			and .altinstructions.not == 1 and .altinstructions.direct_call == 1
+			and ([.altinstructions.by_feature[].entries] | add) == 4
+			and (.altinstructions.site_list | map(.function)) == ["alpha", "alpha", "beta"]
+			and (.altinstructions.site_list | map(.offset)) == [0, 6, 1]
+			and (.altinstructions.site_list | map(.len)) == [6, 3, 5]
+			and .altinstructions.site_list[2].entries[0].feature == "X86_FEATURE_SMAP"
+			and .altinstructions.site_list[2].entries[0].cpuinfo == "smap"
+			and .altinstructions.site_list[1].entries[0].not == true
+			and .altinstructions.site_list[0].entries[0].direct_call == true
+			and .altinstructions.site_list[0].pv_op == "+0"
+			and .static_call_sites.count == 1
+			and .static_call_sites.sites[0].key == "gamma"' <<<"$output"
+	done
+}
+
+@test "--feature and --function select sites" {
+	run "$PVTRACE" patches --vmlinux "$FIX_DIR/fix.elf" --feature xenpv
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^  ffffffff8100' <<<"$output")" -eq 2 ]
+	[[ "$output" == *"(2 sites)"* ]]
+	run "$PVTRACE" patches --vmlinux "$FIX_DIR/fix.elf" --function beta --json
+	[ "$(jq '.altinstructions.site_list | length' <<<"$output")" -eq 1 ]
+}
+
+@test "malformed and truncated ELF: one-line error, exit 1" {
+	head -c 300 "$FIX_DIR/fix.elf" >"$FIX_DIR/short.elf"
+	run "$PVTRACE" patches --vmlinux "$FIX_DIR/short.elf"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "pvtrace: $FIX_DIR/short.elf: "*"(truncated?)" ]]
+	run "$PVTRACE" patches --vmlinux "$FIX_DIR/fix.s"
+	[ "$status" -eq 1 ]
+	[ "$output" = "pvtrace: $FIX_DIR/fix.s: not an ELF file" ]
+	run "$PVTRACE" patches --vmlinux /bin/true # x86-64 but no alternatives
+	[ "$status" -eq 0 ]
+	[[ "$output" == *".altinstructions: 0 entries"* ]]
+	run "$PVTRACE" patches --vmlinux /nonexistent
+	[ "$status" -eq 1 ]
+	[ "$output" = "pvtrace: /nonexistent: No such file or directory" ]
+}
+
+@test "--live refuses an ELF that is not the running kernel" {
+	run "$PVTRACE" patches --vmlinux "$FIX_DIR/fix.elf" --live
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "pvtrace: --live: $FIX_DIR/fix.elf is not the running kernel's vmlinux (build id "*", running kernel "*")" ]]
+}
+
+@test "--dump reads kernel text with BPF: a static call trampoline jumps to a symbol" {
+	need_root
+	grep -q ' __SCT__pv_sched_clock$' /proc/kallsyms || skip "no __SCT__pv_sched_clock here"
+	run "$PVTRACE" patches --dump __SCT__pv_sched_clock:5 --read bpf --json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	bytes=$(jq -r .bytes <<<"$output")
+	addr=$(jq -r .addr <<<"$output")
+	[ "$(jq -r .method <<<"$output")" = bpf ]
+	[ "$(grep ' __SCT__pv_sched_clock$' /proc/kallsyms | cut -d' ' -f1)" = "$(printf '%016x' "$addr")" ]
+	# e9 rel32 (jmp) or e8/c3/nop forms; a jmp must land on a kallsyms symbol start
+	if [ "${bytes:0:2}" = e9 ]; then
+		rel=$(( 0x${bytes:8:2}${bytes:6:2}${bytes:4:2}${bytes:2:2} ))
+		((rel >= 0x80000000)) && rel=$((rel - 0x100000000))
+		target=$(printf '%016x' $((addr + 5 + rel)))
+		grep -q "^$target [tT] " /proc/kallsyms
+	fi
+	# the reader is gone
+	[ -z "$(bpftool -j prog show | jq -r '.[] | select(.name == "read_kmem") | .id')" ]
+}
+
+@test "--dump text form, symbol+offset, and kcore where there is none" {
+	need_root
+	run "$PVTRACE" patches --dump _text+0x10:4
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^[0-9a-f]{16}\ _text\+0x10:4:\ [0-9a-f]{2}\ [0-9a-f]{2}\ [0-9a-f]{2}\ [0-9a-f]{2}$ ]]
+	run "$PVTRACE" patches --dump no_such_symbol_here
+	[ "$status" -eq 1 ]
+	[ "$output" = "pvtrace: --dump: no_such_symbol_here: not in /proc/kallsyms" ]
+	if [ ! -e /proc/kcore ]; then
+		run "$PVTRACE" patches --dump _text --read kcore
+		[ "$status" -eq 1 ]
+		[ "$output" = "pvtrace: /proc/kcore: No such file or directory" ]
+	fi
+}
+
+@test "--watch: one dummy event per CPU, ends at --duration, JSON summary" {
+	need_root
+	run "$PVTRACE" patches --watch -d 1s --json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	ncpu=$(grep -c . < <(tr ',' '\n' </sys/devices/system/cpu/online | while IFS=- read -r a b; do seq "$a" "${b:-$a}"; done))
+	[[ "$output" == *"Watching kernel text pokes (PERF_RECORD_TEXT_POKE) on $ncpu CPUs"* ]]
+	last=$(grep '^{' <<<"$output" | tail -n 1)
+	jq -e --argjson n "$ncpu" '.kind == "watch_end" and .cpus == $n and .lost == 0' <<<"$last"
+	pokes=$(jq .pokes <<<"$last")
+	[[ "$output" == *"$pokes text pokes"* ]]
+}
+
+@test "--watch: SIGINT and SIGTERM end it with status 0; its perf fds are per CPU" {
+	need_root
+	for sig in INT TERM; do
+		"$PVTRACE" patches --watch >"$BATS_TEST_TMPDIR/w.out" 2>"$BATS_TEST_TMPDIR/w.err" &
+		pid=$!
+		for _ in $(seq 50); do grep -q Watching "$BATS_TEST_TMPDIR/w.err" && break; sleep 0.1; done
+		n=$(find /proc/$pid/fd -lname 'anon_inode:*perf_event*' | wc -l)
+		[ "$n" -eq "$(grep -c . < <(tr ',' '\n' </sys/devices/system/cpu/online | while IFS=- read -r a b; do seq "$a" "${b:-$a}"; done))" ]
+		kill -$sig $pid
+		rc=0
+		wait $pid || rc=$?
+		[ "$rc" -eq 0 ]
+		grep -q ' text pokes$' "$BATS_TEST_TMPDIR/w.err"
+	done
+}
+
+@test "project vmlinux: counts, names and functions agree with readelf and nm" {
+	[ -r "$VMLINUX" ] || skip "no project vmlinux at $VMLINUX (scripts/kernel-build.sh)"
+	run "$PVTRACE" patches --vmlinux "$VMLINUX" --json
+	[ "$status" -eq 0 ]
+	echo "$output" >"$BATS_TEST_TMPDIR/inv.json"
+	size=$((0x$(readelf -SW "$VMLINUX" | sed -n 's/.* \.altinstructions  *PROGBITS  *[0-9a-f]* [0-9a-f]* \([0-9a-f]*\) .*/\1/p')))
+	jq -e --argjson n $((size / 14)) '.altinstructions.entries == $n
+		and ([.altinstructions.by_feature[].entries] | add) == $n
+		and ([.altinstructions.site_list[].entries | length] | add) == $n
+		and .parainstructions == null
+		and (.layout | startswith("BTF struct alt_instr (14 bytes)"))
+		and ([.altinstructions.site_list[].entries[].feature | test("^(X86_FEATURE_|X86_BUG_|bit )")] | all)
+		and ([.altinstructions.site_list[].entries[] | select(.direct_call) | .instrlen == 6 and .replacementlen == 5] | all)' \
+		"$BATS_TEST_TMPDIR/inv.json"
+	# static call sites: (__stop - __start) / 8
+	read -r a b < <(nm "$VMLINUX" | awk '$3 == "__start_static_call_sites" { a = $1 } $3 == "__stop_static_call_sites" { b = $1 } END { print a, b }')
+	[ "$(jq .static_call_sites.count "$BATS_TEST_TMPDIR/inv.json")" -eq $(( (0x$b - 0x$a) / 8 )) ]
+	# function attribution: the symbol nm lists at address - offset, for every 50th site
+	jq -r '.altinstructions.site_list | to_entries[] | select(.key % 50 == 0) | .value | "\(.addr) \(.function) \(.offset)"' \
+		"$BATS_TEST_TMPDIR/inv.json" | while read -r addr fn off; do
+		start=$(printf '%016x' $((addr - off)))
+		nm "$VMLINUX" | grep -q "^$start [tTwW] $fn$" || { echo "no $fn at $start"; false; }
+	done
+}
+
+@test "the x86 feature table regenerates identically from Linux 6.12 cpufeatures.h" {
+	tarball=/usr/src/linux-source-6.12.tar.xz
+	[ -r "$tarball" ] || skip "linux-source-6.12 not installed (scripts/kernel-build.sh installs it)"
+	run "$REPO/scripts/gen-cpufeatures.sh" "$tarball" "$BATS_TEST_TMPDIR/t.h"
+	[ "$status" -eq 0 ]
+	diff -u "$REPO/user/x86_cpufeatures.h" "$BATS_TEST_TMPDIR/t.h"
+}
