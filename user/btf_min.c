@@ -12,10 +12,10 @@
 #include <linux/btf.h>
 #include <bpf/btf.h>
 #include "btf_min.h"
+#include "kbtf.h"
 #include "util.h"
 
 #define MAX_SRCS  8
-#define CHUNK	  65536
 #define MAX_NAMES 64
 
 /* .BTF.ext layout (Documentation/bpf/btf.rst) */
@@ -130,16 +130,6 @@ done:
 	return out;
 }
 
-/* One kernel BTF file: vmlinux or a module's split BTF on top of it. */
-struct src {
-	int fd;
-	struct btf_header hdr;
-	__u32 first_id; /* id of its first type */
-	__u32 n;
-	__u32 *off;	/* offset of each type in the type section */
-	__u32 str_base; /* string offsets below this are vmlinux's */
-};
-
 struct memo {
 	__u64 *keys;
 	__u32 *vals;
@@ -147,197 +137,54 @@ struct memo {
 };
 
 struct ctx {
-	struct src src[MAX_SRCS];
+	struct kbtf src[MAX_SRCS]; /* [0] vmlinux, then modules */
 	int nsrc;
 	struct btf *out;
 	struct memo memo;
 	char *const *roots;
+	int nroots;
 	__u32 want_off[MAX_SRCS][MAX_NAMES]; /* name offsets of roots, per source */
 	__u32 *root_id;			     /* type id of each root, 0 if not found */
 	int *root_src;			     /* source it was found in */
-	char *err;
-	size_t errlen;
+	int cur;			     /* source being indexed */
 };
 
-static int pread_full(int fd, void *buf, size_t len, off_t off)
+/* While indexing: note the ids of the root types. */
+static int on_type(void *arg, __u32 id, const struct btf_type *t)
 {
-	size_t got = 0;
+	struct ctx *c = arg;
+	__u32 kind = BTF_INFO_KIND(t->info);
+	int si = c->cur;
 
-	while (got < len) {
-		ssize_t r = pread(fd, (char *)buf + got, len - got, off + got);
+	if (!t->name_off || (kind != BTF_KIND_STRUCT && kind != BTF_KIND_UNION &&
+			     kind != BTF_KIND_ENUM && kind != BTF_KIND_TYPEDEF))
+		return 0;
+	for (int r = 0; r < c->nroots; r++) {
+		/* a module's names may be its own strings or vmlinux's */
+		bool hit = c->want_off[si][r] == t->name_off ||
+			   (si && c->want_off[0][r] == t->name_off);
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EIO;
-		got += r;
+		/* first definition wins; vmlinux is read first */
+		if (hit && !c->root_id[r]) {
+			c->root_id[r] = id;
+			c->root_src[r] = si;
+		}
 	}
 	return 0;
 }
 
-static size_t extra_size(__u32 info)
+static int src_add(struct ctx *c, const char *path)
 {
-	__u32 vlen = BTF_INFO_VLEN(info);
+	struct kbtf *k = &c->src[c->nsrc];
+	int err = kbtf_open(k, path, c->nsrc ? &c->src[0] : NULL);
 
-	switch (BTF_INFO_KIND(info)) {
-	case BTF_KIND_INT:
-	case BTF_KIND_VAR:
-	case BTF_KIND_DECL_TAG:
-		return 4;
-	case BTF_KIND_ARRAY:
-		return sizeof(struct btf_array);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		return vlen * sizeof(struct btf_member);
-	case BTF_KIND_ENUM:
-		return vlen * sizeof(struct btf_enum);
-	case BTF_KIND_ENUM64:
-		return vlen * sizeof(struct btf_enum64);
-	case BTF_KIND_FUNC_PROTO:
-		return vlen * sizeof(struct btf_param);
-	case BTF_KIND_DATASEC:
-		return vlen * sizeof(struct btf_var_secinfo);
-	default:
-		return 0;
-	}
-}
-
-/* Stream a section in chunks; cb consumes whole items from buf and returns bytes used. */
-typedef ssize_t (*chunk_fn)(struct ctx *c, int si, const char *buf, size_t have, __u32 at);
-
-static int stream(struct ctx *c, int si, __u32 sec_off, __u32 len, chunk_fn cb)
-{
-	struct src *s = &c->src[si];
-	char *buf = malloc(CHUNK);
-	__u32 start = 0, pos = 0;
-	size_t have = 0;
-	int err = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		size_t want = CHUNK - have < len - pos ? CHUNK - have : len - pos;
-		ssize_t used;
-
-		if (want) {
-			err = pread_full(s->fd, buf + have, want, s->hdr.hdr_len + sec_off + pos);
-			if (err)
-				break;
-			pos += want;
-			have += want;
-		}
-		used = cb(c, si, buf, have, start);
-		if (used < 0) {
-			err = used;
-			break;
-		}
-		if (pos == len) {
-			if ((size_t)used != have)
-				err = -EINVAL; /* truncated item at the end */
-			break;
-		}
-		if (!used && have == CHUNK) {
-			err = -E2BIG; /* one item larger than a chunk */
-			break;
-		}
-		memmove(buf, buf + used, have - used);
-		have -= used;
-		start += used;
-	}
-	free(buf);
-	return err;
-}
-
-/* strings: note where the root names are */
-static ssize_t on_strings(struct ctx *c, int si, const char *buf, size_t have, __u32 at)
-{
-	size_t i = 0;
-	const char *nul;
-
-	while (i < have && (nul = memchr(buf + i, 0, have - i))) {
-		for (int r = 0; r < MAX_NAMES && c->roots[r]; r++)
-			if (!strcmp(buf + i, c->roots[r]))
-				c->want_off[si][r] = c->src[si].str_base + at + i;
-		i = nul - buf + 1;
-	}
-	return i;
-}
-
-/* types: offsets of every type, ids of the root types */
-static ssize_t on_types(struct ctx *c, int si, const char *buf, size_t have, __u32 at)
-{
-	struct src *s = &c->src[si];
-	size_t i = 0;
-
-	while (i + sizeof(struct btf_type) <= have) {
-		const struct btf_type *t = (const void *)(buf + i);
-		size_t sz = sizeof(*t) + extra_size(t->info);
-		__u32 kind = BTF_INFO_KIND(t->info);
-
-		if (i + sz > have)
-			break;
-		if ((s->n & (s->n - 1)) == 0 && s->n >= 1024) {
-			__u32 *o = realloc(s->off, 2 * s->n * sizeof(*o));
-
-			if (!o)
-				return -ENOMEM;
-			s->off = o;
-		}
-		s->off[s->n] = at + i;
-		if (t->name_off && (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION ||
-				    kind == BTF_KIND_ENUM || kind == BTF_KIND_TYPEDEF)) {
-			for (int r = 0; r < MAX_NAMES && c->roots[r]; r++) {
-				/* a module's names may be its own or vmlinux's strings */
-				bool hit = c->want_off[si][r] == t->name_off ||
-					   (si && c->want_off[0][r] == t->name_off);
-
-				/* first definition wins; vmlinux is read first */
-				if (hit && !c->root_id[r]) {
-					c->root_id[r] = s->first_id + s->n;
-					c->root_src[r] = si;
-				}
-			}
-		}
-		s->n++;
-		i += sz;
-	}
-	return i;
-}
-
-static int index_src(struct ctx *c, int si)
-{
-	struct src *s = &c->src[si];
-	int err;
-
-	err = stream(c, si, s->hdr.str_off, s->hdr.str_len, on_strings);
 	if (err)
 		return err;
-	s->n = 0;
-	s->off = malloc(1024 * sizeof(*s->off));
-	if (!s->off)
-		return -ENOMEM;
-	return stream(c, si, s->hdr.type_off, s->hdr.type_len, on_types);
-}
-
-static int src_open(struct ctx *c, const char *path, bool split)
-{
-	struct src *s = &c->src[c->nsrc];
-	int err;
-
-	s->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (s->fd < 0)
-		return -errno;
-	err = pread_full(s->fd, &s->hdr, sizeof(s->hdr), 0);
-	if (!err && (s->hdr.magic != BTF_MAGIC || s->hdr.hdr_len < sizeof(s->hdr)))
-		err = -EINVAL;
-	if (err) {
-		close(s->fd);
-		return err;
-	}
-	s->first_id = split ? c->src[0].first_id + c->src[0].n : 1;
-	s->str_base = split ? c->src[0].hdr.str_len : 0;
-	c->nsrc++;
-	return 0;
+	c->cur = c->nsrc++;
+	err = kbtf_find_strs(k, (const char *const *)c->roots, c->nroots, c->want_off[c->cur]);
+	if (!err)
+		err = kbtf_index(k, on_type, c);
+	return err;
 }
 
 /* memo: (source, id) -> output id */
@@ -388,38 +235,12 @@ static int src_of(struct ctx *c, int view, __u32 id)
 
 static int read_type(struct ctx *c, int si, __u32 id, struct btf_type **t)
 {
-	struct src *s = &c->src[si];
-	struct btf_type h;
-	__u32 idx = id - s->first_id;
-	off_t off;
-	int err;
-
-	if (id < s->first_id || idx >= s->n)
-		return -EINVAL;
-	off = s->hdr.hdr_len + s->hdr.type_off + s->off[idx];
-	err = pread_full(s->fd, &h, sizeof(h), off);
-	if (err)
-		return err;
-	*t = malloc(sizeof(h) + extra_size(h.info));
-	if (!*t)
-		return -ENOMEM;
-	memcpy(*t, &h, sizeof(h));
-	return pread_full(s->fd, *t + 1, extra_size(h.info), off + sizeof(h));
+	return kbtf_read_type(&c->src[si], id, t);
 }
 
 static int read_name(struct ctx *c, int view, __u32 off, char *buf, size_t len)
 {
-	struct src *s = &c->src[off < c->src[0].hdr.str_len ? 0 : view];
-	size_t got;
-
-	off -= s->str_base;
-	if (off >= s->hdr.str_len)
-		return -EINVAL;
-	got = s->hdr.str_len - off < len - 1 ? s->hdr.str_len - off : len - 1;
-	if (pread_full(s->fd, buf, got, s->hdr.hdr_len + s->hdr.str_off + off))
-		return -EIO;
-	buf[got] = 0;
-	return 0;
+	return kbtf_name(&c->src[view], &c->src[0], off, buf, len);
 }
 
 static int copy_type(struct ctx *c, int view, __u32 id);
@@ -625,13 +446,14 @@ int btf_min_build(struct btf_min *m, const char *btf_dir, char *const *roots,
 	c->roots = roots;
 	c->root_id = root_id;
 	c->root_src = root_src;
+	while (c->nroots < MAX_NAMES && roots[c->nroots])
+		c->nroots++;
 	snprintf(path, sizeof(path), "%s/vmlinux", btf_dir);
-	ret = src_open(c, path, false);
-	if (ret) {
+	ret = src_add(c, path);
+	if (ret && !c->nsrc) {
 		snprintf(err, errlen, "cannot read kernel BTF %s: %s", path, strerror(-ret));
 		goto out;
 	}
-	ret = index_src(c, 0);
 	for (int i = 0; modules && modules[i] && !ret && c->nsrc < MAX_SRCS; i++) {
 		bool missing = false;
 
@@ -642,9 +464,7 @@ int btf_min_build(struct btf_min *m, const char *btf_dir, char *const *roots,
 		snprintf(path, sizeof(path), "%s/%s", btf_dir, modules[i]);
 		if (access(path, R_OK))
 			continue;
-		ret = src_open(c, path, true);
-		if (!ret)
-			ret = index_src(c, c->nsrc - 1);
+		ret = src_add(c, path);
 	}
 	if (ret) {
 		snprintf(err, errlen, "reading kernel BTF: %s", strerror(-ret));
@@ -681,10 +501,8 @@ int btf_min_build(struct btf_min *m, const char *btf_dir, char *const *roots,
 	m->ntypes = btf__type_cnt(c->out) - 1;
 	m->nroots = nroots;
 out:
-	for (int i = 0; i < c->nsrc; i++) {
-		close(c->src[i].fd);
-		free(c->src[i].off);
-	}
+	for (int i = 0; i < c->nsrc; i++)
+		kbtf_close(&c->src[i]);
 	btf__free(c->out);
 	free(c->memo.keys);
 	free(c->memo.vals);

@@ -23,6 +23,7 @@
 #include "output.h"
 #include "report.h"
 #include "util.h"
+#include "kbtf.h"
 
 #define VFIO_SCHEMA "pvtrace.vfio/1"
 #define ULL(x)	    ((unsigned long long)(x))
@@ -137,17 +138,6 @@ static void add_impl(const char *name, const char *module)
  * module type ids start after them) unless it defines struct vfio_device itself;
  * module BTF is small and read whole.
  */
-struct kbtf {
-	int fd;
-	struct btf_header h;
-	__u32 first_id; /* id of the first type */
-	__u32 n;	/* number of types */
-	__u32 str_base; /* string offsets below this are vmlinux's */
-	char *types;	/* type section, when loaded */
-	__u32 *off;	/* offset of each type in it */
-	char *strs;	/* string section, when loaded */
-};
-
 struct idset {
 	__u32 *v;
 	size_t n, cap;
@@ -174,262 +164,6 @@ static int idset_add(struct idset *s, __u32 id)
 	}
 	s->v[s->n++] = id;
 	return 0;
-}
-
-static ssize_t pread_all(int fd, void *buf, size_t len, off_t off)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t r = pread(fd, (char *)buf + got, len - got, off + got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (!r)
-			break;
-		got += r;
-	}
-	return got;
-}
-
-/* Size of one type record, or 0 for a kind this code does not know. */
-static size_t type_size(const struct btf_type *t)
-{
-	__u32 vlen = BTF_INFO_VLEN(t->info);
-	size_t extra;
-
-	switch (BTF_INFO_KIND(t->info)) {
-	case BTF_KIND_INT:
-	case BTF_KIND_VAR:
-	case BTF_KIND_DECL_TAG:
-		extra = 4;
-		break;
-	case BTF_KIND_ARRAY:
-		extra = sizeof(struct btf_array);
-		break;
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		extra = vlen * sizeof(struct btf_member);
-		break;
-	case BTF_KIND_ENUM:
-		extra = vlen * sizeof(struct btf_enum);
-		break;
-	case BTF_KIND_ENUM64:
-		extra = vlen * sizeof(struct btf_enum64);
-		break;
-	case BTF_KIND_FUNC_PROTO:
-		extra = vlen * sizeof(struct btf_param);
-		break;
-	case BTF_KIND_DATASEC:
-		extra = vlen * sizeof(struct btf_var_secinfo);
-		break;
-	case BTF_KIND_PTR:
-	case BTF_KIND_FWD:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		extra = 0;
-		break;
-	default:
-		return 0;
-	}
-	return sizeof(*t) + extra;
-}
-
-static int kbtf_open(struct kbtf *k, const char *path, __u32 first_id, __u32 str_base)
-{
-	memset(k, 0, sizeof(*k));
-	k->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (k->fd < 0)
-		return -errno;
-	if (pread_all(k->fd, &k->h, sizeof(k->h), 0) != sizeof(k->h) || k->h.magic != BTF_MAGIC ||
-	    k->h.hdr_len < sizeof(k->h))
-		return -EINVAL;
-	k->first_id = first_id;
-	k->str_base = str_base;
-	return 0;
-}
-
-static void kbtf_close(struct kbtf *k)
-{
-	if (k->fd >= 0)
-		close(k->fd);
-	free(k->types);
-	free(k->off);
-	free(k->strs);
-	memset(k, 0, sizeof(*k));
-	k->fd = -1;
-}
-
-/* Count the types by walking the type section in chunks. */
-static int kbtf_count(struct kbtf *k)
-{
-	size_t cap = 1 << 16, have = 0, used;
-	off_t pos = k->h.hdr_len + k->h.type_off, end = pos + k->h.type_len;
-	char *buf = malloc(cap), *nb;
-	int err = 0;
-
-	k->n = 0;
-	while (buf && (pos < end || have)) {
-		ssize_t r = 0;
-
-		if (pos < end) {
-			size_t want =
-				cap - have < (size_t)(end - pos) ? cap - have : (size_t)(end - pos);
-
-			r = pread_all(k->fd, buf + have, want, pos);
-			if (r <= 0) {
-				err = r < 0 ? r : -EIO;
-				break;
-			}
-			pos += r;
-			have += r;
-		}
-		for (used = 0; have - used >= sizeof(struct btf_type);) {
-			size_t sz = type_size((const struct btf_type *)(buf + used));
-
-			if (!sz) {
-				err = -EINVAL;
-				goto out;
-			}
-			if (used + sz > have)
-				break;
-			used += sz;
-			k->n++;
-		}
-		if (!used && (have == cap || pos >= end)) {
-			if (pos >= end) { /* truncated record */
-				err = -EINVAL;
-				break;
-			}
-			cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb)
-				break;
-			buf = nb;
-		}
-		memmove(buf, buf + used, have - used);
-		have -= used;
-	}
-	if (!buf)
-		err = -ENOMEM;
-out:
-	free(buf);
-	return err;
-}
-
-/* Read the whole type section and index it. */
-static int kbtf_load_types(struct kbtf *k)
-{
-	size_t pos = 0, cap = 0;
-	__u32 *off;
-
-	k->types = malloc(k->h.type_len ? k->h.type_len : 1);
-	if (!k->types)
-		return -ENOMEM;
-	if (pread_all(k->fd, k->types, k->h.type_len, k->h.hdr_len + k->h.type_off) !=
-	    (ssize_t)k->h.type_len)
-		return -EIO;
-	k->n = 0;
-	while (pos + sizeof(struct btf_type) <= k->h.type_len) {
-		size_t sz = type_size((const struct btf_type *)(k->types + pos));
-
-		if (!sz || pos + sz > k->h.type_len)
-			return -EINVAL;
-		if (k->n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			off = realloc(k->off, cap * sizeof(*off));
-			if (!off)
-				return -ENOMEM;
-			k->off = off;
-		}
-		k->off[k->n++] = pos;
-		pos += sz;
-	}
-	return 0;
-}
-
-static const struct btf_type *kbtf_type(const struct kbtf *k, __u32 id)
-{
-	if (!k->types || id < k->first_id || id - k->first_id >= k->n)
-		return NULL;
-	return (const struct btf_type *)(k->types + k->off[id - k->first_id]);
-}
-
-/* Offset of string s in k's string section (plus str_base), or 0 when absent. */
-static __u32 kbtf_find_str(struct kbtf *k, const char *s)
-{
-	size_t sl = strlen(s) + 2, cap = 1 << 16, have = 0;
-	off_t base = k->h.hdr_len + k->h.str_off, pos = 0;
-	char pat[128], *buf, *hit;
-	__u32 found = 0;
-
-	if (sl > sizeof(pat))
-		return 0;
-	pat[0] = 0;
-	memcpy(pat + 1, s, sl - 1); /* "\0name\0" */
-	if (k->strs) {
-		hit = memmem(k->strs, k->h.str_len, pat, sl);
-		return hit ? k->str_base + (__u32)(hit - k->strs) + 1 : 0;
-	}
-	buf = malloc(cap);
-	/* buf starts with 'have' bytes kept from the previous chunk (file offset pos - have) */
-	while (buf && pos < (off_t)k->h.str_len) {
-		size_t want = cap - have, tot;
-		ssize_t r;
-
-		if (want > (size_t)(k->h.str_len - pos))
-			want = k->h.str_len - pos;
-		r = pread_all(k->fd, buf + have, want, base + pos);
-		if (r <= 0)
-			break;
-		tot = have + r;
-		hit = memmem(buf, tot, pat, sl);
-		if (hit) {
-			found = k->str_base + (__u32)(pos - (off_t)have + (hit - buf)) + 1;
-			break;
-		}
-		pos += r;
-		have = tot < sl - 1 ? tot : sl - 1;
-		memmove(buf, buf + tot - have, have);
-	}
-	free(buf);
-	return found;
-}
-
-static int kbtf_load_strs(struct kbtf *k)
-{
-	k->strs = malloc(k->h.str_len + 1);
-	if (!k->strs)
-		return -ENOMEM;
-	if (pread_all(k->fd, k->strs, k->h.str_len, k->h.hdr_len + k->h.str_off) !=
-	    (ssize_t)k->h.str_len)
-		return -EIO;
-	k->strs[k->h.str_len] = 0;
-	return 0;
-}
-
-/* Name at offset off: a module's own string or vmlinux's (read from vmlinux). */
-static void kbtf_name(const struct kbtf *k, const struct kbtf *vml, __u32 off, char *buf,
-		      size_t len)
-{
-	ssize_t r;
-
-	buf[0] = 0;
-	if (k->strs && off >= k->str_base && off - k->str_base < k->h.str_len) {
-		snprintf(buf, len, "%s", k->strs + (off - k->str_base));
-		return;
-	}
-	if (off >= vml->h.str_len)
-		return;
-	r = pread_all(vml->fd, buf, len - 1, vml->h.hdr_len + vml->h.str_off + off);
-	buf[r > 0 ? r : 0] = 0;
 }
 
 struct scan {
@@ -494,24 +228,26 @@ static int find_request_impls(char *err, size_t len)
 	struct dirent *de;
 	int ret;
 
-	ret = kbtf_open(&vml, BTF_DIR "/vmlinux", 1, 0);
+	ret = kbtf_open(&vml, BTF_DIR "/vmlinux", NULL);
 	if (!ret)
-		ret = kbtf_count(&vml);
+		ret = kbtf_index(&vml, NULL, NULL);
 	if (ret) {
 		snprintf(err, len, "reading " BTF_DIR "/vmlinux: %s", strerror(-ret));
 		kbtf_close(&vml);
 		return ret;
 	}
-	vname = kbtf_find_str(&vml, "vfio_device");
+	ret = kbtf_find_strs(&vml, (const char *[]){ "vfio_device" }, 1, &vname);
+	if (ret) {
+		snprintf(err, len, "reading " BTF_DIR "/vmlinux: %s", strerror(-ret));
+		goto out;
+	}
 	/* vfio built in: its types are in vmlinux */
 	if (vname) {
 		ret = kbtf_load_types(&vml);
 		if (!ret)
 			ret = scan_src(&vml, &vml, &sc, "vmlinux", vname, 0);
 		free(vml.types);
-		free(vml.off);
 		vml.types = NULL;
-		vml.off = NULL;
 		if (ret) {
 			snprintf(err, len, "reading " BTF_DIR "/vmlinux: %s", strerror(-ret));
 			goto out;
@@ -534,10 +270,12 @@ static int find_request_impls(char *err, size_t len)
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, "vmlinux"))
 			continue;
 		snprintf(path, sizeof(path), BTF_DIR "/%s", de->d_name);
-		ret = kbtf_open(&mod, path, vml.n + 1, vml.h.str_len);
+		mname = 0;
+		ret = kbtf_open(&mod, path, &vml);
 		if (!ret)
 			ret = kbtf_load_strs(&mod);
-		mname = ret ? 0 : kbtf_find_str(&mod, "vfio_device");
+		if (!ret)
+			ret = kbtf_find_strs(&mod, (const char *[]){ "vfio_device" }, 1, &mname);
 		/* only modules that name struct vfio_device can implement .request */
 		if (!ret && (mname || vname)) {
 			ret = kbtf_load_types(&mod);
