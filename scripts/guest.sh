@@ -18,7 +18,7 @@ shopt -s inherit_errexit
 GUEST_DEB_PACKAGES="qemu-system-x86 qemu-system-data busybox-static cpio xz-utils kmod util-linux coreutils"
 
 # Bumped when the initramfs layout changes (invalidates cached initramfs images).
-INITRD_FORMAT=1
+INITRD_FORMAT=2
 QEMU=qemu-system-x86_64
 
 SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)

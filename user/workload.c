@@ -36,6 +36,7 @@ static const struct {
 	[WL_GET_VCPU_EVENTS] = { "KVM_GET_VCPU_EVENTS", KVM_GET_VCPU_EVENTS },
 	[WL_GET_MP_STATE] = { "KVM_GET_MP_STATE", KVM_GET_MP_STATE },
 	[WL_RUN] = { "KVM_RUN", KVM_RUN },
+	[WL_UNKNOWN] = { "0x0000aeff", 0xaeff },
 };
 
 /* MSRs every x86 vCPU has; SET_MSRS writes back what GET_MSRS read */

@@ -22,6 +22,7 @@ enum wl_op {
 	WL_GET_VCPU_EVENTS,
 	WL_GET_MP_STATE,
 	WL_RUN,
+	WL_UNKNOWN, /* a KVMIO command no uapi defines: KVM answers EINVAL */
 	WL_OP_MAX,
 };
 

@@ -24,7 +24,7 @@ start_kvmload() {
 	start_kvmload --vcpus 2 --op GET_REGS=300 --op SET_REGS=120 --op GET_SREGS=70 \
 		--op SET_SREGS=30 --op GET_MSRS=50 --op SET_MSRS=20 --op GET_FPU=11 \
 		--op GET_VCPU_EVENTS=13 --op GET_MP_STATE=17 --op GET_ONE_REG=40 \
-		--op SET_ONE_REG=10 --op RUN=25 --noise 500
+		--op SET_ONE_REG=10 --op RUN=25 --op 0x0000aeff=9 --noise 500
 	touch "$GO"
 	wait "$KL_PID"
 	stop_pvtrace INT
@@ -44,6 +44,11 @@ start_kvmload() {
 	echo "total issued $total_issued traced $total_traced"
 	[ "$total_issued" -eq "$total_traced" ]
 	[ "$(tail -n 1 "$PV_OUT" | jq '.dropped | add')" -eq 0 ]
+	# a command no uapi defines: shown in hex with its decoded fields
+	tail -n 1 "$PV_OUT" | jq -e --argjson n "$(issued "$KL_OUT" 0x0000aeff)" \
+		'.ioctls[] | select(.cmd == "0x0000aeff") | .known == false and
+		.command == "0x0000aeff" and .dir == "none" and .nr == 255 and .type == 174 and
+		.histogram.count == $n and $n == 18' >/dev/null
 }
 
 @test "--pid excludes another process's ioctls" {
