@@ -49,20 +49,40 @@ BPFTRACE_SCRIPT_PREFILTER = BPFTRACE_SCRIPT.replace(
     "tracepoint:syscalls:sys_enter_ioctl /((args->cmd >> 8) & 0xff) == 0xae/\n")
 
 
+def bpftrace_script(text):
+    """bpftrace's kaddr() cannot resolve a symbol of a module (kvm.ko on Debian's
+    kernels): put the address from /proc/kallsyms in instead, the same constant."""
+    with open("/proc/kallsyms") as f:
+        for line in f:
+            w = line.split()
+            if len(w) >= 3 and w[2] == "kvm_vcpu_ioctl" and int(w[0], 16):
+                return text.replace('kaddr("kvm_vcpu_ioctl")', "0x" + w[0])
+    return text
+
+
+def log(msg):
+    if os.environ.get("PVTRACE_BENCH_VERBOSE"):
+        print("bench: " + msg, file=sys.stderr, flush=True)
+
+
 class Tracer:
     """A tracer process: started, waited for until attached, stopped with SIGINT."""
 
-    def __init__(self, name, argv, ready, stream="stderr"):
+    def __init__(self, name, argv, ready, stream="stderr", attachments=0):
         self.name, self.argv, self.ready, self.stream = name, argv, ready, stream
+        # bpftrace prints "Attaching N probes..." before it attaches: then wait until
+        # its N perf-event attachments show up in bpftool perf list
+        self.attachments = attachments
         self.proc = None
         self.attach_ms = None
         self.maxrss_kb = None
 
     def start(self):
+        log("starting %s" % self.name)
         t0 = time.monotonic_ns()
         out = self.stream == "stdout"
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE if out else subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL if out else subprocess.PIPE,
+                                     stderr=subprocess.STDOUT if out else subprocess.PIPE,
                                      text=True, bufsize=1)
         self.pipe = self.proc.stdout if out else self.proc.stderr
         err = []
@@ -73,7 +93,16 @@ class Tracer:
             err.append(line)
             if self.ready in line:
                 break
+        deadline = time.monotonic() + 300
+        while self.attachments and self.attached() < self.attachments:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("%s did not attach: %s" % (self.name, "".join(err)))
+            time.sleep(0.005)
         self.attach_ms = (time.monotonic_ns() - t0) / 1e6
+
+    def attached(self):
+        out = subprocess.run(["bpftool", "-j", "perf", "list"], capture_output=True, text=True)
+        return sum(1 for e in json.loads(out.stdout or "[]") if e.get("pid") == self.proc.pid)
 
     def prog_ns(self, before):
         """BPF program run time per run, summed over the programs that appeared
@@ -95,11 +124,17 @@ class Tracer:
 
     def stop(self):
         self.maxrss_kb = self.peak_rss_kb()
-        self.proc.send_signal(signal.SIGINT)
-        # drain whatever it prints at exit (bpftrace prints its maps)
-        self.pipe.read()
-        self.proc.wait()
-        self.pipe.close()
+        log("stopping %s (pid %d)" % (self.name, self.proc.pid))
+        # SIGINT, as a user would; drain what it prints at exit (bpftrace prints its
+        # maps). bpftrace sometimes misses a SIGINT that arrives in its event loop
+        # (seen in the 6.12 guest): then SIGTERM, then SIGKILL.
+        for sig, wait_s in ((signal.SIGINT, 30), (signal.SIGTERM, 10), (signal.SIGKILL, None)):
+            self.proc.send_signal(sig)
+            try:
+                self.proc.communicate(timeout=wait_s)
+                return
+            except subprocess.TimeoutExpired:
+                log("%s still running %d s after signal %d" % (self.name, wait_s, sig))
 
 
 def progs():
@@ -120,7 +155,7 @@ def main():
     ap.add_argument("--mode", default="tracepoint", choices=["tracepoint", "kprobe", "fentry"])
     ap.add_argument("-n", type=int, default=200000, help="ioctls per timing round")
     ap.add_argument("--rounds", type=int, default=5, help="timing rounds per sample (best kept)")
-    ap.add_argument("--samples", type=int, default=5, help="interleaved samples per setup")
+    ap.add_argument("--samples", type=int, default=9, help="interleaved samples per setup")
     ap.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     args = ap.parse_args()
 
@@ -139,11 +174,13 @@ def main():
                                               args.mode], "Tracing"),
     }
     if have_bpftrace:
-        setups["bpftrace"] = lambda: Tracer("bpftrace", ["bpftrace", "-e", BPFTRACE_SCRIPT],
-                                            "Attaching", stream="stdout")
+        setups["bpftrace"] = lambda: Tracer("bpftrace", ["bpftrace", "-e",
+                                                          bpftrace_script(BPFTRACE_SCRIPT)],
+                                            "Attaching", stream="stdout", attachments=2)
         setups["bpftrace-pf"] = lambda: Tracer("bpftrace-pf",
-                                               ["bpftrace", "-e", BPFTRACE_SCRIPT_PREFILTER],
-                                               "Attaching", stream="stdout")
+                                               ["bpftrace", "-e",
+                                                bpftrace_script(BPFTRACE_SCRIPT_PREFILTER)],
+                                               "Attaching", stream="stdout", attachments=2)
     mounted = False
     if have_bpftrace and not os.path.exists("/sys/kernel/tracing/events"):
         mounted = subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"]).returncode == 0
@@ -190,7 +227,10 @@ def main():
     for name in setups:
         med = {k: statistics.median(samples[name][k]) for k in kinds}
         res["ns_per_ioctl"][name] = med
-        print("%-12s %s" % (name, "  ".join("%16.1f" % med[k] for k in kinds)))
+        res.setdefault("samples_ns", {})[name] = samples[name]
+        print("%-12s %s   (min-max %s)" % (
+            name, "  ".join("%16.1f" % med[k] for k in kinds),
+            ", ".join("%.0f-%.0f" % (min(samples[name][k]), max(samples[name][k])) for k in kinds)))
     for name in setups:
         if name == "none":
             continue
@@ -218,11 +258,21 @@ def main():
             bp = res["added_ns"]["bpftrace-pf"][k]
             res["ratios"]["pvtrace_over_bpftrace_prefiltered_" + k] = pv / bp if bp > 0 else None
             line += ", pvtrace/bpftrace-pf %.2f" % (pv / bp if bp > 0 else float("inf"))
+            # what no tracer on these hooks can beat: an empty program's share
+            res["ratios"]["floor_over_bpftrace_" + k] = fl / bt if bt > 0 else None
+            line += "; floor/bpftrace %.2f" % (fl / bt if bt > 0 else float("inf"))
         print(line)
     res["bpf_prog_ns_per_ioctl"] = prog_ns
     print("\nBPF program time per %s ioctl (bpf_stats, enter + exit programs):" % kinds[-1])
     for name, v in prog_ns.items():
         print("  %-11s %7.1f ns" % (name, v))
+    if prog_ns.get("floor") and prog_ns.get("pvtrace"):
+        line = "  pvtrace/floor %.2f" % (prog_ns["pvtrace"] / prog_ns["floor"])
+        res["ratios"]["prog_pvtrace_over_floor"] = prog_ns["pvtrace"] / prog_ns["floor"]
+        if prog_ns.get("bpftrace"):
+            line += ", pvtrace/bpftrace %.2f" % (prog_ns["pvtrace"] / prog_ns["bpftrace"])
+            res["ratios"]["prog_pvtrace_over_bpftrace"] = prog_ns["pvtrace"] / prog_ns["bpftrace"]
+        print(line)
     print("\nstart to attached (median ms) and max RSS (KB):")
     for name in res["attach_ms"]:
         print("  %-11s %8.1f ms  %8d KB" % (name, res["attach_ms"][name], res["max_rss_kb"][name]))

@@ -2,12 +2,15 @@
 # Run pvtrace's test suites; the last line is "N passed, N failed, N skipped".
 #   unit  - C unit tests (cmocka)
 #   host  - BATS on this machine's kernel, in whatever mode it allows
-#   guest - BATS inside Debian's stock 6.12 kernel under qemu, once per attach mode
 #   fuzz  - the kernel ELF reader under libFuzzer for PVTRACE_FUZZ_SECONDS (default 30)
-# PVTRACE_SUITES selects (default "unit host fuzz guest"). Exit status 0 iff nothing failed.
+#   kernel - the carried KVM series: git am onto linux-source-6.12, checkpatch --strict, and the
+#           project's test kernel and KVM selftest built (scripts/kernel-build.sh, ~20 min cold)
+#   guest - BATS inside qemu guests: Debian's stock 6.12 (every attach mode, vfio, hooks), stock
+#           6.1, and the project kernel (selftest, bench regs, MANY_REGS counts, patches, hooks)
+# PVTRACE_SUITES selects (default "unit host fuzz kernel guest"). Exit status 0 iff nothing failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-suites=${PVTRACE_SUITES:-unit host fuzz guest}
+suites=${PVTRACE_SUITES:-unit host fuzz kernel guest}
 logdir=$(mktemp -d /tmp/pvtrace-tests.XXXXXX)
 trap 'rm -rf "$logdir"' EXIT
 pass=0 fail=0 skip=0
@@ -52,10 +55,13 @@ for s in $suites; do
 		run_suite host-bats bats --tap tests/bats/
 		;;
 	guest)
-		run_suite guest-stock-6.12 scripts/guest-tests.sh
+		run_suite guest scripts/guest-tests.sh
 		;;
 	fuzz)
 		run_suite fuzz-kelf tests/fuzz/run.sh
+		;;
+	kernel)
+		run_suite kernel-series tests/kernel/series.sh
 		;;
 	*)
 		echo "run-tests: unknown suite '$s'" >&2

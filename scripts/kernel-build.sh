@@ -1,0 +1,256 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the pvtrace test kernel: Debian's linux-source-6.12 plus the KVM
+# ONE_REG/MANY_REGS series in kernel-patches/, configured for qemu TCG
+# (tinyconfig + KVM/BPF/ftrace/9p, see shared notes "Building a test kernel"),
+# and the series' KVM selftest.
+#
+# Usage: scripts/kernel-build.sh [--no-selftest] [--force-config] [-j N]
+#
+# Environment:
+#   PVTRACE_KBUILD       work directory (default /work/kbuild)
+#   PVTRACE_KERNEL_JOBS  parallel make jobs (default 2; the machine is shared)
+#
+# Layout under $PVTRACE_KBUILD:
+#   linux-6.12/        git tree: one commit with the Debian source (tag
+#                      pvtrace-base), then the series applied with git am
+#   build-x86/         out-of-tree kernel build (O=), headers in usr/include
+#   selftests/         KVM selftest build output
+#
+# Idempotent and incremental: when the series and the configuration are
+# unchanged, nothing is re-applied and make only rebuilds what changed.
+# A changed series is re-applied from the base commit; a changed base
+# (different linux-source-6.12 version) re-imports the source and wipes the
+# build directory.
+#
+# Prints the paths of bzImage, vmlinux and the selftest binary at the end
+# (also as KEY=VALUE lines for scripts).
+
+set -euo pipefail
+
+PINNED_VERSION="6.12.117-1~deb12u1"
+SELFTEST=x86_64/many_regs_test
+GIT_NAME="pvtrace developers"
+GIT_EMAIL="dev@pvtrace.example"
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PATCHDIR=$REPO/kernel-patches
+KB=${PVTRACE_KBUILD:-/work/kbuild}
+JOBS=${PVTRACE_KERNEL_JOBS:-2}
+SRC=$KB/linux-6.12
+OUT=$KB/build-x86
+STOUT=$KB/selftests
+DO_SELFTEST=1
+FORCE_CONFIG=0
+
+log() { printf '[kernel-build] %s\n' "$*" >&2; }
+warn() { printf '[kernel-build] WARNING: %s\n' "$*" >&2; }
+die() { printf '[kernel-build] ERROR: %s\n' "$*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--no-selftest) DO_SELFTEST=0 ;;
+	--force-config) FORCE_CONFIG=1 ;;
+	-j) shift; JOBS=$1 ;;
+	-j*) JOBS=${1#-j} ;;
+	-h|--help) sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument: $1" ;;
+	esac
+	shift
+done
+
+# BEGIN CONFIG (also sourced by developer helpers; keep self-contained)
+# Options on top of tinyconfig.  "y" options must read back as =y after
+# olddefconfig, otherwise the build stops (a dependency is missing).
+PVTRACE_CONFIG_Y="
+64BIT SMP PRINTK BUG TTY SERIAL_8250 SERIAL_8250_CONSOLE EARLY_PRINTK
+BLK_DEV_INITRD RD_GZIP DEVTMPFS DEVTMPFS_MOUNT BINFMT_ELF BINFMT_SCRIPT
+DEVMEM DEVPORT UNIX98_PTYS CGROUPS
+PROC_FS PROC_KCORE PROC_SYSCTL SYSFS SHMEM TMPFS MULTIUSER FUTEX EPOLL SIGNALFD
+TIMERFD EVENTFD POSIX_TIMERS FILE_LOCKING FHANDLE INOTIFY_USER SYSVIPC
+ADVISE_SYSCALLS MEMBARRIER RSEQ AIO HIGH_RES_TIMERS
+ACPI PCI PCI_MSI
+NET UNIX INET
+NETWORK_FILESYSTEMS NET_9P NET_9P_VIRTIO 9P_FS
+VIRTIO_MENU VIRTIO VIRTIO_PCI
+JUMP_LABEL DEBUG_FS HYPERVISOR_GUEST PARAVIRT KVM_GUEST
+MODULES MODULE_UNLOAD
+VIRTUALIZATION KVM KVM_AMD KVM_INTEL
+BPF_SYSCALL BPF_JIT BPF_EVENTS
+DEBUG_KERNEL DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT DEBUG_INFO_BTF
+KALLSYMS KALLSYMS_ALL
+FTRACE FUNCTION_TRACER DYNAMIC_FTRACE FTRACE_SYSCALLS KPROBES KPROBE_EVENTS
+UPROBES UPROBE_EVENTS FPROBE PERF_EVENTS UNWINDER_ORC
+CC_OPTIMIZE_FOR_PERFORMANCE
+IOMMU_SUPPORT VFIO VFIO_PCI VFIO_NOIOMMU
+"
+PVTRACE_CONFIG_N="
+DEBUG_INFO_NONE CC_OPTIMIZE_FOR_SIZE DEBUG_INFO_REDUCED DEBUG_INFO_SPLIT
+UNWINDER_FRAME_POINTER UNWINDER_GUESS MODULE_SIG WERROR
+"
+
+pvtrace_apply_config() {
+	local cfg=$1 o args=()
+
+	for o in $PVTRACE_CONFIG_Y; do
+		args+=(--enable "$o")
+	done
+	for o in $PVTRACE_CONFIG_N; do
+		args+=(--disable "$o")
+	done
+	scripts/config --file "$cfg" "${args[@]}"
+}
+
+pvtrace_check_config() {
+	local cfg=$1 o bad=0
+
+	for o in $PVTRACE_CONFIG_Y; do
+		if ! grep -qx "CONFIG_$o=y" "$cfg"; then
+			printf 'config: CONFIG_%s is not =y\n' "$o" >&2
+			bad=1
+		fi
+	done
+	for o in $PVTRACE_CONFIG_N; do
+		if grep -qx "CONFIG_$o=y" "$cfg"; then
+			printf 'config: CONFIG_%s is still =y\n' "$o" >&2
+			bad=1
+		fi
+	done
+	return $bad
+}
+# END CONFIG
+
+# --- 1. packages -----------------------------------------------------------
+need_pkgs=(build-essential flex bison bc libssl-dev libelf-dev dwarves
+	   python3 python3-ply rsync cpio xz-utils git kmod)
+
+missing=()
+for p in "${need_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+
+src_installed=$(dpkg-query -W -f='${Status} ${Version}' linux-source-6.12 2>/dev/null |
+		sed -n 's/^install ok installed //p')
+if [ "$src_installed" != "$PINNED_VERSION" ]; then
+	if [ ${#missing[@]} -gt 0 ] || [ -z "$src_installed" ]; then
+		log "apt-get update"
+		apt-get update -qq || warn "apt-get update failed, using cached lists"
+	fi
+	if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		"linux-source-6.12=$PINNED_VERSION" >&2; then
+		src_installed=$PINNED_VERSION
+	else
+		warn "linux-source-6.12=$PINNED_VERSION is not installable;" \
+		     "falling back to the current candidate (the series may not apply)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-source-6.12 >&2 ||
+			die "cannot install linux-source-6.12"
+		src_installed=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+		warn "using linux-source-6.12 $src_installed instead of $PINNED_VERSION"
+	fi
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 ||
+		die "apt-get install ${missing[*]} failed"
+fi
+# The test binary is linked statically: check the static libc is there.
+[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || die "libc.a missing (libc6-dev)"
+
+TARBALL=/usr/src/linux-source-6.12.tar.xz
+[ -f "$TARBALL" ] || die "$TARBALL not found"
+
+gitc() { git -C "$SRC" -c user.name="$GIT_NAME" -c user.email="$GIT_EMAIL" "$@"; }
+
+# --- 2. base import ---------------------------------------------------------
+mkdir -p "$KB"
+base_stamp=$KB/.linux-6.12.base
+if [ ! -d "$SRC/.git" ] || ! gitc rev-parse -q --verify pvtrace-base >/dev/null ||
+   [ "$(cat "$base_stamp" 2>/dev/null)" != "$src_installed" ]; then
+	log "importing linux-source-6.12 $src_installed into $SRC"
+	rm -rf "$SRC" "$SRC.tmp" "$OUT" "$STOUT"
+	mkdir -p "$SRC.tmp"
+	tar -C "$SRC.tmp" -xf "$TARBALL"
+	mv "$SRC.tmp/linux-source-6.12" "$SRC"
+	rmdir "$SRC.tmp"
+	gitc init -q
+	# Debian's top-level .gitignore ignores everything ("/*"): force-add.
+	gitc add -f -A .
+	gitc commit -q -m "Import Debian linux-source-6.12 $src_installed" \
+		-m "Unmodified contents of /usr/src/linux-source-6.12.tar.xz."
+	gitc tag -f pvtrace-base >/dev/null
+	echo "$src_installed" > "$base_stamp"
+fi
+
+# --- 3. the series ---------------------------------------------------------
+[ -f "$PATCHDIR/series" ] || die "$PATCHDIR/series not found"
+mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PATCHDIR/series")
+[ ${#patches[@]} -gt 0 ] || die "empty series"
+series_sum=$( (cd "$PATCHDIR" && cat series "${patches[@]}") | sha256sum | cut -d' ' -f1)
+series_stamp=$SRC/.git/pvtrace-series
+head=$(gitc rev-parse HEAD)
+if [ "$(cat "$series_stamp" 2>/dev/null)" != "$series_sum $head" ]; then
+	log "applying ${#patches[@]} patches from $PATCHDIR"
+	[ -d "$SRC/.git/rebase-apply" ] && gitc am --abort || true
+	gitc reset -q --hard pvtrace-base
+	for p in "${patches[@]}"; do
+		if ! gitc am -q "$PATCHDIR/$p"; then
+			gitc am --abort || true
+			die "patch $p does not apply to linux-source-6.12 $src_installed"
+		fi
+		log "  applied $p"
+	done
+	echo "$series_sum $(gitc rev-parse HEAD)" > "$series_stamp"
+else
+	log "series unchanged (HEAD $(gitc log -1 --format=%h))"
+fi
+
+# --- 4. configuration ------------------------------------------------------
+mkdir -p "$OUT"
+cfg_sum=$(sed -n '/^# BEGIN CONFIG/,/^# END CONFIG/p' "$0" | sha256sum | cut -d' ' -f1)
+cfg_stamp=$OUT/.pvtrace-config
+if [ $FORCE_CONFIG = 1 ] || [ ! -f "$OUT/.config" ] ||
+   [ "$(cat "$cfg_stamp" 2>/dev/null)" != "$cfg_sum" ]; then
+	log "configuring $OUT (tinyconfig + pvtrace options)"
+	(
+		cd "$SRC"
+		make -s O="$OUT" tinyconfig >/dev/null
+		pvtrace_apply_config "$OUT/.config"
+		make -s O="$OUT" olddefconfig >/dev/null
+		make -s O="$OUT" olddefconfig >/dev/null
+	)
+	pvtrace_check_config "$OUT/.config" || die "configuration incomplete"
+	echo "$cfg_sum" > "$cfg_stamp"
+else
+	log "configuration unchanged"
+fi
+
+# --- 5. kernel ---------------------------------------------------------------
+log "make -j$JOBS bzImage"
+t0=$(date +%s)
+make -C "$SRC" -s O="$OUT" -j"$JOBS" bzImage >&2
+t1=$(date +%s)
+log "bzImage built in $((t1 - t0)) s"
+
+# --- 6. selftest -----------------------------------------------------------
+st_bin=
+if [ $DO_SELFTEST = 1 ]; then
+	log "headers_install + KVM selftest $SELFTEST (static)"
+	make -C "$SRC" -s O="$OUT" headers_install >&2
+	mkdir -p "$STOUT"
+	make -C "$SRC/tools/testing/selftests/kvm" -s -j"$JOBS" \
+		OUTPUT="$STOUT" \
+		KHDR_INCLUDES="-isystem $OUT/usr/include" \
+		LDFLAGS="-static -pthread -no-pie" \
+		"$STOUT/$SELFTEST" >&2
+	st_bin=$STOUT/$SELFTEST
+	[ -x "$st_bin" ] || die "selftest $st_bin was not built"
+	t2=$(date +%s)
+	log "selftest built in $((t2 - t1)) s"
+fi
+
+echo "BZIMAGE=$OUT/arch/x86/boot/bzImage"
+echo "VMLINUX=$OUT/vmlinux"
+[ -n "$st_bin" ] && echo "SELFTEST=$st_bin"
+exit 0

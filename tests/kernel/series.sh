@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The carried KVM series (kernel-patches/) on the host: it applies with git am onto Debian's
+# linux-source-6.12, every patch is checkpatch --strict clean, and the test kernel and the KVM
+# selftest build without compiler warnings (scripts/kernel-build.sh). TAP on stdout.
+# The guest suite then boots that kernel (scripts/guest-tests.sh).
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+KB=${PVTRACE_KBUILD:-/work/kbuild}
+SRC=$KB/linux-6.12
+n=0 rc=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); echo "not ok $n - $*"; rc=1; }
+
+mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' kernel-patches/series)
+log=$(mktemp /tmp/pvtrace-kbuild.XXXXXX)
+trap 'rm -f "$log"' EXIT
+
+echo "# scripts/kernel-build.sh (PVTRACE_KBUILD=$KB)"
+t0=$(date +%s)
+scripts/kernel-build.sh >"$log" 2>&1
+st=$?
+sed 's/^/# /' "$log" | grep -vE '^# +(CC|LD|AR|AS|HOSTCC|GEN)' | tail -n 20
+echo "# kernel-build.sh: status $st in $(($(date +%s) - t0)) s"
+
+# 1. the series is what the tree carries on top of the imported source, commit for commit
+subjects() { # PATCH... -> one subject per line, as git am records it
+	local p
+	for p in "$@"; do
+		sed -n '/^Subject: /,/^$/p' "kernel-patches/$p" | sed '$d' |
+			sed -e 's/^Subject: //' -e 's/^\[PATCH[^]]*\] //' | tr -d '\n' | sed 's/^ *//'
+		echo
+	done | sed 's/  */ /g'
+}
+if [ -d "$SRC/.git" ]; then
+	want=$(subjects "${patches[@]}")
+	got=$(git -C "$SRC" log --reverse --format=%s pvtrace-base..HEAD 2>/dev/null)
+	dirty=$(git -C "$SRC" status --porcelain --untracked-files=no 2>/dev/null | head -n 3)
+	base=$(git -C "$SRC" log -1 --format=%s pvtrace-base 2>/dev/null)
+	if [ "$want" = "$got" ] && [ -z "$dirty" ]; then
+		ok "series (${#patches[@]} patches) applied with git am onto: $base"
+	else
+		notok "series applied onto linux-source-6.12"
+		diff <(echo "$want") <(echo "$got") | sed 's/^/# /'
+		[ -n "$dirty" ] && echo "# tree has local changes: $dirty"
+	fi
+else
+	notok "series applied onto linux-source-6.12 (no tree at $SRC)"
+fi
+
+# 2. checkpatch --strict per patch: no errors, no checks; the only warning allowed is the
+#    generic "does MAINTAINERS need updating?" for the new selftest file (already covered by
+#    the KVM/x86 entry, tools/testing/selftests/kvm/x86_64/)
+for p in "${patches[@]}"; do
+	if [ ! -x "$SRC/scripts/checkpatch.pl" ]; then
+		notok "checkpatch --strict $p (no checkpatch.pl)"
+		continue
+	fi
+	# Debian python3 (spdxcheck.py needs python3-ply), not a pyenv one first in PATH
+	out=$(cd "$SRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --terse --no-summary \
+		"$OLDPWD/kernel-patches/$p" 2>&1)
+	others=$(grep -E '(ERROR|WARNING|CHECK):' <<<"$out" |
+		grep -v 'added, moved or deleted file(s), does MAINTAINERS need updating' || true)
+	total=$(grep -cE '(ERROR|WARNING|CHECK):' <<<"$out")
+	if [ -z "$others" ]; then
+		if [ "$total" -eq 0 ]; then
+			ok "checkpatch --strict $p: clean"
+		else
+			ok "checkpatch --strict $p: only the MAINTAINERS notice for a new file"
+		fi
+	else
+		notok "checkpatch --strict $p"
+		sed 's/^/# /' <<<"$out"
+	fi
+done
+
+# 3. the kernel and the selftest built, with no compiler warnings
+bz=$(sed -n 's/^BZIMAGE=//p' "$log")
+st_bin=$(sed -n 's/^SELFTEST=//p' "$log")
+warnings=$(grep -E '(warning|error):' "$log" || true)
+if [ "$st" -eq 0 ] && [ -s "$bz" ] && [ -z "$warnings" ]; then
+	ok "test kernel built, no compiler warnings ($(du -k "$bz" | cut -f1) KiB bzImage)"
+else
+	notok "test kernel built without warnings (kernel-build.sh status $st)"
+	[ -n "$warnings" ] && sed 's/^/# /' <<<"$warnings"
+fi
+if [ "$st" -eq 0 ] && [ -x "$st_bin" ]; then
+	ok "KVM selftest built: ${st_bin#"$KB"/}"
+else
+	notok "KVM selftest built"
+fi
+echo "1..$n"
+exit $rc
