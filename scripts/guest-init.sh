@@ -92,6 +92,10 @@ expose() {
 	[ -d "/host$1" ] && mkdir -p "$R$1" && mount -o bind "/host$1" "$R$1"
 }
 
+# The working directory first: exposing a path below it first would create its parents in
+# the tmpfs and hide it.
+expose "$G_CWD" || die "working directory $G_CWD is not visible in the guest"
+
 # A stock kernel's package tree (on the host) provides /boot and /lib/modules matching the guest kernel
 # (/lib/modules only if the host has that directory; else `modprobe -d "$PVTRACE_GUEST_MODROOT"`).
 if [ -n "$G_KROOT" ] && expose "$G_KROOT" && [ -d "$R$G_KROOT/boot" ]; then
@@ -114,7 +118,6 @@ done
 [ -z "$bg" ] || wait "$bg"
 ctl "modules $(up)"
 
-expose "$G_CWD" || die "working directory $G_CWD is not visible in the guest"
 [ -x "$R/usr/bin/env" ] || die "no /usr/bin/env in the host root"
 
 kr=$(uname -r)

@@ -20,6 +20,11 @@ if [ "${PVTRACE_BENCH_TABLES:-1}" = 1 ]; then
 	for v in 1 4; do
 		echo "# --- pvtrace bench regs --vcpus $v"
 		"$pv" bench regs --vcpus "$v" --reps "${PVTRACE_BENCH_REPS:-200}" 2>&1 | sed 's/^/# /'
+		st=${PIPESTATUS[0]}
+		if [ "$st" -ne 0 ]; then
+			echo "not ok - bench regs --vcpus $v exited with status $st"
+			rc=1
+		fi
 	done
 fi
 exit $rc
