@@ -21,6 +21,7 @@
 #include "attach.h"
 #include "cli.h"
 #include "commands.h"
+#include "kbtf.h"
 #include "ksyms.h"
 #include "output.h"
 #include "report.h"
@@ -943,21 +944,9 @@ static void percpu_offsets(const struct btf *btf, uint64_t *rq, uint64_t *cpusta
 
 static bool btf_has_member(const struct btf *btf, const char *st, const char *member)
 {
-	__s32 id = btf__find_by_name_kind(btf, st, BTF_KIND_STRUCT);
-	const struct btf_type *t;
-	const struct btf_member *m;
+	__u32 off, size;
 
-	if (id < 0)
-		return false;
-	t = btf__type_by_id(btf, id);
-	m = btf_members(t);
-	for (int i = 0; i < btf_vlen(t); i++, m++) {
-		const char *n = btf__name_by_offset(btf, m->name_off);
-
-		if (n && !strcmp(n, member))
-			return true;
-	}
-	return false;
+	return !kbtf_member(btf, st, member, &off, &size);
 }
 
 /* /proc/stat per-CPU user and steal columns, in USER_HZ ticks; -1 for absent CPUs. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/btf.h>
 #include "kbtf.h"
 
 #define CHUNK 65536
@@ -303,5 +304,91 @@ int kbtf_name(const struct kbtf *k, const struct kbtf *base, __u32 off, char *bu
 	if (pread_full(s->fd, buf, got, s->h.hdr_len + s->h.str_off + off))
 		return -EIO;
 	buf[got] = 0;
+	return 0;
+}
+
+/* --- libbpf struct btf helpers ----------------------------------------------------- */
+
+/* struct/union type id by name, following typedefs; 0 if none */
+__u32 kbtf_struct_id(const struct btf *btf, const char *name)
+{
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+
+	return id > 0 ? (__u32)id : 0;
+}
+
+const struct btf_type *kbtf_skip_mods(const struct btf *btf, __u32 id, __u32 *out)
+{
+	for (int depth = 0; depth < 32; depth++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		if (!t)
+			return NULL;
+		if (!btf_is_typedef(t) && !btf_is_const(t) && !btf_is_volatile(t) &&
+		    !btf_is_restrict(t) && !btf_is_type_tag(t)) {
+			if (out)
+				*out = id;
+			return t;
+		}
+		id = t->type;
+	}
+	return NULL;
+}
+
+/* Find a member by name in a struct, descending into anonymous members. */
+int kbtf_find_member(const struct btf *btf, __u32 id, const char *name, int depth, __u32 *bitoff,
+		     __u32 *bits, __u32 *type_id)
+{
+	const struct btf_type *t = kbtf_skip_mods(btf, id, NULL);
+
+	if (!t || depth > 8 || (!btf_is_struct(t) && !btf_is_union(t)))
+		return -1;
+	for (__u16 i = 0; i < btf_vlen(t); i++) {
+		const struct btf_member *m = btf_members(t) + i;
+		const char *mn = btf__name_by_offset(btf, m->name_off);
+		__u32 off = btf_member_bit_offset(t, i), sub_off, sub_bits, sub_id;
+
+		if (mn && *mn && !strcmp(mn, name)) {
+			const struct btf_type *mt = kbtf_skip_mods(btf, m->type, type_id);
+			__u32 bsz = btf_member_bitfield_size(t, i);
+
+			if (!mt)
+				return -1;
+			if (!bsz) {
+				long sz = btf__resolve_size(btf, m->type);
+
+				if (sz <= 0 || sz > (1 << 24))
+					return -1;
+				bsz = sz * 8;
+			}
+			*bitoff = off;
+			*bits = bsz;
+			return 0;
+		}
+		if ((!mn || !*mn) && !kbtf_find_member(btf, m->type, name, depth + 1, &sub_off,
+						       &sub_bits, &sub_id)) {
+			*bitoff = off + sub_off;
+			*bits = sub_bits;
+			if (type_id)
+				*type_id = sub_id;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int kbtf_member(const struct btf *btf, const char *sname, const char *member, __u32 *off,
+		__u32 *size)
+{
+	__u32 id = kbtf_struct_id(btf, sname), bitoff, bits, tid;
+	long sz;
+
+	if (!id || kbtf_find_member(btf, id, member, 0, &bitoff, &bits, &tid) || bitoff % 8)
+		return -1;
+	sz = btf__resolve_size(btf, tid);
+	if (sz <= 0)
+		return -1;
+	*off = bitoff / 8;
+	*size = sz;
 	return 0;
 }

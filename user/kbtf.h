@@ -51,4 +51,21 @@ int kbtf_find_strs(const struct kbtf *k, const char *const *names, int n, __u32 
 /* Name at a name_off of k's types: its own string or vmlinux's (base). */
 int kbtf_name(const struct kbtf *k, const struct kbtf *base, __u32 off, char *buf, size_t len);
 
+/* --- on a libbpf struct btf ------------------------------------------------------- */
+
+struct btf;
+struct btf_type;
+
+/* struct id by name, 0 if none. */
+__u32 kbtf_struct_id(const struct btf *btf, const char *name);
+/* The type behind typedefs and qualifiers (its id in *out if not NULL), or NULL. */
+const struct btf_type *kbtf_skip_mods(const struct btf *btf, __u32 id, __u32 *out);
+/* Member by name in struct/union id, descending into anonymous members: bit offset,
+ * size in bits, type id (may be NULL); 0 or -1. */
+int kbtf_find_member(const struct btf *btf, __u32 id, const char *name, int depth, __u32 *bitoff,
+		     __u32 *bits, __u32 *type_id);
+/* Byte offset and byte size of a named member of a struct; 0 or -1. */
+int kbtf_member(const struct btf *btf, const char *sname, const char *member, __u32 *off,
+		__u32 *size);
+
 #endif

@@ -12,6 +12,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kelf.h"
+#include "kbtf.h"
 #include "x86_cpufeatures.h"
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
@@ -623,94 +624,10 @@ const char *kelf_build_id_hex(const struct kelf *k, char *buf, size_t len)
 
 /* --- BTF helpers ------------------------------------------------------------------- */
 
-/* struct/union type id by name, following typedefs; 0 if none */
-static uint32_t btf_struct_id(const struct btf *btf, const char *name)
-{
-	int id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
-
-	return id > 0 ? (uint32_t)id : 0;
-}
-
-static const struct btf_type *btf_skip_mods(const struct btf *btf, uint32_t id, uint32_t *out)
-{
-	for (int depth = 0; depth < 32; depth++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-
-		if (!t)
-			return NULL;
-		if (!btf_is_typedef(t) && !btf_is_const(t) && !btf_is_volatile(t) &&
-		    !btf_is_restrict(t) && !btf_is_type_tag(t)) {
-			if (out)
-				*out = id;
-			return t;
-		}
-		id = t->type;
-	}
-	return NULL;
-}
-
-/* Find a member by name in a struct, descending into anonymous members. */
-static int btf_find_member(const struct btf *btf, uint32_t id, const char *name, int depth,
-			   uint32_t *bitoff, uint32_t *bits, uint32_t *type_id)
-{
-	const struct btf_type *t = btf_skip_mods(btf, id, NULL);
-
-	if (!t || depth > 8 || (!btf_is_struct(t) && !btf_is_union(t)))
-		return -1;
-	for (uint16_t i = 0; i < btf_vlen(t); i++) {
-		const struct btf_member *m = btf_members(t) + i;
-		const char *mn = btf__name_by_offset(btf, m->name_off);
-		uint32_t off = btf_member_bit_offset(t, i), sub_off, sub_bits, sub_id;
-
-		if (mn && *mn && !strcmp(mn, name)) {
-			const struct btf_type *mt = btf_skip_mods(btf, m->type, type_id);
-			uint32_t bsz = btf_member_bitfield_size(t, i);
-
-			if (!mt)
-				return -1;
-			if (!bsz) {
-				long sz = btf__resolve_size(btf, m->type);
-
-				if (sz <= 0 || sz > (1 << 24))
-					return -1;
-				bsz = sz * 8;
-			}
-			*bitoff = off;
-			*bits = bsz;
-			return 0;
-		}
-		if ((!mn || !*mn) &&
-		    !btf_find_member(btf, m->type, name, depth + 1, &sub_off, &sub_bits, &sub_id)) {
-			*bitoff = off + sub_off;
-			*bits = sub_bits;
-			if (type_id)
-				*type_id = sub_id;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-int kelf_btf_member(const struct btf *btf, const char *sname, const char *member, uint32_t *off,
-		    uint32_t *size)
-{
-	uint32_t id = btf_struct_id(btf, sname), bitoff, bits, tid;
-	long sz;
-
-	if (!id || btf_find_member(btf, id, member, 0, &bitoff, &bits, &tid) || bitoff % 8)
-		return -1;
-	sz = btf__resolve_size(btf, tid);
-	if (sz <= 0)
-		return -1;
-	*off = bitoff / 8;
-	*size = sz;
-	return 0;
-}
-
 static int member_path(const struct btf *btf, uint32_t id, uint32_t off, char *buf, size_t len,
 		       int depth)
 {
-	const struct btf_type *t = btf_skip_mods(btf, id, NULL);
+	const struct btf_type *t = kbtf_skip_mods(btf, id, NULL);
 
 	if (!t || depth > 8 || (!btf_is_struct(t) && !btf_is_union(t)))
 		return -1;
@@ -719,7 +636,7 @@ static int member_path(const struct btf *btf, uint32_t id, uint32_t off, char *b
 		const char *mn = btf__name_by_offset(btf, m->name_off);
 		uint32_t moff = btf_member_bit_offset(t, i) / 8;
 		long sz = btf__resolve_size(btf, m->type);
-		const struct btf_type *mt = btf_skip_mods(btf, m->type, NULL);
+		const struct btf_type *mt = kbtf_skip_mods(btf, m->type, NULL);
 		size_t n = strlen(buf);
 
 		if (sz <= 0 || off < moff || off - moff >= (uint64_t)sz || !mt)
@@ -744,7 +661,7 @@ static int member_path(const struct btf *btf, uint32_t id, uint32_t off, char *b
 int kelf_btf_member_path(const struct btf *btf, const char *sname, uint32_t off, char *buf,
 			 size_t len)
 {
-	uint32_t id = btf_struct_id(btf, sname);
+	uint32_t id = kbtf_struct_id(btf, sname);
 
 	if (!id || !len)
 		return -1;
@@ -772,7 +689,7 @@ void kelf_alt_layout_fixed(struct kelf_alt_layout *l)
 
 int kelf_alt_layout_btf(const struct btf *btf, struct kelf_alt_layout *l, char *err, size_t errlen)
 {
-	uint32_t id = btf_struct_id(btf, "alt_instr"), off, bits, tid;
+	uint32_t id = kbtf_struct_id(btf, "alt_instr"), off, bits, tid;
 	const struct btf_type *t;
 
 	if (!id)
@@ -780,23 +697,24 @@ int kelf_alt_layout_btf(const struct btf *btf, struct kelf_alt_layout *l, char *
 	t = btf__type_by_id(btf, id);
 	memset(l, 0, sizeof(*l));
 	l->size = t->size;
-	if (btf_find_member(btf, id, "instr_offset", 0, &off, &bits, &tid) || off % 8 || bits != 32)
+	if (kbtf_find_member(btf, id, "instr_offset", 0, &off, &bits, &tid) || off % 8 ||
+	    bits != 32)
 		return ERR("BTF struct alt_instr: no s32 instr_offset");
 	l->instr_off = off / 8;
-	if (btf_find_member(btf, id, "repl_offset", 0, &off, &bits, &tid) || off % 8 || bits != 32)
+	if (kbtf_find_member(btf, id, "repl_offset", 0, &off, &bits, &tid) || off % 8 || bits != 32)
 		return ERR("BTF struct alt_instr: no s32 repl_offset");
 	l->repl_off = off / 8;
-	if (btf_find_member(btf, id, "cpuid", 0, &l->cpuid_bitoff, &l->cpuid_bits, &tid) ||
+	if (kbtf_find_member(btf, id, "cpuid", 0, &l->cpuid_bitoff, &l->cpuid_bits, &tid) ||
 	    l->cpuid_bits > 32)
 		return ERR("BTF struct alt_instr: no cpuid");
-	if (btf_find_member(btf, id, "flags", 0, &l->flags_bitoff, &l->flags_bits, &tid))
+	if (kbtf_find_member(btf, id, "flags", 0, &l->flags_bitoff, &l->flags_bits, &tid))
 		l->flags_bitoff = l->flags_bits = 0; /* before Linux 6.3 */
 	if (l->flags_bits > 32)
 		return ERR("BTF struct alt_instr: bad flags");
-	if (btf_find_member(btf, id, "instrlen", 0, &off, &bits, &tid) || off % 8 || bits != 8)
+	if (kbtf_find_member(btf, id, "instrlen", 0, &off, &bits, &tid) || off % 8 || bits != 8)
 		return ERR("BTF struct alt_instr: no u8 instrlen");
 	l->instrlen_off = off / 8;
-	if (btf_find_member(btf, id, "replacementlen", 0, &off, &bits, &tid) || off % 8 ||
+	if (kbtf_find_member(btf, id, "replacementlen", 0, &off, &bits, &tid) || off % 8 ||
 	    bits != 8)
 		return ERR("BTF struct alt_instr: no u8 replacementlen");
 	l->repllen_off = off / 8;
@@ -1117,21 +1035,21 @@ int kelf_scalls_read(const struct kelf *k, struct kelf_scall **out, size_t *n, c
 
 void kelf_para_layout(const struct btf *btf, struct kelf_para_layout *l)
 {
-	uint32_t id = btf ? btf_struct_id(btf, "paravirt_patch_site") : 0, off, bits, tid;
+	uint32_t id = btf ? kbtf_struct_id(btf, "paravirt_patch_site") : 0, off, bits, tid;
 
 	if (id) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
 		struct kelf_para_layout b = { .size = t->size };
-		bool ok = !btf_find_member(btf, id, "instr", 0, &off, &bits, &tid) && !(off % 8) &&
+		bool ok = !kbtf_find_member(btf, id, "instr", 0, &off, &bits, &tid) && !(off % 8) &&
 			  bits == 64;
 
 		b.instr_off = off / 8;
-		if (ok && (btf_find_member(btf, id, "type", 0, &off, &bits, &tid) &&
-			   btf_find_member(btf, id, "instrtype", 0, &off, &bits, &tid)))
+		if (ok && (kbtf_find_member(btf, id, "type", 0, &off, &bits, &tid) &&
+			   kbtf_find_member(btf, id, "instrtype", 0, &off, &bits, &tid)))
 			ok = false;
 		ok = ok && !(off % 8) && bits == 8;
 		b.type_off = off / 8;
-		ok = ok && !btf_find_member(btf, id, "len", 0, &off, &bits, &tid) && !(off % 8) &&
+		ok = ok && !kbtf_find_member(btf, id, "len", 0, &off, &bits, &tid) && !(off % 8) &&
 		     bits == 8;
 		b.len_off = off / 8;
 		if (ok && b.size >= 10 && b.size <= 64 && b.instr_off + 8 <= b.size &&

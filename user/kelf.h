@@ -189,9 +189,6 @@ int kelf_paras_read(const struct kelf *k, const struct kelf_para_layout *l, stru
 /* Member path at byte offset off of a struct, "mmu.read_cr2"; 0 or -1. */
 int kelf_btf_member_path(const struct btf *btf, const char *sname, uint32_t off, char *buf,
 			 size_t len);
-/* Byte offset and byte size of a member path ("x86_capability") of a struct; 0 or -1. */
-int kelf_btf_member(const struct btf *btf, const char *sname, const char *member, uint32_t *off,
-		    uint32_t *size);
 
 /* --- x86 feature names ------------------------------------------------------------ */
 

@@ -26,6 +26,7 @@
 #include "patches.skel.h"
 #include "cli.h"
 #include "commands.h"
+#include "kbtf.h"
 #include "kelf.h"
 #include "ksyms.h"
 #include "output.h"
@@ -809,9 +810,8 @@ static void live_caps(struct inv *v, struct live *L)
 	const struct kelf_sym *s = kelf_sym(&v->k, "boot_cpu_data");
 	uint32_t off, size;
 
-	if (!s || !v->btf ||
-	    kelf_btf_member(v->btf, "cpuinfo_x86", "x86_capability", &off, &size) || size % 4 ||
-	    size > sizeof(L->caps)) {
+	if (!s || !v->btf || kbtf_member(v->btf, "cpuinfo_x86", "x86_capability", &off, &size) ||
+	    size % 4 || size > sizeof(L->caps)) {
 		snprintf(L->caps_src, sizeof(L->caps_src),
 			 "unknown (needs boot_cpu_data in the symbol table and BTF)");
 		return;
