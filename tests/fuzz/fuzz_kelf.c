@@ -11,6 +11,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "kbtf.h"
 #include "kelf.h"
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -61,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (btf) {
 		uint32_t off, sz;
 
-		kelf_btf_member(btf, "cpuinfo_x86", "x86_capability", &off, &sz);
+		kbtf_member(btf, "cpuinfo_x86", "x86_capability", &off, &sz);
 		kelf_btf_member_path(btf, "paravirt_patch_template", 8, buf, sizeof(buf));
 	}
 	if (!kelf_alts_read(&k, &l, f.nbits, &a, err, sizeof(err))) {
