@@ -47,6 +47,8 @@ FORCE_CONFIG=0
 log() { printf '[kernel-build] %s\n' "$*" >&2; }
 warn() { printf '[kernel-build] WARNING: %s\n' "$*" >&2; }
 die() { printf '[kernel-build] ERROR: %s\n' "$*" >&2; exit 1; }
+# set -e never exits without saying where
+trap 'rc=$?; printf "[kernel-build] ERROR: line %s: %s (status %s)\n" "$LINENO" "$BASH_COMMAND" "$rc" >&2' ERR
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -123,7 +125,7 @@ pvtrace_check_config() {
 
 # --- 1. packages -----------------------------------------------------------
 need_pkgs=(build-essential flex bison bc libssl-dev libelf-dev dwarves
-	   python3 python3-ply rsync cpio xz-utils git kmod)
+	   python3 python3-ply python3-git rsync cpio xz-utils git kmod)
 
 missing=()
 for p in "${need_pkgs[@]}"; do
@@ -131,7 +133,8 @@ for p in "${need_pkgs[@]}"; do
 		missing+=("$p")
 done
 
-src_installed=$(dpkg-query -W -f='${Status} ${Version}' linux-source-6.12 2>/dev/null |
+# dpkg-query fails for a package it has never seen: not installed
+src_installed=$( (dpkg-query -W -f='${Status} ${Version}' linux-source-6.12 2>/dev/null || :) |
 		sed -n 's/^install ok installed //p')
 if [ "$src_installed" != "$PINNED_VERSION" ]; then
 	if [ ${#missing[@]} -gt 0 ] || [ -z "$src_installed" ]; then

@@ -7,10 +7,11 @@
 #           project's test kernel and KVM selftest built (scripts/kernel-build.sh, ~20 min cold)
 #   guest - BATS inside qemu guests: Debian's stock 6.12 (every attach mode, vfio, hooks), stock
 #           6.1, and the project kernel (selftest, bench regs, MANY_REGS counts, patches, hooks)
-# PVTRACE_SUITES selects (default "unit host fuzz kernel guest"). Exit status 0 iff nothing failed.
+# PVTRACE_SUITES selects (default "unit kernel host fuzz guest": kernel first, since it installs
+# linux-source-6.12, which host tests regenerate tables from). Exit status 0 iff nothing failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-suites=${PVTRACE_SUITES:-unit host fuzz kernel guest}
+suites=${PVTRACE_SUITES:-unit kernel host fuzz guest}
 logdir=$(mktemp -d /tmp/pvtrace-tests.XXXXXX)
 trap 'rm -rf "$logdir"' EXIT
 pass=0 fail=0 skip=0
