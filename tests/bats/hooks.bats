@@ -22,6 +22,11 @@ setup_file() {
 setup() {
 	need_root
 	HJ=$BATS_TEST_TMPDIR/hooks.json
+	TRACEFS_MOUNTED=
+}
+
+teardown() {
+	[ -z "$TRACEFS_MOUNTED" ] || umount /sys/kernel/tracing
 }
 
 # hooks_objects: any pvtrace hooks BPF program or map still loaded.
@@ -294,7 +299,11 @@ proc_stat() {
 	# event's probe, and disabling moves it back (kernel/tracepoint.c)
 	call=tp_func_emulate_vsyscall ev=/sys/kernel/tracing/events/vsyscall/emulate_vsyscall/enable
 	[ -n "$(ksym "__SCT__$call")" ] || skip "no $call static call here"
-	[ -w "$ev" ] || skip "no $ev (tracefs not mounted?)"
+	if ! mountpoint -q /sys/kernel/tracing; then
+		mount -t tracefs nodev /sys/kernel/tracing
+		TRACEFS_MOUNTED=1
+	fi
+	[ -w "$ev" ] || skip "no $ev in tracefs"
 	[ "$(cat "$ev")" = 0 ] || skip "the emulate_vsyscall event is already enabled"
 	start_watch() {
 		PV_OUT=$BATS_TEST_TMPDIR/w.out PV_ERR=$BATS_TEST_TMPDIR/w.err
