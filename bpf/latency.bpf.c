@@ -8,10 +8,12 @@
 #include "latency.h"
 
 #define KVMIO 0xAE
+#define E2BIG 7 /* a full hash map refuses a new key with -E2BIG */
 
 const volatile __u32 targ_tgid = 0;
 const volatile bool filter_comm = false;
 const volatile char targ_comm[16] = {};
+const volatile bool filter_cgroup = false;
 const volatile bool per_pid = false;
 const volatile bool per_vcpu = false;
 /* tracepoint mode: a file is a vCPU file iff f_op->unlocked_ioctl is this */
@@ -28,29 +30,64 @@ struct {
 	__type(value, struct lat_start);
 } starts SEC(".maps");
 
+/* max_entries is --max-series, set before load */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, LAT_DEFAULT_SERIES);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct lat_key);
 	__type(value, struct hist);
 } hists SEC(".maps");
 
+/* what does not fit in hists, per command only: no command ever disappears */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, LAT_OVERFLOW_SERIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct hist);
+} overflow SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, LAT_DEFAULT_SERIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
+	__type(value, struct lat_proc);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LAT_DEFAULT_SERIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lat_thread_key);
 	__type(value, char[16]);
-} comms SEC(".maps");
+} threads SEC(".maps");
+
+/* --cgroup: slot 0 holds the cgroup whose tasks (and descendants' tasks) are traced */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup SEC(".maps");
 
 DEFINE_STATS(stats, LAT_STAT_MAX);
+
+/* The process name: the thread group leader's comm, not the calling thread's. */
+static __always_inline void leader_comm(char comm[16])
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	BPF_CORE_READ_STR_INTO((char(*)[16])comm, t, group_leader, comm);
+}
 
 static __always_inline bool comm_matches(void)
 {
 	char comm[16];
 	int i;
 
-	bpf_get_current_comm(comm, sizeof(comm));
+	leader_comm(comm);
 	for (i = 0; i < 16; i++) {
 		if (comm[i] != targ_comm[i])
 			return false;
@@ -58,13 +95,6 @@ static __always_inline bool comm_matches(void)
 			break;
 	}
 	return true;
-}
-
-static __always_inline int vcpu_id_of(struct file *filp)
-{
-	struct kvm_vcpu *vcpu = BPF_CORE_READ(filp, private_data);
-
-	return BPF_CORE_READ(vcpu, vcpu_id);
 }
 
 static __always_inline int on_enter(__u32 cmd, struct file *filp)
@@ -80,9 +110,64 @@ static __always_inline int on_enter(__u32 cmd, struct file *filp)
 	if (s->ts) /* the previous ioctl of this thread never saw its exit */
 		stat_inc(&stats, LAT_STAT_LOST_EXIT);
 	s->cmd = cmd;
-	s->vcpu = per_vcpu ? vcpu_id_of(filp) : LAT_NO_VCPU;
+	s->vcpu = LAT_NO_VCPU;
+	s->vm = 0;
+	if (per_pid) {
+		struct kvm_vcpu *vcpu = BPF_CORE_READ(filp, private_data);
+
+		s->vm = (__u64)BPF_CORE_READ(vcpu, kvm);
+		if (per_vcpu)
+			s->vcpu = BPF_CORE_READ(vcpu, vcpu_id);
+	}
 	s->ts = bpf_ktime_get_ns();
 	return 0;
+}
+
+/* First event of a new series: remember who the process and the vCPU thread are. */
+static __always_inline void note_identity(const struct lat_key *key)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct lat_proc p = {};
+
+	leader_comm(p.comm);
+	if (bpf_core_field_exists(t->start_boottime))
+		p.start_boottime = BPF_CORE_READ(t, group_leader, start_boottime);
+	bpf_map_update_elem(&procs, &key->tgid, &p, BPF_NOEXIST);
+	if (per_vcpu) {
+		struct lat_thread_key tk = { .tgid = key->tgid, .vcpu = key->vcpu, .vm = key->vm };
+		char comm[16];
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		bpf_map_update_elem(&threads, &tk, comm, BPF_ANY);
+	}
+}
+
+static __always_inline struct hist *series_of(const struct lat_key *key)
+{
+	struct hist *h = bpf_map_lookup_elem(&hists, key);
+
+	if (h)
+		return h;
+	if (bpf_map_update_elem(&hists, key, &zero_hist, BPF_NOEXIST) != -E2BIG) {
+		h = bpf_map_lookup_elem(&hists, key);
+		if (h) {
+			if (per_pid)
+				note_identity(key);
+			return h;
+		}
+	}
+	/* the series map is full: keep the event, per command */
+	h = bpf_map_lookup_elem(&overflow, &key->cmd);
+	if (!h) {
+		bpf_map_update_elem(&overflow, &key->cmd, &zero_hist, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&overflow, &key->cmd);
+		if (!h) {
+			stat_inc(&stats, LAT_STAT_HIST_FULL);
+			return NULL;
+		}
+	}
+	stat_inc(&stats, LAT_STAT_OVERFLOW);
+	return h;
 }
 
 static __always_inline int on_exit(void)
@@ -91,7 +176,6 @@ static __always_inline int on_exit(void)
 	struct lat_start *s;
 	struct hist *h;
 	__u64 delta;
-	__u32 tgid;
 
 	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), 0, 0);
 	if (!s || !s->ts)
@@ -100,33 +184,21 @@ static __always_inline int on_exit(void)
 	s->ts = 0;
 	key.cmd = s->cmd;
 	key.vcpu = s->vcpu;
-	tgid = bpf_get_current_pid_tgid() >> 32;
+	key.vm = s->vm;
 	if (per_pid)
-		key.tgid = tgid;
-
-	h = bpf_map_lookup_elem(&hists, &key);
-	if (!h) {
-		bpf_map_update_elem(&hists, &key, &zero_hist, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &key);
-		if (!h) {
-			stat_inc(&stats, LAT_STAT_HIST_FULL);
-			return 0;
-		}
-		if (per_pid) {
-			char comm[16];
-
-			bpf_get_current_comm(comm, sizeof(comm));
-			bpf_map_update_elem(&comms, &tgid, comm, BPF_ANY);
-		}
-	}
-	hist_add(h, delta, epoch);
+		key.tgid = bpf_get_current_pid_tgid() >> 32;
+	h = series_of(&key);
+	if (h)
+		hist_add(h, delta, epoch);
 	return 0;
 }
 
-/* Returns true when the current task passes the pid/comm filters. */
+/* Returns true when the current task passes the pid/comm/cgroup filters. */
 static __always_inline bool task_wanted(__u64 id)
 {
 	if (targ_tgid && (id >> 32) != targ_tgid)
+		return false;
+	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup, 0) != 1)
 		return false;
 	if (filter_comm && !comm_matches())
 		return false;

@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 BUILD_PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libcap-dev pkg-config linux-libc-dev"
-TEST_PKGS="bats jq libcmocka-dev prometheus bpftrace util-linux procps"
+TEST_PKGS="bats jq libcmocka-dev prometheus prometheus-node-exporter bpftrace util-linux procps curl"
 GUEST_PKGS=$(sed -n 's/^GUEST_DEB_PACKAGES="\(.*\)"/\1/p' "$here/guest.sh")
 
 pkgs="$BUILD_PKGS $TEST_PKGS"

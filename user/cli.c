@@ -129,6 +129,18 @@ int cli_common_opt(struct cli_common *c, int key, const char *arg, char *err, si
 	case CLI_PROM:
 		c->prom = arg;
 		return 0;
+	case CLI_PROM_KEEP:
+		c->prom_keep = true;
+		return 0;
+	case CLI_PROM_BUCKETS:
+		if (textfile_parse_buckets(arg, &c->buckets[0], &c->buckets[1], &c->buckets[2])) {
+			snprintf(err, len,
+				 "invalid --prom-buckets '%s' (LOW,HIGH[,FACTOR]: durations, "
+				 "LOW < HIGH, factor 2, 4, 8 or 16)",
+				 arg);
+			return -1;
+		}
+		return 0;
 	case CLI_MODE:
 		if (attach_mode_parse(arg, &m) || m == ATTACH_AUTO || !(modes & (1u << m))) {
 			char list[64] = "";
@@ -169,17 +181,43 @@ int cli_interval_arg(struct cli_common *c, int index, const char *arg, char *err
 	return 0;
 }
 
-int cli_common_check(const struct cli_common *c, const char *name)
+int cli_common_check(struct cli_common *c, const char *name)
 {
+	const char *command = strncmp(name, "pvtrace ", 8) ? name : name + 8;
+	const int *b = c->buckets[0] ? c->buckets : c->default_buckets;
 	char err[512];
 
 	if (c->count && !c->interval_ns) {
 		fprintf(stderr, "%s: COUNT needs an INTERVAL (see --help)\n", name);
 		return EXIT_USAGE;
 	}
-	if (c->prom && prom_check_path(c->prom, err, sizeof(err))) {
+	if ((c->prom_keep || c->buckets[0]) && !c->prom) {
+		fprintf(stderr, "%s: --prom-keep and --prom-buckets need --prom (see --help)\n",
+			name);
+		return EXIT_USAGE;
+	}
+	if (!c->prom)
+		return 0;
+	if (textfile_open(&c->tf, c->prom, command, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", name, err);
 		return EXIT_USAGE;
 	}
+	c->tf.keep = c->prom_keep;
+	textfile_buckets(&c->tf, b[0], b[1], b[2]);
 	return 0;
+}
+
+int cli_textfile_ready(struct cli_common *c)
+{
+	char err[512];
+
+	if (!c->tf.path || c->tf.dirfd < 0 || !textfile_check_writable(&c->tf, err, sizeof(err)))
+		return 0;
+	err_msg("%s", err);
+	return EXIT_USAGE;
+}
+
+uint64_t cli_prom_interval_ns(const struct cli_common *c)
+{
+	return c->prom && !c->interval_ns ? TEXTFILE_DEFAULT_INTERVAL_NS : 0;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "attach.h"
 #include "output.h"
+#include "textfile.h"
 
 struct cli_opt {
 	const char *name; /* long name */
@@ -45,6 +46,8 @@ enum {
 	CLI_JSON,
 	CLI_PROM,
 	CLI_MODE,
+	CLI_PROM_KEEP,
+	CLI_PROM_BUCKETS,
 };
 
 #define CLI_OPT_DURATION                                                                 \
@@ -59,9 +62,15 @@ enum {
 	{                                                                                 \
 		"json", CLI_JSON, NULL, "JSON, one document per line (schema " schema ")" \
 	}
+/* --prom FILE and the options that shape the textfile (three entries) */
 #define CLI_OPT_PROM                                                                      \
+	{ "prom", CLI_PROM, "FILE",                                                       \
+	  "Also write a Prometheus textfile (atomically; every 15 s without INTERVAL)" }, \
+		{ "prom-keep", CLI_PROM_KEEP, NULL,                                       \
+		  "Keep the textfile at exit (default: remove it, no frozen counters)" }, \
 	{                                                                                 \
-		"prom", CLI_PROM, "FILE", "Also write a Prometheus textfile (atomically)" \
+		"prom-buckets", CLI_PROM_BUCKETS, "LOW,HIGH[,FACTOR]",                    \
+			"Textfile histogram buckets, e.g. 1us,16s,4 (powers of two)"      \
 	}
 #define CLI_OPT_MODE(modes)                                     \
 	{                                                       \
@@ -81,14 +90,25 @@ struct cli_common {
 	const char *prom;
 	enum attach_mode mode; /* ATTACH_AUTO unless --mode */
 	unsigned int modes;    /* modes --mode accepts, as 1 << mode; 0: all three */
+	bool prom_keep;
+	int buckets[3];		/* --prom-buckets as log2 lo, hi, step; lo 0: unset */
+	int default_buckets[3]; /* the command's default range; lo 0: 2 ns .. 2^40 ns */
+	struct textfile tf;	/* --prom, opened by cli_common_check() */
 };
 
 /* A shared option: 0, or -1 with a message in err; 1 when key is not a shared one. */
 int cli_common_opt(struct cli_common *c, int key, const char *arg, char *err, size_t len);
 /* The INTERVAL [COUNT] arguments. */
 int cli_interval_arg(struct cli_common *c, int index, const char *arg, char *err, size_t len);
-/* After parsing: COUNT needs INTERVAL, --prom must be usable. 0, or EXIT_USAGE after a message. */
-int cli_common_check(const struct cli_common *c, const char *name);
+/*
+ * After parsing: COUNT needs INTERVAL, --prom must be usable (its directory is
+ * opened here). 0, or EXIT_USAGE after a message.
+ */
+int cli_common_check(struct cli_common *c, const char *name);
+/* After dropping capabilities: the textfile can still be written. 0 or EXIT_USAGE. */
+int cli_textfile_ready(struct cli_common *c);
+/* How often a command reports when only --prom asks for it (no INTERVAL): 0 or 15 s. */
+uint64_t cli_prom_interval_ns(const struct cli_common *c);
 
 /*
  * Parse argv. Returns 0 to go on, CLI_HELP after printing --help (exit 0),

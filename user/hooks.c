@@ -656,8 +656,10 @@ static void print_hooks_json(struct hooks_ctx *c)
 	json_object_put(d);
 }
 
-static void prom_hooks(struct prom_writer *w, struct hooks_ctx *c)
+static void prom_hooks(struct prom_writer *w, void *arg)
 {
+	struct hooks_ctx *c = arg;
+
 	prom_family(w, "pvtrace_paravirt_hook_target_info", "gauge",
 		    "Current target of a paravirt static call (1), and how it was read");
 	for (int i = 0; i < c->n; i++) {
@@ -678,17 +680,6 @@ static void prom_hooks(struct prom_writer *w, struct hooks_ctx *c)
 				    (struct prom_label[]){ { "hook", h->name } }, 1,
 				    h->agree ? "1" : "0");
 	}
-}
-
-static int write_prom_hooks(struct hooks_ctx *c)
-{
-	struct prom_writer w;
-	int err = prom_open(&w, env.c.prom);
-
-	if (err)
-		return err;
-	prom_hooks(&w, c);
-	return prom_commit(&w);
 }
 
 static void warn_disagree(struct hooks_ctx *c)
@@ -831,13 +822,10 @@ static int watch_poll(void *arg, const struct tick *t)
 		err_msg("running the BPF iterator: %s", strerror(-err));
 		return -1;
 	}
-	if (watch_changes(w->c, w->prev)) {
+	if (watch_changes(w->c, w->prev))
 		warn_disagree(w->c);
-		if (env.c.prom && (err = write_prom_hooks(w->c))) {
-			err_msg("--prom %s: %s", env.c.prom, strerror(-err));
-			return -1;
-		}
-	}
+	/* every poll: the textfile's timestamp says the watch is alive */
+	textfile_write(&env.c.tf, prom_hooks, w->c);
 	return 0;
 }
 
@@ -846,7 +834,7 @@ static int list_or_watch(void)
 	struct hooks_ctx c = { 0 };
 	struct seen prev[MAX_HOOKS];
 	struct btf *btf;
-	int ret, err;
+	int ret;
 
 	if (check_caps())
 		return EXIT_RUNTIME;
@@ -864,8 +852,12 @@ static int list_or_watch(void)
 	else
 		print_hooks_text(&c);
 	warn_disagree(&c);
-	if (env.c.prom && (err = write_prom_hooks(&c))) {
-		err_msg("--prom %s: %s", env.c.prom, strerror(-err));
+	if ((ret = cli_textfile_ready(&env.c)))
+		goto out;
+	/* a listing is a snapshot: its file stays; a watch's leaves with it */
+	env.c.tf.keep |= !env.watch;
+	env.c.tf.mode = "iterator";
+	if (env.c.prom && textfile_write(&env.c.tf, prom_hooks, &c)) {
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
@@ -1344,62 +1336,56 @@ static void print_steal_json(const struct steal_src *s, const struct steal_row *
 	json_object_put(d);
 }
 
-static int write_prom_steal(const struct steal_src *s, const struct steal_row *rows,
-			    const struct steal_row *all)
-{
-	struct prom_writer w;
-	char v[48], cpu[16];
-	int err = prom_open(&w, env.c.prom);
+struct steal_run {
+	struct steal_src *s;
+	struct steal_sample *first, *prev, *cur;
+	struct steal_row *rows, *all;
+};
 
-	if (err)
-		return err;
-	prom_family(&w, "pvtrace_info", "gauge", "pvtrace steal time source");
-	prom_sample(&w, "pvtrace_info",
-		    (struct prom_label[]){ { "percpu", percpu_name(s->method) } }, 1, "1");
-	prom_family(&w, "pvtrace_cpu_steal_seconds_total", "counter",
+static void prom_steal(struct prom_writer *w, void *arg)
+{
+	const struct steal_run *r = arg;
+	const struct steal_src *s = r->s;
+	const struct steal_row *rows = r->rows, *all = r->all;
+	char v[48], cpu[16];
+
+	prom_family(w, "pvtrace_cpu_steal_seconds_total", "counter",
 		    "Steal time accounted by the kernel (kernel_cpustat), since boot");
 	for (unsigned int c = 0; c < s->ncpus; c++) {
 		if (!rows[c].ok)
 			continue;
 		snprintf(cpu, sizeof(cpu), "%u", c);
-		prom_sample(&w, "pvtrace_cpu_steal_seconds_total",
+		prom_sample(w, "pvtrace_cpu_steal_seconds_total",
 			    (struct prom_label[]){ { "cpu", cpu } }, 1,
 			    ns_to_seconds(v, sizeof(v), rows[c].total));
 	}
-	prom_family(&w, "pvtrace_cpu_steal_ratio", "gauge",
+	prom_family(w, "pvtrace_cpu_steal_ratio", "gauge",
 		    "Share of the last interval stolen from each CPU (0 to 1)");
 	for (unsigned int c = 0; c < s->ncpus; c++) {
 		if (!rows[c].ok)
 			continue;
 		snprintf(cpu, sizeof(cpu), "%u", c);
 		snprintf(v, sizeof(v), "%.9f", rows[c].pct / 100);
-		prom_sample(&w, "pvtrace_cpu_steal_ratio", (struct prom_label[]){ { "cpu", cpu } },
+		prom_sample(w, "pvtrace_cpu_steal_ratio", (struct prom_label[]){ { "cpu", cpu } },
 			    1, v);
 	}
-	prom_family(&w, "pvtrace_steal_ratio", "gauge",
+	prom_family(w, "pvtrace_steal_ratio", "gauge",
 		    "Share of all CPUs' time stolen in the last interval (0 to 1)");
 	snprintf(v, sizeof(v), "%.9f", all->pct / 100);
-	prom_sample(&w, "pvtrace_steal_ratio", NULL, 0, v);
+	prom_sample(w, "pvtrace_steal_ratio", NULL, 0, v);
 	if (all->kvm) {
-		prom_family(&w, "pvtrace_kvm_steal_time_seconds_total", "counter",
+		prom_family(w, "pvtrace_kvm_steal_time_seconds_total", "counter",
 			    "Steal time written by the KVM host in steal_time, since registration");
 		for (unsigned int c = 0; c < s->ncpus; c++) {
 			if (!rows[c].kvm)
 				continue;
 			snprintf(cpu, sizeof(cpu), "%u", c);
-			prom_sample(&w, "pvtrace_kvm_steal_time_seconds_total",
+			prom_sample(w, "pvtrace_kvm_steal_time_seconds_total",
 				    (struct prom_label[]){ { "cpu", cpu } }, 1,
 				    ns_to_seconds(v, sizeof(v), rows[c].kvm_total));
 		}
 	}
-	return prom_commit(&w);
 }
-
-struct steal_run {
-	struct steal_src *s;
-	struct steal_sample *first, *prev, *cur;
-	struct steal_row *rows, *all;
-};
 
 static int steal_report(void *arg, const struct tick *t)
 {
@@ -1412,15 +1398,14 @@ static int steal_report(void *arg, const struct tick *t)
 		return -1;
 	}
 	steal_rows(r->s, base, r->cur, r->rows, r->all);
-	if (env.c.json)
-		print_steal_json(r->s, r->rows, r->all, r->cur->t - base->t, t->interval, t->index,
-				 t->final);
-	else
-		print_steal_text(r->s, r->rows, r->all, r->cur->t - base->t, t->interval);
-	if (env.c.prom && (err = write_prom_steal(r->s, r->rows, r->all))) {
-		err_msg("--prom %s: %s", env.c.prom, strerror(-err));
-		return -1;
+	if (t->interval || t->final) {
+		if (env.c.json)
+			print_steal_json(r->s, r->rows, r->all, r->cur->t - base->t, t->interval,
+					 t->index, t->final);
+		else
+			print_steal_text(r->s, r->rows, r->all, r->cur->t - base->t, t->interval);
 	}
+	textfile_write(&env.c.tf, prom_steal, r);
 	sample_copy(r->prev, r->cur, r->s->ncpus);
 	return 0;
 }
@@ -1452,6 +1437,10 @@ static int steal_cmd(void)
 		warn_msg("steal: not using %s", s.why);
 	if (s.method != PERCPU_PROCFS && drop_all_caps())
 		warn_msg("could not drop capabilities: %s", strerror(errno));
+	if ((ret = cli_textfile_ready(&env.c)))
+		goto out;
+	ret = EXIT_RUNTIME;
+	env.c.tf.mode = percpu_name(s.method);
 	rows = calloc(s.ncpus, sizeof(*rows));
 	if (!rows || sample_alloc(&first, s.ncpus) || sample_alloc(&prev, s.ncpus) ||
 	    sample_alloc(&cur, s.ncpus)) {
@@ -1470,7 +1459,7 @@ static int steal_cmd(void)
 	{
 		struct steal_run r = { &s, &first, &prev, &cur, rows, &all };
 
-		ret = report_loop(&env.c, 0, NULL, steal_report, &r);
+		ret = report_loop(&env.c, cli_prom_interval_ns(&env.c), NULL, steal_report, &r);
 	}
 out:
 	free(rows);
@@ -1497,24 +1486,29 @@ int cmd_hooks(int argc, char **argv)
 		return ret == CLI_HELP ? 0 : ret;
 	if (env.watch && env.steal) {
 		err_msg("hooks: --watch and --steal are separate reports; pick one");
-		return EXIT_USAGE;
+		goto usage;
 	}
 	ret = cli_common_check(&env.c, cli.name);
 	if (ret)
 		return ret;
 	if (!env.watch && !env.steal && (env.c.interval_ns || env.c.duration_ns)) {
 		err_msg("hooks: INTERVAL and --duration need --watch or --steal");
-		return EXIT_USAGE;
+		goto usage;
 	}
 	if (nextra && env.steal) {
 		err_msg("hooks: --call lists or watches static calls; it does not go with --steal");
-		return EXIT_USAGE;
+		goto usage;
 	}
 	if (env.percpu && !env.steal) {
 		err_msg("hooks: --percpu needs --steal");
-		return EXIT_USAGE;
+		goto usage;
 	}
-	return env.steal ? steal_cmd() : list_or_watch();
+	ret = env.steal ? steal_cmd() : list_or_watch();
+	textfile_close(&env.c.tf);
+	return ret;
+usage:
+	textfile_close(&env.c.tf);
+	return EXIT_USAGE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1833,38 +1827,36 @@ static void lprint_json(struct traced *t, int nt, bool interval_mode, uint64_t i
 	json_object_put(d);
 }
 
-static int lwrite_prom(struct traced *t, int nt)
+struct hlat_run {
+	struct traced *t;
+	int nt;
+};
+
+static void lprom_fill(struct prom_writer *w, void *arg)
 {
 	static const char *metric = "pvtrace_paravirt_hook_duration_seconds";
-	struct prom_writer w;
-	int err = prom_open(&w, lenv.c.prom);
+	const struct hlat_run *r = arg;
+	struct traced *t = r->t;
+	int nt = r->nt;
 
-	if (err)
-		return err;
-	prom_family(&w, "pvtrace_paravirt_hook_traced", "gauge",
+	prom_family(w, "pvtrace_paravirt_hook_traced", "gauge",
 		    "1 when the hook's current target is traced, 0 when it cannot be");
 	for (int i = 0; i < nt; i++)
-		prom_sample(&w, "pvtrace_paravirt_hook_traced",
+		prom_sample(w, "pvtrace_paravirt_hook_traced",
 			    (struct prom_label[]){
 				    { "hook", t[i].hook },
 				    { "target", t[i].target[0] ? t[i].target : "?" },
 				    { "mode", t[i].ok ? attach_mode_name(t[i].mode) : "none" } },
 			    3, t[i].ok ? "1" : "0");
-	prom_family(&w, metric, "histogram",
+	prom_family(w, metric, "histogram",
 		    "Latency of a paravirt static call's target in seconds, since pvtrace started");
 	for (int i = 0; i < nt; i++)
 		if (t[i].ok)
-			prom_hist(&w, metric,
+			prom_hist(w, metric,
 				  (struct prom_label[]){ { "hook", t[i].hook },
 							 { "target", t[i].target } },
 				  2, hook_hist(&t[i], false));
-	return prom_commit(&w);
 }
-
-struct hlat_run {
-	struct traced *t;
-	int nt;
-};
 
 static int hlat_report(void *arg, const struct tick *tk)
 {
@@ -1885,14 +1877,13 @@ static int hlat_report(void *arg, const struct tick *tk)
 			t[i].stats[k] = percpu_u64_sum(bpf_map__fd(t[i].skel->maps.stats), k,
 						       t[i].hs.ncpus);
 	}
-	if (lenv.c.json)
-		lprint_json(t, r->nt, tk->interval, tk->index, tk->span_ns, tk->final);
-	else
-		lprint_text(t, r->nt, tk->interval);
-	if (lenv.c.prom && (err = lwrite_prom(t, r->nt))) {
-		err_msg("--prom %s: %s", lenv.c.prom, strerror(-err));
-		return -1;
+	if (tk->interval || tk->final) {
+		if (lenv.c.json)
+			lprint_json(t, r->nt, tk->interval, tk->index, tk->span_ns, tk->final);
+		else
+			lprint_text(t, r->nt, tk->interval);
 	}
+	textfile_write(&lenv.c.tf, lprom_fill, r);
 	for (int i = 0; i < r->nt; i++)
 		if (t[i].ok)
 			hist_set_next_interval(&t[i].hs);
@@ -1966,6 +1957,8 @@ int hooks_latency_cmd(int argc, char **argv)
 	}
 	if (drop_all_caps())
 		warn_msg("could not drop capabilities: %s", strerror(errno));
+	if ((ret = cli_textfile_ready(&lenv.c)))
+		goto out;
 	signals_install();
 	fprintf(stderr, "Tracing");
 	for (int i = 0, first = 1; i < nt; i++)
@@ -1977,7 +1970,8 @@ int hooks_latency_cmd(int argc, char **argv)
 	fprintf(stderr, "... Hit Ctrl-C to end.\n");
 
 	ret = 0;
-	ret = report_loop(&lenv.c, 0, NULL, hlat_report, &(struct hlat_run){ t, nt });
+	ret = report_loop(&lenv.c, cli_prom_interval_ns(&lenv.c), NULL, hlat_report,
+			  &(struct hlat_run){ t, nt });
 	for (int i = 0; i < nt; i++)
 		for (int k = 0; k < HOOKS_STAT_MAX; k++)
 			if (t[i].stats[k])
@@ -1989,5 +1983,6 @@ out:
 		traced_close(&t[i]);
 	attach_release_tracefs();
 	hooks_ctx_free(&c);
+	textfile_close(&lenv.c.tf);
 	return ret;
 }

@@ -10,11 +10,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/utsname.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
-#include "latency.h"
+#include "lat.h"
 #include "latency.skel.h"
 #include "attach.h"
 #include "btf_min.h"
@@ -23,27 +23,26 @@
 #include "kvm_ioctl.h"
 #include "ksyms.h"
 #include "output.h"
+#include "procinfo.h"
 #include "report.h"
 #include "util.h"
 #include "workload.h"
 
-#define LAT_SCHEMA "pvtrace.latency.ioctl/1"
-
-static struct lat_env {
-	bool ioctl;
-	pid_t pid;
-	const char *comm;
-	bool per_pid;
-	bool per_vcpu;
-	bool workload;
-	struct cli_common c;
-} env = { .c.unit = UNIT_US };
+struct lat_env lat_env = {
+	.c.unit = UNIT_US,
+	.c.default_buckets = { 10, 34, 2 }, /* le 1.024 us .. 17.2 s, x4 */
+	.max_series = LAT_DEFAULT_SERIES,
+};
+#define env lat_env
 
 enum {
 	OPT_IOCTL = 0x100,
 	OPT_COMM,
 	OPT_PER_VCPU,
 	OPT_WORKLOAD,
+	OPT_VM,
+	OPT_CGROUP,
+	OPT_MAX_SERIES,
 	OPT_HOOK, /* --steal-clock, --sched-clock: handled by hooks_latency_cmd() */
 };
 
@@ -54,6 +53,8 @@ static const char doc[] =
 	"  pvtrace latency --ioctl                 # until Ctrl-C, then one report\n"
 	"  pvtrace latency --ioctl 1 10            # ten 1-second reports\n"
 	"  pvtrace latency --ioctl -p 1234 --per-vcpu   # one QEMU process, per vCPU\n"
+	"  pvtrace latency --ioctl --vm guest1 --per-vcpu 5  # QEMU -name guest=guest1\n"
+	"  pvtrace latency --ioctl --cgroup /sys/fs/cgroup/machine.slice  # VMs and children\n"
 	"  pvtrace latency --ioctl -d 30s --json   # 30 s, one JSON document\n"
 	"  pvtrace latency --ioctl 15 --prom /var/lib/node_exporter/pvtrace.prom\n"
 	"  pvtrace latency --ioctl --workload      # built-in KVM workload, counts checked\n"
@@ -62,14 +63,22 @@ static const char doc[] =
 	"Attach modes: fentry/fexit on kvm_vcpu_ioctl, else kprobe/kretprobe, else the\n"
 	"ioctl syscall tracepoints filtered to KVM vCPU files. Latencies are kept in\n"
 	"nanoseconds in log2 buckets; percentiles are interpolated inside the bucket.\n"
-	"Exit status: 0 ok, 1 runtime error, 2 usage error.";
+	"comm is the process name (thread group leader); with --per-vcpu the vCPU\n"
+	"thread's name is shown too. The VM is named from QEMU's -name; other VMMs\n"
+	"show COMM/PID. With repeated reports (INTERVAL or --prom) an exited process's\n"
+	"series get one last report and are then removed. -p ends when the process does.\n"
+	"Exit status: 0 ok, 1 runtime error or ioctls lost, 2 usage error.";
 
 static const struct cli_opt opts[] = {
 	{ "ioctl", OPT_IOCTL, NULL, "Measure KVM vCPU ioctls (kvm_vcpu_ioctl)" },
 	{ "pid", 'p', "PID", "Only this process" },
-	{ "comm", OPT_COMM, "COMM", "Only tasks with this command name" },
-	{ "per-pid", 'P', NULL, "One histogram per process" },
-	{ "per-vcpu", OPT_PER_VCPU, NULL, "One histogram per process and vCPU id" },
+	{ "comm", OPT_COMM, "COMM", "Only processes with this name (thread group leader)" },
+	{ "vm", OPT_VM, "NAME", "Only the VM of this name (QEMU -name); implies --per-pid" },
+	{ "cgroup", OPT_CGROUP, "PATH", "Only tasks in this cgroup v2 or below it" },
+	{ "per-pid", 'P', NULL, "One histogram per process and VM" },
+	{ "per-vcpu", OPT_PER_VCPU, NULL, "One histogram per process, VM and vCPU id" },
+	{ "max-series", OPT_MAX_SERIES, "N",
+	  "Series kept at most (default 4096); the rest: per command only" },
 	CLI_OPT_DURATION,
 	CLI_OPT_UNIT("us"),
 	CLI_OPT_JSON(LAT_SCHEMA),
@@ -114,6 +123,24 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 	case OPT_WORKLOAD:
 		env.workload = true;
 		break;
+	case OPT_VM:
+		if (!*arg || strlen(arg) > 190) {
+			snprintf(err, len, "invalid VM name '%.32s' (1 to 190 bytes)", arg);
+			return -1;
+		}
+		env.vm = arg;
+		env.per_pid = true;
+		break;
+	case OPT_CGROUP:
+		env.cgroup = arg;
+		break;
+	case OPT_MAX_SERIES:
+		if (!parse_u64(arg, &v) || !v || v > 1000000) {
+			snprintf(err, len, "invalid --max-series '%s' (1 to 1000000)", arg);
+			return -1;
+		}
+		env.max_series = v;
+		break;
 	default:
 		return CLI_UNHANDLED;
 	}
@@ -122,6 +149,7 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 
 struct lat_ctx {
 	struct latency_bpf *skel;
+	int cgroup_fd; /* --cgroup, -1 without */
 	uint64_t vcpu_ioctl_addr;
 	struct btf_min btf; /* minimal CO-RE BTF for kprobe/tracepoint modes */
 };
@@ -142,6 +170,36 @@ static void set_autoload(struct latency_bpf *s, enum attach_mode m)
 	bpf_program__set_autoload(s->progs.kretprobe_vcpu_ioctl, m == ATTACH_KPROBE);
 	bpf_program__set_autoload(s->progs.tp_enter_ioctl, m == ATTACH_TRACEPOINT);
 	bpf_program__set_autoload(s->progs.tp_exit_ioctl, m == ATTACH_TRACEPOINT);
+}
+
+/*
+ * The exit program first: an enter attached before its exit would leave an
+ * ioctl in flight without its end (a spurious lost_exits at start).
+ */
+static int attach_exit_first(struct latency_bpf *s, enum attach_mode m)
+{
+	struct bpf_program *exit_p, *enter_p;
+	struct bpf_link **exit_l, **enter_l;
+
+	switch (m) {
+	case ATTACH_FENTRY:
+		exit_p = s->progs.fexit_vcpu_ioctl, exit_l = &s->links.fexit_vcpu_ioctl;
+		enter_p = s->progs.fentry_vcpu_ioctl, enter_l = &s->links.fentry_vcpu_ioctl;
+		break;
+	case ATTACH_KPROBE:
+		exit_p = s->progs.kretprobe_vcpu_ioctl, exit_l = &s->links.kretprobe_vcpu_ioctl;
+		enter_p = s->progs.kprobe_vcpu_ioctl, enter_l = &s->links.kprobe_vcpu_ioctl;
+		break;
+	default:
+		exit_p = s->progs.tp_exit_ioctl, exit_l = &s->links.tp_exit_ioctl;
+		enter_p = s->progs.tp_enter_ioctl, enter_l = &s->links.tp_enter_ioctl;
+		break;
+	}
+	*exit_l = bpf_program__attach(exit_p);
+	if (!*exit_l)
+		return -errno;
+	*enter_l = bpf_program__attach(enter_p);
+	return *enter_l ? 0 : -errno;
 }
 
 static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
@@ -179,6 +237,7 @@ static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
 		return -1;
 	}
 	s->rodata->targ_tgid = env.pid;
+	s->rodata->filter_cgroup = ctx->cgroup_fd >= 0;
 	s->rodata->per_pid = env.per_pid;
 	s->rodata->per_vcpu = env.per_vcpu;
 	s->rodata->vcpu_ioctl_addr = ctx->vcpu_ioctl_addr;
@@ -187,9 +246,20 @@ static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
 		strncpy((char *)s->rodata->targ_comm, env.comm, sizeof(s->rodata->targ_comm) - 1);
 	}
 	set_autoload(s, m);
+	bpf_map__set_max_entries(s->maps.hists, env.max_series);
+	bpf_map__set_max_entries(s->maps.procs, env.max_series);
+	bpf_map__set_max_entries(s->maps.threads, env.max_series);
 	err = latency_bpf__load(s);
+	if (!err && ctx->cgroup_fd >= 0) {
+		__u32 zero = 0;
+
+		err = bpf_map_update_elem(bpf_map__fd(s->maps.cgroup), &zero, &ctx->cgroup_fd,
+					  BPF_ANY)
+			      ? -errno
+			      : 0;
+	}
 	if (!err)
-		err = latency_bpf__attach(s);
+		err = attach_exit_first(s, m);
 	if (err) {
 		snprintf(why, len, "%s: %s (%s)", attach_mode_name(m),
 			 *libbpf_last_error() ? libbpf_last_error() : "load/attach failed",
@@ -214,186 +284,21 @@ static int key_cmp(const void *a, const void *b)
 		return r;
 	if (x->tgid != y->tgid)
 		return x->tgid < y->tgid ? -1 : 1;
+	if (x->vm != y->vm)
+		return x->vm < y->vm ? -1 : 1;
 	return x->vcpu - y->vcpu;
 }
 
-static void comm_of(struct latency_bpf *s, uint32_t tgid, char *comm, size_t len)
+static int cmd_cmp(const void *a, const void *b)
 {
-	char buf[16];
+	const struct lat_key x = { .cmd = *(const uint32_t *)a };
+	const struct lat_key y = { .cmd = *(const uint32_t *)b };
 
-	if (!bpf_map_lookup_elem(bpf_map__fd(s->maps.comms), &tgid, buf)) {
-		buf[15] = 0;
-		snprintf(comm, len, "%s", buf);
-	} else {
-		snprintf(comm, len, "?");
-	}
-}
-
-struct lat_stats {
-	uint64_t v[LAT_STAT_MAX];
-};
-
-static const char *const stat_names[LAT_STAT_MAX] = {
-	[LAT_STAT_NO_START] = "no_start_slot",
-	[LAT_STAT_HIST_FULL] = "hist_map_full",
-	[LAT_STAT_LOST_EXIT] = "lost_exits",
-};
-
-static void read_stats(struct lat_ctx *ctx, struct hist_set *hs, struct lat_stats *st)
-{
-	for (int i = 0; i < LAT_STAT_MAX; i++)
-		st->v[i] = percpu_u64_sum(bpf_map__fd(ctx->skel->maps.stats), i, hs->ncpus);
-}
-
-static void print_text(struct lat_ctx *ctx, struct hist_set *hs, bool interval_mode)
-{
-	if (interval_mode) {
-		char ts[16];
-		time_t t = time(NULL);
-
-		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
-		printf("\n%s\n", ts);
-	}
-	size_t shown = 0;
-
-	for (size_t i = 0; i < hs->n; i++)
-		shown += (interval_mode ? hs->s[i].interval.count : hs->s[i].cum.count) != 0;
-	if (!shown)
-		printf("no KVM vCPU ioctls traced\n");
-	for (size_t i = 0; i < hs->n; i++) {
-		const struct lat_key *k = hs->s[i].key;
-		const struct hist_data *h = interval_mode ? &hs->s[i].interval : &hs->s[i].cum;
-		char name[96], comm[16];
-
-		if (interval_mode && !h->count)
-			continue;
-		kvm_ioctl_format(k->cmd, name, sizeof(name));
-		printf("\n%s (0x%08x)", name, k->cmd);
-		if (env.per_pid) {
-			comm_of(ctx->skel, k->tgid, comm, sizeof(comm));
-			printf("  pid %u [%s]", k->tgid, comm);
-		}
-		if (env.per_vcpu)
-			printf("  vcpu %d", k->vcpu);
-		printf("\n");
-		text_print_hist(stdout, h, env.c.unit);
-	}
-	fflush(stdout);
-}
-
-static json_object *key_json(struct lat_ctx *ctx, const struct lat_key *k)
-{
-	json_object *o = json_object_new_object();
-	struct ioctl_fields f;
-	char name[96], hex[16], comm[16];
-
-	kvm_ioctl_format(k->cmd, name, sizeof(name));
-	snprintf(hex, sizeof(hex), "0x%08x", k->cmd);
-	ioctl_decode(k->cmd, &f);
-	json_object_object_add(o, "command",
-			       json_object_new_string(kvm_ioctl_name(k->cmd) ? name : hex));
-	json_object_object_add(o, "known", json_object_new_boolean(kvm_ioctl_name(k->cmd) != NULL));
-	json_object_object_add(o, "cmd", json_object_new_string(hex));
-	json_object_object_add(o, "dir", json_object_new_string(ioctl_dir_name(f.dir)));
-	json_object_object_add(o, "type", json_object_new_int(f.type));
-	json_object_object_add(o, "nr", json_object_new_int(f.nr));
-	json_object_object_add(o, "size", json_object_new_int(f.size));
-	if (env.per_pid) {
-		comm_of(ctx->skel, k->tgid, comm, sizeof(comm));
-		json_object_object_add(o, "pid", json_object_new_int64(k->tgid));
-		json_object_object_add(o, "comm", json_object_new_string(comm));
-	}
-	if (env.per_vcpu)
-		json_object_object_add(o, "vcpu", json_object_new_int(k->vcpu));
-	return o;
-}
-
-static void print_json(struct lat_ctx *ctx, struct hist_set *hs, const struct lat_stats *st,
-		       enum attach_mode mode, bool interval_mode, uint64_t index,
-		       uint64_t interval_ns, bool final)
-{
-	json_object *doc = json_object_new_object(), *arr = json_object_new_array();
-	json_object *stats = json_object_new_object();
-	struct utsname u;
-
-	uname(&u);
-	json_object_object_add(doc, "schema", json_object_new_string(LAT_SCHEMA));
-	json_object_object_add(doc, "mode", json_object_new_string(attach_mode_name(mode)));
-	json_object_object_add(doc, "kernel", json_object_new_string(u.release));
-	json_object_object_add(doc, "unit", json_object_new_string("ns"));
-	json_object_object_add(doc, "interval_index", json_u64(index));
-	json_object_object_add(doc, "interval_ns", json_u64(interval_ns));
-	json_object_object_add(doc, "cumulative", json_object_new_boolean(!interval_mode));
-	json_object_object_add(doc, "final", json_object_new_boolean(final));
-	for (size_t i = 0; i < hs->n; i++) {
-		const struct hist_data *h = interval_mode ? &hs->s[i].interval : &hs->s[i].cum;
-		json_object *o;
-
-		if (!h->count)
-			continue;
-		o = key_json(ctx, hs->s[i].key);
-		json_object_object_add(o, "histogram", json_hist(h));
-		json_object_array_add(arr, o);
-	}
-	json_object_object_add(doc, "ioctls", arr);
-	for (int i = 0; i < LAT_STAT_MAX; i++)
-		json_object_object_add(stats, stat_names[i], json_u64(st->v[i]));
-	json_object_object_add(doc, "dropped", stats);
-	json_print_line(stdout, doc);
-	json_object_put(doc);
-}
-
-static int write_prom(struct lat_ctx *ctx, struct hist_set *hs, const struct lat_stats *st,
-		      enum attach_mode mode)
-{
-	static const char *metric = "pvtrace_kvm_vcpu_ioctl_duration_seconds";
-	struct prom_writer w;
-	int err;
-
-	err = prom_open(&w, env.c.prom);
-	if (err)
-		return err;
-	prom_family(&w, "pvtrace_info", "gauge", "pvtrace attach mode");
-	prom_sample(&w, "pvtrace_info", (struct prom_label[]){ { "mode", attach_mode_name(mode) } },
-		    1, "1");
-	prom_family(&w, metric, "histogram",
-		    "Latency of KVM vCPU ioctls in seconds, since pvtrace started");
-	for (size_t i = 0; i < hs->n; i++) {
-		const struct lat_key *k = hs->s[i].key;
-		char name[96], hex[16], pid[16], vcpu[16], comm[16];
-		struct prom_label l[6];
-		int n = 0;
-
-		kvm_ioctl_format(k->cmd, name, sizeof(name));
-		snprintf(hex, sizeof(hex), "0x%08x", k->cmd);
-		l[n++] = (struct prom_label){ "command", kvm_ioctl_name(k->cmd) ? name : hex };
-		l[n++] = (struct prom_label){ "cmd", hex };
-		if (env.per_pid) {
-			snprintf(pid, sizeof(pid), "%u", k->tgid);
-			comm_of(ctx->skel, k->tgid, comm, sizeof(comm));
-			l[n++] = (struct prom_label){ "pid", pid };
-			l[n++] = (struct prom_label){ "comm", comm };
-		}
-		if (env.per_vcpu) {
-			snprintf(vcpu, sizeof(vcpu), "%d", k->vcpu);
-			l[n++] = (struct prom_label){ "vcpu", vcpu };
-		}
-		prom_hist(&w, metric, l, n, &hs->s[i].cum);
-	}
-	prom_family(&w, "pvtrace_dropped_events_total", "counter",
-		    "Events pvtrace could not record, by reason");
-	for (int i = 0; i < LAT_STAT_MAX; i++) {
-		char v[32];
-
-		snprintf(v, sizeof(v), "%" PRIu64, st->v[i]);
-		prom_sample(&w, "pvtrace_dropped_events_total",
-			    (struct prom_label[]){ { "reason", stat_names[i] } }, 1, v);
-	}
-	return prom_commit(&w);
+	return key_cmp(&x, &y);
 }
 
 /* Compare traced counts with what the workload issued; prints a table. */
-static int check_workload(struct hist_set *hs, const struct wl_result *r)
+static int check_workload_sets(struct hist_set *hs, struct hist_set *ov, const struct wl_result *r)
 {
 	uint64_t total_issued = 0, total_seen = 0;
 	int bad = 0;
@@ -412,6 +317,9 @@ static int check_workload(struct hist_set *hs, const struct wl_result *r)
 				if (k->cmd == wl_op_cmd(op) && (!env.per_vcpu || k->vcpu == v))
 					seen += hs->s[i].cum.count;
 			}
+			for (size_t i = 0; i < ov->n && !env.per_vcpu; i++)
+				if (*(uint32_t *)ov->s[i].key == wl_op_cmd(op))
+					seen += ov->s[i].cum.count;
 			if (!issued && !seen)
 				continue;
 			total_issued += issued;
@@ -508,30 +416,65 @@ static int check_env(char *err, size_t len)
 	return 0;
 }
 
+#define SCAN_MS 200 /* how often new processes are looked at */
+
 /* Everything the loop's callbacks need. */
 struct lat_run {
 	struct lat_ctx *ctx;
-	struct hist_set hs;
-	struct lat_stats st;
-	enum attach_mode mode;
+	struct hist_set hs; /* hists: the series */
+	struct hist_set ov; /* overflow: per command */
+	struct proc_table procs;
+	struct lat_report_data d;
+	size_t vcap;
+	bool reap;     /* reports repeat: exited processes' series leave after their last one */
+	int target_fd; /* pidfd of -p, -1 without */
 	struct child child;
 	struct wl_result wres;
 	bool have_wres;
 };
 
-/* Waits for the workload's result, if there is a workload. */
+static struct proc_ident *ident_of(struct lat_run *r, uint32_t tgid);
+
+/*
+ * New processes are looked at while they live (their VM name is in
+ * /proc/PID/cmdline), not only at the next report: a scan of the small procs
+ * map, a few times a second.
+ */
+static void scan_new_procs(struct lat_run *r)
+{
+	int fd = bpf_map__fd(r->ctx->skel->maps.procs);
+	uint32_t key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		ident_of(r, key);
+	}
+}
+
+/* Waits for the workload's result or -p's exit, if there is one. */
 static int lat_wait(void *arg, int timeout_ms)
 {
 	struct lat_run *r = arg;
-	struct pollfd pfd = { .fd = r->child.result_fd, .events = POLLIN };
+	int fd = r->child.result_fd >= 0 ? r->child.result_fd : r->target_fd;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int status = 0;
 
-	if (r->child.result_fd < 0) {
+	if (env.per_pid) {
+		scan_new_procs(r);
+		if (timeout_ms > SCAN_MS)
+			timeout_ms = SCAN_MS;
+	}
+	if (fd < 0) {
 		sleep_until(now_ns() + (uint64_t)timeout_ms * 1000000ULL);
 		return 0;
 	}
 	if (poll(&pfd, 1, timeout_ms) <= 0)
 		return 0;
+	if (fd == r->target_fd) {
+		fprintf(stderr, "%s: process %d exited\n", prog_name, env.pid);
+		return 1;
+	}
 	r->have_wres = !wl_result_read(r->child.result_fd, &r->wres);
 	waitpid(r->child.pid, &status, 0);
 	r->child.pid = 0;
@@ -543,30 +486,166 @@ static int lat_wait(void *arg, int timeout_ms)
 	return 1;
 }
 
+/* The process's identity: BPF's record of its leader first, /proc while it lives. */
+static struct proc_ident *ident_of(struct lat_run *r, uint32_t tgid)
+{
+	struct proc_ident *p = proc_table_find(&r->procs, tgid);
+	struct lat_proc bp = {};
+
+	if (p)
+		return p;
+	bpf_map_lookup_elem(bpf_map__fd(r->ctx->skel->maps.procs), &tgid, &bp);
+	bp.comm[15] = 0;
+	return proc_table_get(&r->procs, tgid, bp.comm, bp.start_boottime);
+}
+
+static bool vm_wanted(const struct lat_view *v)
+{
+	return !env.vm || !strcmp(v->p->vm, env.vm) || !strcmp(v->vm, env.vm);
+}
+
+/* Builds r->d.v: every series (filtered by --vm) and the overflow series. */
+static int build_views(struct lat_run *r)
+{
+	size_t need = r->hs.n + r->ov.n;
+
+	if (need > r->vcap) {
+		struct lat_view *v = realloc(r->d.v, need * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->d.v = v;
+		r->vcap = need;
+	}
+	r->d.n = 0;
+	for (size_t i = 0; i < r->hs.n; i++) {
+		struct lat_view *v = &r->d.v[r->d.n];
+		const struct lat_key *k = r->hs.s[i].key;
+
+		memset(v, 0, sizeof(*v));
+		v->k = k;
+		v->cum = &r->hs.s[i].cum;
+		v->interval = &r->hs.s[i].interval;
+		if (env.per_pid) {
+			struct proc_ident *p = ident_of(r, k->tgid);
+
+			if (!p)
+				return -ENOMEM;
+			v->p = p;
+			v->vm_index = proc_vm_index(p, k->vm);
+			proc_vm_label(p, v->vm_index, v->vm, sizeof(v->vm));
+			if (!vm_wanted(v))
+				continue;
+		}
+		if (env.per_vcpu) {
+			struct lat_thread_key tk = { .tgid = k->tgid,
+						     .vcpu = k->vcpu,
+						     .vm = k->vm };
+			char comm[16] = "?";
+
+			bpf_map_lookup_elem(bpf_map__fd(r->ctx->skel->maps.threads), &tk, comm);
+			comm[15] = 0;
+			utf8_sanitize(v->thread, sizeof(v->thread), comm, strlen(comm));
+		}
+		r->d.n++;
+	}
+	for (size_t i = 0; i < r->ov.n; i++) {
+		struct lat_view *v = &r->d.v[r->d.n++];
+
+		memset(v, 0, sizeof(*v));
+		v->k = r->ov.s[i].key; /* the command is the key's first field */
+		v->cum = &r->ov.s[i].cum;
+		v->interval = &r->ov.s[i].interval;
+		v->overflow = true;
+	}
+	return 0;
+}
+
+static bool series_exited(const void *key, void *ctx)
+{
+	const struct lat_key *k = key;
+	struct lat_run *r = ctx;
+	struct proc_ident *p = proc_table_find(&r->procs, k->tgid);
+
+	if (!p || !p->exited)
+		return false;
+	bpf_map_delete_elem(bpf_map__fd(r->ctx->skel->maps.hists), k);
+	if (env.per_vcpu) {
+		struct lat_thread_key tk = { .tgid = k->tgid, .vcpu = k->vcpu, .vm = k->vm };
+
+		bpf_map_delete_elem(bpf_map__fd(r->ctx->skel->maps.threads), &tk);
+	}
+	return true;
+}
+
+/*
+ * After their last report: the series of exited processes leave the maps and
+ * every output. Nothing writes them any more, so deleting is no race with BPF.
+ */
+static void reap_exited(struct lat_run *r)
+{
+	r->d.exited_series += hist_set_remove_if(&r->hs, series_exited, r);
+	for (size_t i = 0; i < r->procs.cap; i++) {
+		struct proc_ident *p = r->procs.slot[i];
+
+		if (p && p->exited) {
+			uint32_t tgid = p->tgid;
+
+			bpf_map_delete_elem(bpf_map__fd(r->ctx->skel->maps.procs), &tgid);
+			proc_table_remove(&r->procs, tgid);
+			i--; /* the slot may hold a moved entry now */
+		}
+	}
+}
+
 static int lat_report(void *arg, const struct tick *t)
 {
 	struct lat_run *r = arg;
+	struct latency_bpf *s = r->ctx->skel;
+	bool to_stdout = t->interval || t->final;
 	int err;
 
 	/* new epoch first, so min/max of the closed interval stop changing */
-	tick_close_epoch(&r->ctx->skel->data->epoch, t);
-	err = hist_set_read(&r->hs, bpf_map__fd(r->ctx->skel->maps.hists), t->epoch);
+	tick_close_epoch(&s->data->epoch, t);
+	err = hist_set_read(&r->hs, bpf_map__fd(s->maps.hists), t->epoch);
+	if (!err)
+		err = hist_set_read(&r->ov, bpf_map__fd(s->maps.overflow), t->epoch);
 	if (err) {
 		err_msg("reading histograms: %s", strerror(-err));
 		return -1;
 	}
-	read_stats(r->ctx, &r->hs, &r->st);
-	if (env.c.json)
-		print_json(r->ctx, &r->hs, &r->st, r->mode, t->interval, t->index, t->span_ns,
-			   t->final);
-	else
-		print_text(r->ctx, &r->hs, t->interval);
-	if (env.c.prom && (err = write_prom(r->ctx, &r->hs, &r->st, r->mode))) {
-		err_msg("--prom %s: %s", env.c.prom, strerror(-err));
+	for (int i = 0; i < LAT_STAT_MAX; i++)
+		r->d.st.v[i] = percpu_u64_sum(bpf_map__fd(s->maps.stats), i, r->hs.ncpus);
+	if (env.per_pid)
+		proc_table_check_alive(&r->procs);
+	if (build_views(r)) {
+		err_msg("out of memory");
 		return -1;
 	}
+	r->d.series_used = r->hs.n;
+	if (to_stdout && env.c.json)
+		lat_print_json(&r->d, t->interval, t->index, t->span_ns, t->final);
+	else if (to_stdout)
+		lat_print_text(&r->d, t->interval);
+	fflush(stdout);
+	textfile_write(&env.c.tf, lat_fill_prom, &r->d);
+	if (r->reap && !t->final)
+		reap_exited(r);
 	hist_set_next_interval(&r->hs);
+	hist_set_next_interval(&r->ov);
 	return 0;
+}
+
+/* -p: a pidfd that polls readable when the process exits. */
+static int target_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
 int cmd_latency(int argc, char **argv)
@@ -578,8 +657,10 @@ int cmd_latency(int argc, char **argv)
 					.opt = parse_opt,
 					.common = &env.c,
 					.intervals = true };
-	struct lat_ctx ctx = { .btf.fd = -1 };
-	struct lat_run run = { .ctx = &ctx, .child = { .pid = 0, .go_fd = -1, .result_fd = -1 } };
+	struct lat_ctx ctx = { .btf.fd = -1, .cgroup_fd = -1 };
+	struct lat_run run = { .ctx = &ctx,
+			       .target_fd = -1,
+			       .child = { .pid = 0, .go_fd = -1, .result_fd = -1 } };
 	char why[1024];
 	int ret;
 
@@ -597,25 +678,43 @@ int cmd_latency(int argc, char **argv)
 	ret = cli_common_check(&env.c, cli.name);
 	if (ret)
 		return ret;
-	if (env.workload && env.pid) {
-		err_msg("latency: --workload traces its own process; drop --pid");
-		return EXIT_USAGE;
+	ret = EXIT_USAGE;
+	if (env.workload && (env.pid || env.cgroup)) {
+		err_msg("latency: --workload traces its own process; drop --pid and --cgroup");
+		goto out;
 	}
 	if (env.pid && kill(env.pid, 0) && errno == ESRCH) {
 		err_msg("no such process: %d", env.pid);
-		return EXIT_USAGE;
+		goto out;
 	}
-	if (check_env(why, sizeof(why))) {
-		err_msg("%s", why);
-		return EXIT_RUNTIME;
+	if (env.cgroup) {
+		ctx.cgroup_fd = open(env.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (ctx.cgroup_fd < 0) {
+			err_msg("--cgroup %s: %s", env.cgroup, strerror(errno));
+			goto out;
+		}
+	}
+	if (env.pid) {
+		run.target_fd = target_open(env.pid);
+		if (run.target_fd < 0 && errno != ENOSYS) {
+			err_msg("-p %d: %s", env.pid, strerror(errno));
+			goto out;
+		}
 	}
 	ret = EXIT_RUNTIME;
+	if (check_env(why, sizeof(why))) {
+		err_msg("%s", why);
+		goto out;
+	}
 	libbpf_setup_logging();
 	signals_install();
-	if (hist_set_init(&run.hs, sizeof(struct lat_key), key_cmp)) {
+	if (hist_set_init(&run.hs, sizeof(struct lat_key), key_cmp) ||
+	    hist_set_init(&run.ov, sizeof(uint32_t), cmd_cmp)) {
 		err_msg("out of memory");
-		return EXIT_RUNTIME;
+		goto out;
 	}
+	run.d.series_max = env.max_series;
+	run.reap = env.per_pid && (env.c.interval_ns || env.c.prom);
 	if (env.workload) {
 		if (workload_fork(&run.child, why, sizeof(why))) {
 			err_msg("%s", why);
@@ -623,7 +722,7 @@ int cmd_latency(int argc, char **argv)
 		}
 		env.pid = run.child.pid;
 	}
-	if (attach_select(&target, env.c.mode, try_mode, &ctx, &run.mode, why, sizeof(why))) {
+	if (attach_select(&target, env.c.mode, try_mode, &ctx, &run.d.mode, why, sizeof(why))) {
 		if (env.c.mode != ATTACH_AUTO)
 			err_msg("mode %s is not available here: %s", attach_mode_name(env.c.mode),
 				why);
@@ -631,23 +730,33 @@ int cmd_latency(int argc, char **argv)
 			err_msg("cannot attach to KVM vCPU ioctls: %s", why);
 		goto out;
 	}
+	env.c.tf.mode = attach_mode_name(run.d.mode);
 	/* tracefs is only needed to detach legacy kprobe_events probes */
-	if (run.mode != ATTACH_KPROBE)
+	if (run.d.mode != ATTACH_KPROBE)
 		attach_release_tracefs();
 	/* fds are open: reading maps needs no privilege from here on */
 	if (drop_all_caps())
 		warn_msg("could not drop capabilities: %s", strerror(errno));
-	fprintf(stderr, "Tracing KVM vCPU ioctls (mode: %s)... %s\n", attach_mode_name(run.mode),
+	if ((ret = cli_textfile_ready(&env.c)))
+		goto out;
+	ret = EXIT_RUNTIME;
+	fprintf(stderr, "Tracing KVM vCPU ioctls (mode: %s)... %s\n", attach_mode_name(run.d.mode),
 		env.workload ? "running the built-in workload." : "Hit Ctrl-C to end.");
 	if (env.workload && write(run.child.go_fd, "g", 1) != 1) {
 		err_msg("workload: cannot start: %s", strerror(errno));
 		goto out;
 	}
-	ret = report_loop(&env.c, 0, lat_wait, lat_report, &run);
+	ret = report_loop(&env.c, cli_prom_interval_ns(&env.c), lat_wait, lat_report, &run);
 	for (int i = 0; i < LAT_STAT_MAX; i++)
-		if (run.st.v[i])
-			warn_msg("%" PRIu64 " ioctls not recorded: %s", run.st.v[i], stat_names[i]);
-	if (run.have_wres && check_workload(&run.hs, &run.wres))
+		if (run.d.st.v[i])
+			warn_msg("%" PRIu64 " ioctls %s: %s", run.d.st.v[i],
+				 i == LAT_STAT_OVERFLOW ? "recorded per command only"
+							: "not recorded",
+				 lat_stat_names[i]);
+	/* lost ioctls are an error: the counts are not the whole truth */
+	if (!ret && (run.d.st.v[LAT_STAT_HIST_FULL] || run.d.st.v[LAT_STAT_NO_START]))
+		ret = EXIT_RUNTIME;
+	if (run.have_wres && check_workload_sets(&run.hs, &run.ov, &run.wres))
 		ret = EXIT_RUNTIME;
 out:
 	workload_stop(&run.child);
@@ -655,9 +764,17 @@ out:
 		close(run.child.go_fd);
 	if (run.child.result_fd >= 0)
 		close(run.child.result_fd);
+	if (run.target_fd >= 0)
+		close(run.target_fd);
+	if (ctx.cgroup_fd >= 0)
+		close(ctx.cgroup_fd);
 	latency_bpf__destroy(ctx.skel);
 	btf_min_close(&ctx.btf);
 	attach_release_tracefs();
+	textfile_close(&env.c.tf);
 	hist_set_free(&run.hs);
+	hist_set_free(&run.ov);
+	proc_table_free(&run.procs);
+	free(run.d.v);
 	return ret;
 }

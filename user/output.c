@@ -122,7 +122,8 @@ json_object *json_hist(const struct hist_data *h)
 
 int json_print_line(FILE *f, json_object *obj)
 {
-	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	if (fprintf(f, "%s\n", s) < 0 || fflush(f))
 		return -errno;
@@ -146,66 +147,6 @@ const char *ns_to_seconds(char *buf, size_t len, uint64_t ns)
 	return buf;
 }
 
-int prom_check_path(const char *path, char *err, size_t errlen)
-{
-	char dir[4096];
-	struct stat st;
-
-	if (!*path || strlen(path) >= sizeof(dir) - 32) {
-		snprintf(err, errlen, "--prom: invalid path '%s'", path);
-		return -EINVAL;
-	}
-	if (!lstat(path, &st)) {
-		if (S_ISLNK(st.st_mode)) {
-			snprintf(err, errlen,
-				 "--prom: %s is a symbolic link; refusing to follow it", path);
-			return -ELOOP;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			snprintf(err, errlen, "--prom: %s is not a regular file", path);
-			return -EINVAL;
-		}
-	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	if (access(dirname(dir), W_OK)) {
-		int e = errno;
-
-		snprintf(err, errlen, "--prom: cannot write in directory of %s: %s", path,
-			 strerror(e));
-		return -e;
-	}
-	return 0;
-}
-
-int prom_open(struct prom_writer *w, const char *path)
-{
-	char dir[4096], base[4096];
-	int fd;
-
-	memset(w, 0, sizeof(*w));
-	snprintf(w->path, sizeof(w->path), "%s", path);
-	snprintf(dir, sizeof(dir), "%s", path);
-	snprintf(base, sizeof(base), "%s", path);
-	/* hidden name without the .prom suffix: node_exporter ignores it */
-	snprintf(w->tmp, sizeof(w->tmp), "%s/.%s.XXXXXX", dirname(dir), basename(base));
-	fd = mkostemp(w->tmp, O_CLOEXEC);
-	if (fd < 0) {
-		w->tmp[0] = 0;
-		return -errno;
-	}
-	fchmod(fd, 0644);
-	w->f = fdopen(fd, "w");
-	if (!w->f) {
-		int e = errno;
-
-		close(fd);
-		unlink(w->tmp);
-		w->tmp[0] = 0;
-		return -e;
-	}
-	return 0;
-}
-
 void prom_family(struct prom_writer *w, const char *name, const char *type, const char *help)
 {
 	fprintf(w->f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -219,8 +160,11 @@ static void put_labels(FILE *f, const struct prom_label *l, int n, const char *l
 		return;
 	fputc('{', f);
 	for (int i = 0; i < n; i++) {
+		char v[1024];
+
+		utf8_sanitize(v, sizeof(v), l[i].value, strlen(l[i].value));
 		fprintf(f, "%s%s=\"", first ? "" : ",", l[i].name);
-		for (const char *p = l[i].value; *p; p++) {
+		for (const char *p = v; *p; p++) {
 			if (*p == '\\' || *p == '"')
 				fputc('\\', f);
 			if (*p == '\n') {
@@ -251,10 +195,14 @@ void prom_hist(struct prom_writer *w, const char *name, const struct prom_label 
 	char le[48], v[48];
 	uint64_t cum = 0;
 
-	for (int i = 0; i < PROM_MAX_SLOT; i++) {
-		cum += h->slots[i];
-		/* floor slot i is [2^i, 2^(i+1)) ns: its upper bound is le */
-		ns_to_seconds(le, sizeof(le), hist_slot_high(i));
+	int lo = w->lo_log2 ? w->lo_log2 : 1, hi = w->hi_log2 ? w->hi_log2 : PROM_MAX_SLOT;
+	int step = w->step_log2 ? w->step_log2 : 1, i = 0;
+
+	/* slot i is [2^i, 2^(i+1)) ns: le = 2^k ns holds slots 0 .. k-1 */
+	for (int k = lo; k <= hi; k += step) {
+		for (; i < k && i < HIST_SLOTS; i++)
+			cum += h->slots[i];
+		ns_to_seconds(le, sizeof(le), 1ULL << k);
 		fprintf(w->f, "%s_bucket", name);
 		put_labels(w->f, labels, nlabels, le);
 		fprintf(w->f, " %" PRIu64 "\n", cum);
@@ -270,33 +218,60 @@ void prom_hist(struct prom_writer *w, const char *name, const struct prom_label 
 	fprintf(w->f, " %" PRIu64 "\n", h->count);
 }
 
-int prom_commit(struct prom_writer *w)
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
 {
-	int r = 0;
-	struct stat st;
+	size_t len;
+	uint32_t cp;
 
-	if (fflush(w->f) || fsync(fileno(w->f)))
-		r = -errno;
-	if (fclose(w->f) && !r)
-		r = -errno;
-	w->f = NULL;
-	/* re-check: a symlink may have appeared since the options were read */
-	if (!r && !lstat(w->path, &st) && S_ISLNK(st.st_mode))
-		r = -ELOOP;
-	if (!r && rename(w->tmp, w->path))
-		r = -errno;
-	if (r)
-		unlink(w->tmp);
-	w->tmp[0] = 0;
-	return r;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
 }
 
-void prom_abort(struct prom_writer *w)
+size_t utf8_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
 {
-	if (w->f)
-		fclose(w->f);
-	w->f = NULL;
-	if (w->tmp[0])
-		unlink(w->tmp);
-	w->tmp[0] = 0;
+	static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
+	const unsigned char *s = (const unsigned char *)src;
+	size_t o = 0;
+
+	if (!dstlen)
+		return 0;
+	for (size_t i = 0; i < srclen && s[i];) {
+		size_t n = utf8_seq(s + i, srclen - i);
+		const char *from = (const char *)s + i;
+		size_t take = n;
+
+		if (!n || (n == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
+			from = repl; /* invalid byte or control character */
+			take = 3;
+			n = 1;
+		}
+		if (o + take >= dstlen)
+			break;
+		memcpy(dst + o, from, take);
+		o += take;
+		i += n;
+	}
+	dst[o] = 0;
+	return o;
 }

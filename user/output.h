@@ -25,36 +25,34 @@ json_object *json_hist(const struct hist_data *h);
 int json_print_line(FILE *f, json_object *obj);
 json_object *json_u64(uint64_t v);
 
+/*
+ * Copy src (srclen bytes, or up to a NUL) into dst as valid UTF-8: each invalid
+ * byte and each control character becomes U+FFFD. Never cuts a character in
+ * two; dst is always terminated. Returns the length written.
+ */
+size_t utf8_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen);
+
 /* Exact decimal seconds for a ns count, e.g. 2048 -> "0.000002048". */
 const char *ns_to_seconds(char *buf, size_t len, uint64_t ns);
 
-/*
- * Prometheus textfile, written to a temporary file in the target directory
- * and renamed into place. The target must not be a symlink.
- */
+/* One Prometheus text-format document being written (see textfile.h for the file). */
 struct prom_writer {
 	FILE *f;
-	char path[4096];
-	char tmp[4096];
+	/* histogram buckets: le = 2^k ns for k = lo_log2, +step_log2, ... hi_log2; 0: 1..40 by 1 */
+	int lo_log2, hi_log2, step_log2;
 };
 
 struct prom_label {
 	const char *name;
-	const char *value;
+	const char *value; /* any bytes: written as valid UTF-8, escaped */
 };
 
-/* Checks the path up front (for option validation); 0 or -errno with msg. */
-int prom_check_path(const char *path, char *err, size_t errlen);
-int prom_open(struct prom_writer *w, const char *path);
 void prom_family(struct prom_writer *w, const char *name, const char *type, const char *help);
-/* Histogram in seconds, fixed le bounds 2^1..2^PROM_MAX_SLOT ns plus +Inf. */
+/* Histogram in seconds: the writer's le bounds plus +Inf, _sum and _count. */
 void prom_hist(struct prom_writer *w, const char *name, const struct prom_label *labels,
 	       int nlabels, const struct hist_data *h);
 void prom_sample(struct prom_writer *w, const char *name, const struct prom_label *labels,
 		 int nlabels, const char *value);
-/* fflush + fsync + rename; removes the temporary file on failure. */
-int prom_commit(struct prom_writer *w);
-void prom_abort(struct prom_writer *w);
 
 #define PROM_MAX_SLOT 40 /* last finite bucket: le = 2^40 ns (~1100 s) */
 

@@ -95,6 +95,22 @@ int hist_set_read(struct hist_set *hs, int map_fd, uint32_t epoch)
 	return 0;
 }
 
+size_t hist_set_remove_if(struct hist_set *hs, bool (*gone)(const void *key, void *ctx), void *ctx)
+{
+	size_t o = 0, removed;
+
+	for (size_t i = 0; i < hs->n; i++) {
+		if (gone(hs->s[i].key, ctx)) {
+			free(hs->s[i].key);
+			continue;
+		}
+		hs->s[o++] = hs->s[i];
+	}
+	removed = hs->n - o;
+	hs->n = o;
+	return removed;
+}
+
 void hist_set_next_interval(struct hist_set *hs)
 {
 	for (size_t i = 0; i < hs->n; i++)

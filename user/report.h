@@ -33,6 +33,8 @@ void hist_set_free(struct hist_set *hs);
  * each series' interval from the previous call, then sorts series by cmp.
  */
 int hist_set_read(struct hist_set *hs, int map_fd, uint32_t epoch);
+/* Drop every series for which gone(key, ctx) is true (after their last report). */
+size_t hist_set_remove_if(struct hist_set *hs, bool (*gone)(const void *key, void *ctx), void *ctx);
 /* Make the current cumulative values the base of the next interval. */
 void hist_set_next_interval(struct hist_set *hs);
 

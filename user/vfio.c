@@ -847,8 +847,9 @@ static void prom_u64(struct prom_writer *w, const char *name, struct prom_label 
 	prom_sample(w, name, l, n, buf);
 }
 
-static int write_prom(struct report *r)
+static void prom_vfio(struct prom_writer *w, void *arg)
 {
+	struct report *r = arg;
 	static const char *const counters[][2] = {
 		{ "pvtrace_vfio_unregisters_total",
 		  "vfio_unregister_group_dev calls (device unbind or removal)" },
@@ -862,15 +863,7 @@ static int write_prom(struct report *r)
 		[VFIO_H_BLOCKED] = { "pvtrace_vfio_unregister_blocked_seconds",
 				     "Time vfio_unregister_group_dev blocked, in seconds" },
 	};
-	struct prom_writer w;
-	int err = prom_open(&w, env.c.prom);
-
-	if (err)
-		return err;
-	prom_family(&w, "pvtrace_info", "gauge", "pvtrace attach mode");
-	prom_sample(&w, "pvtrace_info",
-		    (struct prom_label[]){ { "mode", attach_mode_name(env.c.mode) } }, 1, "1");
-	prom_family(&w, "pvtrace_vfio_requests_total", "counter",
+	prom_family(w, "pvtrace_vfio_requests_total", "counter",
 		    "Device requests sent (vfio_device_ops.request), by listener registered");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct vfio_dev_stats *c = &r->rows[i].cum;
@@ -879,40 +872,39 @@ static int write_prom(struct report *r)
 		const char *ln[3] = { "yes", "no", "unknown" };
 
 		for (int j = 0; j < 3; j++)
-			prom_u64(&w, "pvtrace_vfio_requests_total",
+			prom_u64(w, "pvtrace_vfio_requests_total",
 				 (struct prom_label[]){ { "device", r->rows[i].key.dev },
 							{ "driver", r->rows[i].key.driver },
 							{ "listener", ln[j] } },
 				 3, v[j]);
 	}
 	for (size_t f = 0; f < ARRAY_SIZE(counters); f++) {
-		prom_family(&w, counters[f][0], f == 2 ? "gauge" : "counter", counters[f][1]);
+		prom_family(w, counters[f][0], f == 2 ? "gauge" : "counter", counters[f][1]);
 		for (size_t i = 0; i < r->n; i++) {
 			const struct dev_row *row = &r->rows[i];
 			uint64_t v = f == 0   ? row->cum.unregisters
 				     : f == 1 ? row->cum.releases
 					      : row->in_progress;
 
-			prom_u64(&w, counters[f][0],
+			prom_u64(w, counters[f][0],
 				 (struct prom_label[]){ { "device", row->key.dev },
 							{ "driver", row->key.driver } },
 				 2, v);
 		}
 	}
 	for (int k = 0; k < VFIO_H_MAX; k++) {
-		prom_family(&w, hists[k][0], "histogram", hists[k][1]);
+		prom_family(w, hists[k][0], "histogram", hists[k][1]);
 		for (size_t i = 0; i < r->n; i++)
-			prom_hist(&w, hists[k][0],
+			prom_hist(w, hists[k][0],
 				  (struct prom_label[]){ { "device", r->rows[i].key.dev },
 							 { "driver", r->rows[i].key.driver } },
 				  2, row_hist(&r->rows[i], k, false));
 	}
-	prom_family(&w, "pvtrace_dropped_events_total", "counter",
-		    "Events pvtrace could not record, by reason");
+	prom_family(w, "pvtrace_vfio_dropped_events_total", "counter",
+		    "vfio events pvtrace could not record, by reason");
 	for (int i = 0; i < VFIO_STAT_MAX; i++)
-		prom_u64(&w, "pvtrace_dropped_events_total",
+		prom_u64(w, "pvtrace_vfio_dropped_events_total",
 			 (struct prom_label[]){ { "reason", stat_names[i] } }, 1, r->drops[i]);
-	return prom_commit(&w);
 }
 
 /* ---- command ---------------------------------------------------------------------------- */
@@ -1021,14 +1013,13 @@ static int vfio_report(void *arg, const struct tick *t)
 		err_msg("reading maps: %s", strerror(-err));
 		return -1;
 	}
-	if (env.c.json)
-		print_json(r->rep, t->interval, t->index, t->span_ns, t->final);
-	else
-		print_text(r->rep, t->interval);
-	if (env.c.prom && (err = write_prom(r->rep))) {
-		err_msg("--prom %s: %s", env.c.prom, strerror(-err));
-		return -1;
+	if (t->interval || t->final) {
+		if (env.c.json)
+			print_json(r->rep, t->interval, t->index, t->span_ns, t->final);
+		else
+			print_text(r->rep, t->interval);
 	}
+	textfile_write(&env.c.tf, prom_vfio, r->rep);
 	hist_set_next_interval(&r->ctx->hs);
 	return 0;
 }
@@ -1059,14 +1050,13 @@ int cmd_vfio(int argc, char **argv)
 	ret = EXIT_RUNTIME;
 	if (check_env(why, sizeof(why))) {
 		err_msg("%s", why);
-		return EXIT_RUNTIME;
+		goto out;
 	}
 	libbpf_setup_logging();
 	signals_install();
 	if (vfio_missing(why, sizeof(why))) {
 		explain_missing(why);
-		attach_release_tracefs();
-		return EXIT_RUNTIME;
+		goto out;
 	}
 	if (find_request_impls(why, sizeof(why))) {
 		if (verbose)
@@ -1102,6 +1092,10 @@ int cmd_vfio(int argc, char **argv)
 	}
 	if (drop_all_caps())
 		warn_msg("could not drop capabilities: %s", strerror(errno));
+	if ((ret = cli_textfile_ready(&env.c)))
+		goto out;
+	ret = EXIT_RUNTIME;
+	env.c.tf.mode = attach_mode_name(mode);
 	hooks[0] = 0;
 	for (int i = 0; i < nimpls && off < sizeof(hooks); i++)
 		off += snprintf(hooks + off, sizeof(hooks) - off, "%s%s [%s]", i ? ", " : "",
@@ -1111,7 +1105,7 @@ int cmd_vfio(int argc, char **argv)
 		"end.\n",
 		attach_mode_name(mode), nimpls ? hooks : "none");
 
-	ret = report_loop(&env.c, 0, vfio_wait, vfio_report, &run);
+	ret = report_loop(&env.c, cli_prom_interval_ns(&env.c), vfio_wait, vfio_report, &run);
 	for (int i = 0; i < VFIO_STAT_MAX; i++)
 		if (rep.drops[i])
 			warn_msg("%" PRIu64 " events not recorded: %s", rep.drops[i],
@@ -1125,5 +1119,6 @@ out:
 	hist_set_free(&ctx.hs);
 	free(rep.rows);
 	free(rep.prev);
+	textfile_close(&env.c.tf);
 	return ret;
 }

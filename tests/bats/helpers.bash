@@ -71,7 +71,7 @@ our_bpf_objects() {
 	bpftool -j prog show | jq -r '.[] | select(.name != null) | "prog \(.id) \(.name)"' |
 		grep -E "^prog [0-9]+ $PVTRACE_PROGS" || true
 	bpftool -j map show | jq -r '.[] | select(.name != null) | "map \(.id) \(.name)"' |
-		grep -E '^map [0-9]+ (hists|starts|comms|latency_\.)' || true
+		grep -E '^map [0-9]+ (hists|starts|procs|threads|overflow|latency_\.)' || true
 	local ids
 	ids=$(bpftool -j prog show | jq -r '.[] | .id' | tr '\n' ' ')
 	bpftool -j link show 2>/dev/null | jq -r '.[] | "link \(.id) prog \(.prog_id)"' |

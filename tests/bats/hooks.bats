@@ -276,7 +276,7 @@ proc_stat() {
 	promtool check metrics <"$p"
 	t=$("$PVTRACE" hooks --json | jq -r '.hooks[] | select(.hook == "pv_steal_clock") | .target')
 	grep -q "^pvtrace_paravirt_hook_target_info{hook=\"pv_steal_clock\",target=\"$t\",method=\"[a-z]*\"} 1$" "$p"
-	"$PVTRACE" hooks --steal -d 1 --prom "$p" >/dev/null 2>&1
+	"$PVTRACE" hooks --steal -d 1 --prom "$p" --prom-keep >/dev/null 2>&1
 	cat "$p"
 	promtool check metrics <"$p"
 	[ "$(grep -c '^pvtrace_cpu_steal_seconds_total{cpu=' "$p")" -eq "$(proc_stat 9 | wc -l)" ]
@@ -419,7 +419,7 @@ can_trace() {
 		n=$((n + 1))
 		p=$BATS_TEST_TMPDIR/$mode.prom
 		# 1-second interval reports: their counts must add up, none lost or counted twice
-		start_pvtrace latency --steal-clock --function $f --json --mode $mode --prom "$p" 1
+		start_pvtrace latency --steal-clock --function $f --json --mode $mode --prom "$p" --prom-keep 1
 		for _ in 1 2 3; do
 			"$PY" -c 'import os
 for _ in range(259): os.sched_rr_get_interval(0)'

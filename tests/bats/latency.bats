@@ -128,25 +128,27 @@ start_kvmload() {
 	wait "$PV_PID" || PV_RC=$?
 	[ "$PV_RC" -eq 0 ]
 	[ "$(wc -l <"$PV_OUT")" -eq 2 ]
-	jq -e 'select(.schema == "pvtrace.latency.ioctl/1")' "$PV_OUT" >/dev/null
+	jq -e 'select(.schema == "pvtrace.latency.ioctl/2")' "$PV_OUT" >/dev/null
 }
 
 @test "Prometheus textfile passes promtool and counts match" {
 	need_kvm
 	command -v promtool >/dev/null || skip "promtool not installed"
 	prom=$BATS_TEST_TMPDIR/pvtrace.prom
-	start_pvtrace latency --ioctl --per-vcpu --prom "$prom" $(mode_args)
+	start_pvtrace latency --ioctl --per-vcpu --prom "$prom" --prom-keep $(mode_args)
 	start_kvmload --vcpus 2 --op GET_REGS=64 --op RUN=3
 	touch "$GO"
 	wait "$KL_PID"
 	stop_pvtrace TERM
 	[ "$PV_RC" -eq 0 ]
 	promtool check metrics <"$prom"
-	got=$(awk '/^pvtrace_kvm_vcpu_ioctl_duration_seconds_count\{command="KVM_GET_REGS"/ { s += $2 } END { print s }' "$prom")
+	got=$(awk '/^pvtrace_kvm_vcpu_ioctl_duration_seconds_count\{command="KVM_GET_REGS"/ { s += $NF } END { print s }' "$prom")
 	[ "$got" -eq "$(issued "$KL_OUT" KVM_GET_REGS)" ]
 	# +Inf bucket equals _count for every series
-	awk '/_bucket\{.*le="\+Inf"/ { sub(/,le="\+Inf"/, ""); sub(/_bucket/, "_count"); inf[$1] = $2 }
-	     /_count\{/ { cnt[$1] = $2 }
+	# (label values may hold spaces: the value is the last field)
+	awk '{ v = $NF; k = $0; sub(/ [^ ]*$/, "", k) }
+	     /_bucket\{.*le="\+Inf"/ { sub(/,le="\+Inf"/, "", k); sub(/_bucket/, "_count", k); inf[k] = v }
+	     /_count\{/ { cnt[k] = v }
 	     END { for (k in cnt) if (inf[k] != cnt[k]) { print "mismatch " k; exit 1 } }' "$prom"
 	# no temporary files left next to it
 	[ "$(ls -A "$BATS_TEST_TMPDIR" | grep -c '^\.pvtrace')" -eq 0 ]

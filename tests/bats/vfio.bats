@@ -226,7 +226,7 @@ ms() {
 @test "case 1: release on the first request after ${DELAY_MS} ms: one request, latency = delay" {
 	need_vfio
 	local prom=$BATS_TEST_TMPDIR/vfio.prom
-	start_pvtrace vfio --events --json --prom "$prom" $(mode_args)
+	start_pvtrace vfio --events --json --prom "$prom" --prom-keep $(mode_args)
 	[ -z "${PVTRACE_MODE:-}" ] || grep -q "mode: $PVTRACE_MODE;" "$PV_ERR"
 	grep -q 'request hooks: .*vfio_pci_core_request \[vfio_pci_core\]' "$PV_ERR"
 	start_vfioreq --delay "$DELAY_MS"

@@ -11,7 +11,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include "output.h"
+#include "textfile.h"
 
 static char dir[] = "/tmp/pvtrace-test-XXXXXX";
 
@@ -105,14 +107,43 @@ static int count_files(void)
 	return n;
 }
 
+struct fill_arg {
+	const struct prom_label *l;
+	const struct hist_data *h;
+};
+
+static void fill_hist(struct prom_writer *w, void *arg)
+{
+	const struct fill_arg *a = arg;
+
+	prom_family(w, "pvtrace_x_seconds", "histogram", "test");
+	prom_hist(w, "pvtrace_x_seconds", a->l, 2, a->h);
+}
+
+static int count_buckets(const char *s)
+{
+	int nb = 0;
+	uint64_t last = 0;
+
+	/* buckets are cumulative and in increasing le order */
+	for (const char *p = s; (p = strstr(p, "_bucket{")); p++) {
+		const char *v = strchr(p, '}') + 2;
+		uint64_t c = strtoull(v, NULL, 10);
+
+		assert_true(c >= last);
+		last = c;
+		nb++;
+	}
+	return nb;
+}
+
 static void test_prom_file(void **state)
 {
-	struct prom_writer w;
+	struct textfile t;
 	struct hist_data h;
 	struct prom_label l[] = { { "command", "KVM_RUN" }, { "comm", "q\"e\\mu" } };
-	char path[256], *s, *p;
-	uint64_t last = 0;
-	int nb = 0;
+	struct fill_arg a = { l, &h };
+	char path[256], err[256], *s;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/x.prom", dir);
@@ -120,12 +151,10 @@ static void test_prom_file(void **state)
 	hist_data_add(&h, 1);	 /* slot 0 -> le 2ns */
 	hist_data_add(&h, 1500); /* slot 10 -> le 2048ns */
 	hist_data_add(&h, 2048); /* slot 11 -> le 4096ns */
-	assert_int_equal(prom_open(&w, path), 0);
-	prom_family(&w, "pvtrace_x_seconds", "histogram", "test");
-	prom_hist(&w, "pvtrace_x_seconds", l, 2, &h);
-	/* before commit nothing is visible under the final name */
-	assert_int_not_equal(access(path, F_OK), 0);
-	assert_int_equal(prom_commit(&w), 0);
+	assert_int_equal(textfile_open(&t, path, "test", err, sizeof(err)), 0);
+	assert_int_equal(textfile_check_writable(&t, err, sizeof(err)), 0);
+	assert_int_equal(count_files(), 0); /* the check leaves nothing */
+	assert_int_equal(textfile_write(&t, fill_hist, &a), 0);
 	assert_int_equal(count_files(), 1); /* no temporary left */
 	s = slurp(path);
 	assert_non_null(s);
@@ -141,40 +170,146 @@ static void test_prom_file(void **state)
 		"pvtrace_x_seconds_sum{command=\"KVM_RUN\",comm=\"q\\\"e\\\\mu\"} 0.000003549\n"));
 	assert_non_null(strstr(
 		s, "pvtrace_x_seconds_count{command=\"KVM_RUN\",comm=\"q\\\"e\\\\mu\"} 3\n"));
-	/* buckets are cumulative and in increasing le order */
-	for (p = s; (p = strstr(p, "_bucket{")); p++) {
-		char *v = strchr(p, '}') + 2;
-		uint64_t c = strtoull(v, NULL, 10);
-
-		assert_true(c >= last);
-		last = c;
-		nb++;
-	}
-	assert_int_equal(nb, PROM_MAX_SLOT + 1);
+	/* the header every command writes */
+	assert_non_null(strstr(s, "pvtrace_build_info{command=\"test\",file=\"x.prom\",version="));
+	assert_non_null(strstr(s, "pvtrace_last_report_timestamp_seconds{command=\"test\","
+				  "file=\"x.prom\"} "));
+	assert_non_null(strstr(
+		s, "pvtrace_textfile_write_errors_total{command=\"test\",file=\"x.prom\"} 0\n"));
+	assert_int_equal(count_buckets(s), PROM_MAX_SLOT + 1);
 	assert_int_equal(s[strlen(s) - 1], '\n');
+
+	/* a bucket range: 1us,16s by 4 -> le 2^10 .. 2^34 every 2 powers, 13 + Inf */
+	int lo, hi, step;
+
+	assert_int_equal(textfile_parse_buckets("1us,16s,4", &lo, &hi, &step), 0);
+	assert_int_equal(lo, 9);
+	assert_int_equal(hi, 35);
+	assert_int_equal(step, 2);
+	textfile_buckets(&t, 10, 34, 2);
+	assert_int_equal(textfile_write(&t, fill_hist, &a), 0);
+	s = slurp(path);
+	assert_int_equal(count_buckets(s), 13 + 1);
+	assert_non_null(strstr(s, "le=\"0.000001024\"} 1\n"));
+	assert_non_null(strstr(s, "le=\"0.000004096\"} 3\n"));
+	assert_null(strstr(s, "le=\"0.000002048\""));
+	assert_int_not_equal(textfile_parse_buckets("16s,1us", &lo, &hi, &step), 0);
+	assert_int_not_equal(textfile_parse_buckets("1us,16s,3", &lo, &hi, &step), 0);
+	assert_int_not_equal(textfile_parse_buckets("1us", &lo, &hi, &step), 0);
+	assert_int_not_equal(textfile_parse_buckets("0,1s", &lo, &hi, &step), 0);
+
+	/* removed at close unless kept */
+	textfile_close(&t);
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_equal(textfile_open(&t, path, "test", err, sizeof(err)), 0);
+	t.keep = true;
+	assert_int_equal(textfile_write(&t, fill_hist, &a), 0);
+	textfile_close(&t);
+	assert_int_equal(access(path, F_OK), 0);
+	unlink(path);
 }
 
-static void test_prom_symlink_refused(void **state)
+static void test_prom_refusals(void **state)
 {
-	char path[256], target[256], err[256];
-	struct prom_writer w;
+	char path[512], target[256], err[256], name[300];
+	struct textfile t;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/link.prom", dir);
 	snprintf(target, sizeof(target), "%s/target", dir);
 	assert_int_equal(symlink(target, path), 0);
-	assert_int_not_equal(prom_check_path(path, err, sizeof(err)), 0);
+	assert_int_not_equal(textfile_open(&t, path, "test", err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "symbolic link"));
-	/* and a link that appears after the check is not followed either */
 	unlink(path);
-	assert_int_equal(prom_open(&w, path), 0);
-	prom_family(&w, "pvtrace_y", "gauge", "test");
-	assert_int_equal(symlink(target, path), 0);
-	assert_int_not_equal(prom_commit(&w), 0);
-	assert_int_not_equal(access(target, F_OK), 0);
-	unlink(path);
+	/* a trailing slash, a directory, a name too long for the hidden temporary */
+	snprintf(path, sizeof(path), "%s/", dir);
+	assert_int_not_equal(textfile_open(&t, path, "test", err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "names a directory"));
+	memset(name, 'a', 248);
+	name[248] = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_not_equal(textfile_open(&t, path, "test", err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "at most 247 bytes"));
+	name[247] = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(textfile_open(&t, path, "test", err, sizeof(err)), 0);
+	textfile_close(&t);
 	snprintf(path, sizeof(path), "%s/no/such/dir/x.prom", dir);
-	assert_int_not_equal(prom_check_path(path, err, sizeof(err)), 0);
+	assert_int_not_equal(textfile_open(&t, path, "test", err, sizeof(err)), 0);
+	/* the directory itself may not be a symlink */
+	snprintf(path, sizeof(path), "%s/dirlink", dir);
+	assert_int_equal(symlink(dir, path), 0);
+	snprintf(path, sizeof(path), "%s/dirlink/x.prom", dir);
+	assert_int_not_equal(textfile_open(&t, path, "test", err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "symlinks are refused"));
+	snprintf(path, sizeof(path), "%s/dirlink", dir);
+	unlink(path);
+}
+
+static void fill_none(struct prom_writer *w, void *arg)
+{
+	(void)w;
+	(void)arg;
+}
+
+/* The directory is resolved once: a parent swapped for a symlink mid-run changes nothing. */
+static void test_prom_dir_swap(void **state)
+{
+	char d1[100], d2[300], other[100], path[400], err[256];
+	struct textfile t;
+	int fd;
+
+	(void)state;
+	snprintf(d1, sizeof(d1), "%s/d1", dir);
+	snprintf(d2, sizeof(d2), "%s/d1.moved", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	assert_int_equal(mkdir(d1, 0755), 0);
+	assert_int_equal(mkdir(other, 0755), 0);
+	snprintf(path, sizeof(path), "%s/x.prom", d1);
+	/* a stale hidden file of an earlier killed run is removed at start */
+	snprintf(d2, sizeof(d2), "%s/.x.prom.abc123", d1);
+	fd = open(d2, O_CREAT | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(textfile_open(&t, path, "test", err, sizeof(err)), 0);
+	assert_int_not_equal(access(d2, F_OK), 0);
+	snprintf(d2, sizeof(d2), "%s/d1.moved", dir);
+	assert_int_equal(rename(d1, d2), 0);
+	assert_int_equal(symlink(other, d1), 0);
+	assert_int_equal(textfile_write(&t, fill_none, NULL), 0);
+	snprintf(path, sizeof(path), "%s/x.prom", other);
+	assert_int_not_equal(access(path, F_OK), 0); /* nothing through the symlink */
+	snprintf(path, sizeof(path), "%s/x.prom", d2);
+	assert_int_equal(access(path, F_OK), 0); /* the directory opened at start */
+	/* a failed write is counted, retried, and does not end anything */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(d2), 0);
+	assert_int_not_equal(textfile_write(&t, fill_none, NULL), 0);
+	assert_int_not_equal(textfile_write(&t, fill_none, NULL), 0);
+	assert_int_equal(t.errors, 2);
+	textfile_close(&t);
+	unlink(d1);
+}
+
+static void test_utf8(void **state)
+{
+	char out[64];
+
+	(void)state;
+	/* a comm cut mid-character: "é" is c3 a9 */
+	utf8_sanitize(out, sizeof(out), "aaaaaaaaaaaaaa\xc3", 15);
+	assert_string_equal(out, "aaaaaaaaaaaaaa\xef\xbf\xbd");
+	utf8_sanitize(out, sizeof(out), "x\xffy", 3);
+	assert_string_equal(out, "x\xef\xbf\xbdy");
+	utf8_sanitize(out, sizeof(out), "caf\xc3\xa9 \xe2\x82\xac", 9);
+	assert_string_equal(out, "caf\xc3\xa9 \xe2\x82\xac");
+	/* overlong, surrogate, control characters */
+	utf8_sanitize(out, sizeof(out), "\xc0\xaf\xed\xa0\x80\n", 6);
+	assert_string_equal(out, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+				 "\xef\xbf\xbd");
+	/* never cuts a character: 4 bytes do not hold "é" + NUL after "ab" */
+	utf8_sanitize(out, 4, "ab\xc3\xa9", 4);
+	assert_string_equal(out, "ab");
 }
 
 static void test_time_format(void **state)
@@ -194,8 +329,9 @@ static void test_time_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seconds),	    cmocka_unit_test(test_json_hist),
-		cmocka_unit_test(test_prom_file),   cmocka_unit_test(test_prom_symlink_refused),
+		cmocka_unit_test(test_seconds),	      cmocka_unit_test(test_json_hist),
+		cmocka_unit_test(test_prom_file),     cmocka_unit_test(test_prom_refusals),
+		cmocka_unit_test(test_prom_dir_swap), cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_time_format),
 	};
 

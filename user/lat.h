@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* latency --ioctl internals shared by latency.c (run) and latency_out.c (outputs). */
+#ifndef PVTRACE_LAT_H
+#define PVTRACE_LAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "latency.h"
+#include "attach.h"
+#include "cli.h"
+#include "procinfo.h"
+#include "report.h"
+
+#define LAT_SCHEMA "pvtrace.latency.ioctl/2"
+
+struct lat_env {
+	bool ioctl;
+	pid_t pid;
+	const char *comm;
+	const char *vm;	    /* --vm NAME */
+	const char *cgroup; /* --cgroup PATH */
+	bool per_pid;
+	bool per_vcpu;
+	bool workload;
+	uint32_t max_series;
+	struct cli_common c;
+};
+extern struct lat_env lat_env;
+
+struct lat_stats {
+	uint64_t v[LAT_STAT_MAX];
+};
+extern const char *const lat_stat_names[LAT_STAT_MAX];
+
+/* One series as the outputs show it. */
+struct lat_view {
+	const struct lat_key *k;
+	const struct hist_data *cum, *interval;
+	const struct proc_ident *p; /* NULL unless per-process */
+	char vm[256];		    /* VM label */
+	int vm_index;
+	char thread[64]; /* vCPU thread name, per-vCPU only */
+	bool overflow;	 /* the per-command overflow series */
+};
+
+struct lat_report_data {
+	struct lat_view *v;
+	size_t n;
+	struct lat_stats st;
+	enum attach_mode mode;
+	uint32_t series_used, series_max;
+	uint64_t exited_series; /* series removed after their last report, so far */
+};
+
+void lat_print_text(const struct lat_report_data *d, bool interval_mode);
+int lat_print_json(const struct lat_report_data *d, bool interval_mode, uint64_t index,
+		   uint64_t interval_ns, bool final);
+void lat_fill_prom(struct prom_writer *w, void *ctx); /* ctx: struct lat_report_data */
+
+#endif

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* latency --ioctl outputs: text, JSON, Prometheus textfile. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/utsname.h>
+#include "lat.h"
+#include "kvm_ioctl.h"
+#include "output.h"
+
+const char *const lat_stat_names[LAT_STAT_MAX] = {
+	[LAT_STAT_NO_START] = "no_start_slot",
+	[LAT_STAT_HIST_FULL] = "hist_map_full",
+	[LAT_STAT_LOST_EXIT] = "lost_exits",
+	[LAT_STAT_OVERFLOW] = "series_overflow",
+};
+
+static const struct hist_data *hist_of(const struct lat_view *v, bool interval_mode)
+{
+	return interval_mode ? v->interval : v->cum;
+}
+
+void lat_print_text(const struct lat_report_data *d, bool interval_mode)
+{
+	size_t shown = 0;
+
+	if (interval_mode) {
+		char ts[16];
+		time_t t = time(NULL);
+
+		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
+		printf("\n%s\n", ts);
+	}
+	for (size_t i = 0; i < d->n; i++)
+		shown += hist_of(&d->v[i], interval_mode)->count != 0;
+	if (!shown)
+		printf("no KVM vCPU ioctls traced\n");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct lat_view *v = &d->v[i];
+		const struct hist_data *h = hist_of(v, interval_mode);
+		char name[96];
+
+		if (!h->count)
+			continue;
+		kvm_ioctl_format(v->k->cmd, name, sizeof(name));
+		printf("\n%s (0x%08x)", name, v->k->cmd);
+		if (v->overflow)
+			printf("  [overflow: --max-series %u reached, per command only]",
+			       d->series_max);
+		else if (v->p)
+			printf("  pid %u [%s] vm %s%s", v->p->tgid, v->p->comm, v->vm,
+			       v->p->exited ? " (exited)" : "");
+		if (lat_env.per_vcpu && !v->overflow)
+			printf("  vcpu %d [%s]", v->k->vcpu, v->thread);
+		printf("\n");
+		text_print_hist(stdout, h, lat_env.c.unit);
+	}
+	for (int i = 0; i < LAT_STAT_MAX; i++)
+		if (d->st.v[i] && i != LAT_STAT_NO_START)
+			printf("\n%s: %" PRIu64 "\n", lat_stat_names[i], d->st.v[i]);
+}
+
+static json_object *view_json(const struct lat_view *v)
+{
+	json_object *o = json_object_new_object();
+	struct ioctl_fields f;
+	char name[96], hex[16];
+	bool known = kvm_ioctl_name(v->k->cmd) != NULL;
+
+	kvm_ioctl_format(v->k->cmd, name, sizeof(name));
+	snprintf(hex, sizeof(hex), "0x%08x", v->k->cmd);
+	ioctl_decode(v->k->cmd, &f);
+	json_object_object_add(o, "command", json_object_new_string(known ? name : hex));
+	json_object_object_add(o, "known", json_object_new_boolean(known));
+	json_object_object_add(o, "cmd", json_object_new_string(hex));
+	json_object_object_add(o, "dir", json_object_new_string(ioctl_dir_name(f.dir)));
+	json_object_object_add(o, "type", json_object_new_int(f.type));
+	json_object_object_add(o, "nr", json_object_new_int(f.nr));
+	json_object_object_add(o, "size", json_object_new_int(f.size));
+	if (v->overflow) {
+		json_object_object_add(o, "overflow", json_object_new_boolean(true));
+		return o;
+	}
+	if (v->p) {
+		json_object_object_add(o, "pid", json_object_new_int64(v->p->tgid));
+		json_object_object_add(o, "comm", json_object_new_string(v->p->comm));
+		json_object_object_add(o, "vm", json_object_new_string(v->vm));
+		json_object_object_add(o, "vm_index", json_object_new_int(v->vm_index));
+		json_object_object_add(o, "exited", json_object_new_boolean(v->p->exited));
+	}
+	if (lat_env.per_vcpu) {
+		json_object_object_add(o, "vcpu", json_object_new_int(v->k->vcpu));
+		json_object_object_add(o, "thread", json_object_new_string(v->thread));
+	}
+	return o;
+}
+
+int lat_print_json(const struct lat_report_data *d, bool interval_mode, uint64_t index,
+		   uint64_t interval_ns, bool final)
+{
+	json_object *doc = json_object_new_object(), *arr = json_object_new_array();
+	json_object *stats = json_object_new_object(), *series = json_object_new_object();
+	struct utsname u;
+	int r;
+
+	uname(&u);
+	json_object_object_add(doc, "schema", json_object_new_string(LAT_SCHEMA));
+	json_object_object_add(doc, "mode", json_object_new_string(attach_mode_name(d->mode)));
+	json_object_object_add(doc, "kernel", json_object_new_string(u.release));
+	json_object_object_add(doc, "unit", json_object_new_string("ns"));
+	json_object_object_add(doc, "interval_index", json_u64(index));
+	json_object_object_add(doc, "interval_ns", json_u64(interval_ns));
+	json_object_object_add(doc, "cumulative", json_object_new_boolean(!interval_mode));
+	json_object_object_add(doc, "final", json_object_new_boolean(final));
+	for (size_t i = 0; i < d->n; i++) {
+		const struct hist_data *h = hist_of(&d->v[i], interval_mode);
+		json_object *o;
+
+		if (!h->count)
+			continue;
+		o = view_json(&d->v[i]);
+		json_object_object_add(o, "histogram", json_hist(h));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(doc, "ioctls", arr);
+	for (int i = 0; i < LAT_STAT_MAX; i++)
+		json_object_object_add(stats, lat_stat_names[i], json_u64(d->st.v[i]));
+	json_object_object_add(doc, "dropped", stats);
+	json_object_object_add(series, "used", json_u64(d->series_used));
+	json_object_object_add(series, "max", json_u64(d->series_max));
+	json_object_object_add(series, "exited_removed", json_u64(d->exited_series));
+	json_object_object_add(doc, "series", series);
+	r = json_print_line(stdout, doc);
+	json_object_put(doc);
+	return r;
+}
+
+void lat_fill_prom(struct prom_writer *w, void *ctx)
+{
+	static const char *metric = "pvtrace_kvm_vcpu_ioctl_duration_seconds";
+	const struct lat_report_data *d = ctx;
+	char v[32];
+
+	prom_family(w, metric, "histogram",
+		    "Latency of KVM vCPU ioctls in seconds, since pvtrace started");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct lat_view *s = &d->v[i];
+		char name[96], hex[16], pid[16], vcpu[16];
+		struct prom_label l[8];
+		int n = 0;
+
+		kvm_ioctl_format(s->k->cmd, name, sizeof(name));
+		snprintf(hex, sizeof(hex), "0x%08x", s->k->cmd);
+		l[n++] = (struct prom_label){ "command", kvm_ioctl_name(s->k->cmd) ? name : hex };
+		l[n++] = (struct prom_label){ "cmd", hex };
+		if (s->overflow) {
+			l[n++] = (struct prom_label){ "overflow", "true" };
+		} else if (s->p) {
+			snprintf(pid, sizeof(pid), "%u", s->p->tgid);
+			l[n++] = (struct prom_label){ "pid", pid };
+			l[n++] = (struct prom_label){ "comm", s->p->comm };
+			l[n++] = (struct prom_label){ "vm", s->vm };
+			if (lat_env.per_vcpu) {
+				snprintf(vcpu, sizeof(vcpu), "%d", s->k->vcpu);
+				l[n++] = (struct prom_label){ "vcpu", vcpu };
+				l[n++] = (struct prom_label){ "thread", s->thread };
+			}
+		}
+		prom_hist(w, metric, l, n, s->cum);
+	}
+	prom_family(w, "pvtrace_latency_dropped_events_total", "counter",
+		    "vCPU ioctls latency could not record per series, by reason");
+	for (int i = 0; i < LAT_STAT_MAX; i++) {
+		snprintf(v, sizeof(v), "%" PRIu64, d->st.v[i]);
+		prom_sample(w, "pvtrace_latency_dropped_events_total",
+			    (struct prom_label[]){ { "reason", lat_stat_names[i] } }, 1, v);
+	}
+	prom_family(w, "pvtrace_latency_series", "gauge",
+		    "Series latency keeps in its map now, and the most it keeps (--max-series)");
+	snprintf(v, sizeof(v), "%u", d->series_used);
+	prom_sample(w, "pvtrace_latency_series", (struct prom_label[]){ { "state", "used" } }, 1,
+		    v);
+	snprintf(v, sizeof(v), "%u", d->series_max);
+	prom_sample(w, "pvtrace_latency_series", (struct prom_label[]){ { "state", "max" } }, 1, v);
+	prom_family(w, "pvtrace_latency_exited_series_removed_total", "counter",
+		    "Series of exited processes removed after their last report");
+	snprintf(v, sizeof(v), "%" PRIu64, d->exited_series);
+	prom_sample(w, "pvtrace_latency_exited_series_removed_total", NULL, 0, v);
+}
