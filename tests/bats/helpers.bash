@@ -79,3 +79,42 @@ our_bpf_objects() {
 			case " $ids " in *" $pid "*) ;; *) echo "link $lid of unloaded prog $pid" ;; esac
 		done
 }
+
+# start_node_exporter DIR: Debian's node_exporter on a free loopback port, collecting the
+# textfiles in DIR; sets NE_PID, NE_URL, NE_LOG (the caller's teardown kills NE_PID).
+NODE_EXPORTER=${NODE_EXPORTER:-/usr/bin/prometheus-node-exporter}
+start_node_exporter() {
+	if [ ! -x "$NODE_EXPORTER" ]; then
+		if [ -n "${CI:-}" ]; then
+			echo "CI: $NODE_EXPORTER missing (scripts/deps.sh installs it)" >&2
+			return 1
+		fi
+		skip "prometheus-node-exporter not installed"
+	fi
+	# a guest may come up with loopback down
+	ip link set lo up 2>/dev/null || true
+	NE_LOG=$BATS_TEST_TMPDIR/ne.log
+	local port
+	for port in $(seq 19100 19150); do
+		"$NODE_EXPORTER" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults \
+			--collector.textfile --collector.textfile.directory="$1" >"$NE_LOG" 2>&1 &
+		NE_PID=$!
+		for _ in $(seq 1 100); do
+			if curl -sf "http://127.0.0.1:$port/metrics" >/dev/null; then
+				NE_URL=http://127.0.0.1:$port/metrics
+				return 0
+			fi
+			kill -0 "$NE_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$NE_PID" 2>/dev/null || true
+	done
+	echo "node_exporter did not start" >&2
+	cat "$NE_LOG" >&2
+	return 1
+}
+
+# node_exporter_errors: its log lines at warning or error level (running as root aside)
+node_exporter_errors() {
+	grep -iE 'level=(error|warn)' "$NE_LOG" | grep -v 'running as root' || true
+}

@@ -54,6 +54,8 @@ teardown() {
 		wait "$PV_PID" 2>/dev/null || true
 	fi
 	if [ -n "${BDF:-}" ]; then bind_edu || true; fi
+	if [ -n "${NE_PID:-}" ]; then kill "$NE_PID" 2>/dev/null || true; fi
+	if [ -n "${LAT_PID:-}" ]; then kill -KILL "$LAT_PID" 2>/dev/null || true; fi
 }
 
 # figures for the log: TAP comment lines
@@ -442,4 +444,41 @@ ms() {
 		[ -z "$left" ]
 		! bpftool -j map show | jq -r '.[].name // empty' | grep -E '^vfio_'
 	done
+}
+
+@test "vfio, latency and hooks textfiles in one directory: node_exporter collects all, no error" {
+	need_vfio
+	dir=$BATS_TEST_TMPDIR/textfiles
+	mkdir -p "$dir"
+	start_node_exporter "$dir"
+	"$PVTRACE" latency --ioctl --prom "$dir/latency.prom" 1 >/dev/null 2>&1 &
+	LAT_PID=$!
+	"$PVTRACE" hooks --prom "$dir/hooks.prom" >/dev/null
+	start_pvtrace vfio --prom "$dir/vfio.prom" 1 $(mode_args)
+	start_vfioreq --delay 50
+	start_unbind
+	wait "$VR_PID"
+	VR_PID=
+	wait_unbind
+	sleep 2.5 # a report of each exporter after the release
+	m=$BATS_TEST_TMPDIR/metrics
+	curl -sf "$NE_URL" >"$m"
+	grep '^pvtrace_' "$m" | cut -c1-160
+	node_exporter_errors
+	[ -z "$(node_exporter_errors)" ]
+	grep -qx 'node_textfile_scrape_error 0' "$m"
+	grep -q "^pvtrace_vfio_requests_total{device=\"$BDF\",driver=\"vfio-pci\",listener=\"yes\"} 1$" "$m"
+	for f in pvtrace_vfio_dropped_events_total pvtrace_latency_dropped_events_total \
+		pvtrace_paravirt_hook_target_info pvtrace_vfio_request_to_release_seconds_count; do
+		grep -q "^$f[{ ]" "$m" || { echo "missing family $f"; return 1; }
+	done
+	for file in latency.prom hooks.prom vfio.prom; do
+		[ "$(grep -c "^pvtrace_build_info{.*file=\"$file\"" "$m")" -eq 1 ]
+	done
+	stop_pvtrace INT
+	[ "$PV_RC" -eq 0 ]
+	kill -INT "$LAT_PID"
+	wait "$LAT_PID"
+	LAT_PID=
+	[ ! -e "$dir/vfio.prom" ] && [ ! -e "$dir/latency.prom" ]
 }
