@@ -687,6 +687,22 @@ void kelf_alt_layout_fixed(struct kelf_alt_layout *l)
 		 "u16 cpuid, u16 flags, u8 instrlen, u8 replacementlen)");
 }
 
+void kelf_alt_layout_pre63(struct kelf_alt_layout *l, bool padlen)
+{
+	*l = (struct kelf_alt_layout){ .size = padlen ? 13 : 12,
+				       .instr_off = 0,
+				       .repl_off = 4,
+				       .cpuid_bitoff = 64,
+				       .cpuid_bits = 16,
+				       .cpuid_not = 1 << 15,
+				       .instrlen_off = 10,
+				       .repllen_off = 11 };
+	snprintf(l->source, sizeof(l->source),
+		 "Linux x86 layout before 6.3 (%u bytes: s32 instr_offset, s32 repl_offset, "
+		 "u16 cpuid with NOT in bit 15, u8 instrlen, u8 replacementlen%s)",
+		 l->size, padlen ? ", u8 padlen" : "");
+}
+
 int kelf_alt_layout_btf(const struct btf *btf, struct kelf_alt_layout *l, char *err, size_t errlen)
 {
 	uint32_t id = kbtf_struct_id(btf, "alt_instr"), off, bits, tid;
@@ -707,8 +723,10 @@ int kelf_alt_layout_btf(const struct btf *btf, struct kelf_alt_layout *l, char *
 	if (kbtf_find_member(btf, id, "cpuid", 0, &l->cpuid_bitoff, &l->cpuid_bits, &tid) ||
 	    l->cpuid_bits > 32)
 		return ERR("BTF struct alt_instr: no cpuid");
-	if (kbtf_find_member(btf, id, "flags", 0, &l->flags_bitoff, &l->flags_bits, &tid))
-		l->flags_bitoff = l->flags_bits = 0; /* before Linux 6.3 */
+	if (kbtf_find_member(btf, id, "flags", 0, &l->flags_bitoff, &l->flags_bits, &tid)) {
+		l->flags_bitoff = l->flags_bits = 0; /* before Linux 6.3: NOT in cpuid */
+		l->cpuid_not = l->cpuid_bits == 16 ? 1 << 15 : 0;
+	}
 	if (l->flags_bits > 32)
 		return ERR("BTF struct alt_instr: bad flags");
 	if (kbtf_find_member(btf, id, "instrlen", 0, &off, &bits, &tid) || off % 8 || bits != 8)
@@ -723,7 +741,8 @@ int kelf_alt_layout_btf(const struct btf *btf, struct kelf_alt_layout *l, char *
 	    (l->flags_bitoff + l->flags_bits + 7) / 8 > l->size || l->instrlen_off >= l->size ||
 	    l->repllen_off >= l->size)
 		return ERR("BTF struct alt_instr: members outside its %u bytes", l->size);
-	snprintf(l->source, sizeof(l->source), "BTF struct alt_instr (%u bytes)", l->size);
+	snprintf(l->source, sizeof(l->source), "BTF struct alt_instr (%u bytes%s)", l->size,
+		 l->cpuid_not ? ", no flags member: NOT is bit 15 of the 16-bit cpuid" : "");
 	return 0;
 }
 
@@ -782,6 +801,10 @@ int kelf_alts_read(const struct kelf *k, const struct kelf_alt_layout *l, unsign
 		a->repl = ea + l->repl_off + (int64_t)(int32_t)get32(e + l->repl_off);
 		a->cpuid = get_bits(e, l->cpuid_bitoff, l->cpuid_bits);
 		a->flags = get_bits(e, l->flags_bitoff, l->flags_bits);
+		if (a->cpuid & l->cpuid_not) {
+			a->cpuid &= ~l->cpuid_not;
+			a->flags |= ALT_FLAG_NOT;
+		}
 		a->instrlen = e[l->instrlen_off];
 		a->repllen = e[l->repllen_off];
 		if (!exec_range(k, a->addr, a->instrlen)) {

@@ -96,20 +96,29 @@ struct kelf_alt_layout {
 	uint32_t instr_off, repl_off; /* s32, relative to the field itself */
 	uint32_t cpuid_bitoff, cpuid_bits;
 	uint32_t flags_bitoff, flags_bits; /* flags_bits 0: no flags field */
+	uint32_t cpuid_not; /* cpuid bit meaning NOT (1 << 15 before 6.3), 0 if none */
 	uint32_t instrlen_off, repllen_off;
 	char source[400]; /* how the layout was obtained */
 };
 
-/* From BTF 'struct alt_instr'; 0 or -1 with a reason. */
+/*
+ * From BTF 'struct alt_instr'; 0 or -1 with a reason. Without a flags member (before
+ * Linux 6.3) a 16-bit cpuid carries NOT in bit 15 (ALT_NOT() then set ALTINSTR_FLAG_INV).
+ */
 int kelf_alt_layout_btf(const struct btf *btf, struct kelf_alt_layout *l, char *err, size_t errlen);
 /* Linux 6.3+ x86 layout (14 bytes packed); kelf_alts_read() then proves it on the data. */
 void kelf_alt_layout_fixed(struct kelf_alt_layout *l);
+/*
+ * Layouts before 6.3: 12 bytes (s32, s32, u16 cpuid with NOT in bit 15, u8 instrlen,
+ * u8 replacementlen), or 13 with the u8 padlen older kernels append (padlen true).
+ */
+void kelf_alt_layout_pre63(struct kelf_alt_layout *l, bool padlen);
 
 struct kelf_alt {
-	uint64_t addr; /* original instruction */
-	uint64_t repl; /* replacement */
-	uint16_t cpuid;
-	uint16_t flags;
+	uint64_t addr;	/* original instruction */
+	uint64_t repl;	/* replacement */
+	uint16_t cpuid; /* feature bit (without a cpuid_not bit) */
+	uint16_t flags; /* ALT_FLAG_*, also from cpuid_not */
 	uint8_t instrlen, repllen;
 };
 

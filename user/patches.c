@@ -28,6 +28,7 @@
 #include "commands.h"
 #include "kbtf.h"
 #include "kelf.h"
+#include "kimage.h"
 #include "ksyms.h"
 #include "output.h"
 #include "util.h"
@@ -496,10 +497,8 @@ static bool is_freed(const struct inv *v, uint64_t a)
 
 static int inv_load(struct inv *v, char *err, size_t len)
 {
-	char e2[256], where[1024];
-	bool fixed = false;
+	char why[800], where[1024];
 	const struct kelf_sym *s;
-	int e;
 
 	if (env.vmlinux) {
 		snprintf(v->path, sizeof(v->path), "%s", env.vmlinux);
@@ -526,51 +525,17 @@ static int inv_load(struct inv *v, char *err, size_t len)
 			v->btf = NULL;
 		v->btf_origin = "the running kernel's BTF (same build id)";
 	}
-	if (v->btf && !kelf_alt_layout_btf(v->btf, &v->layout, e2, sizeof(e2))) {
-		size_t n = strlen(v->layout.source);
-
-		snprintf(v->layout.source + n, sizeof(v->layout.source) - n, " from %s",
-			 v->btf_origin);
-	} else {
-		unsigned maj = 0, min = 0;
-
-		kelf_alt_layout_fixed(&v->layout);
-		fixed = true;
-		if (sscanf(v->f.version, "%u.%u", &maj, &min) == 2 &&
-		    (maj < 6 || (maj == 6 && min < 3))) {
-			snprintf(err, len,
-				 "%.200s: Linux %.40s has an older struct alt_instr and no BTF "
-				 "describes it",
-				 v->path, v->f.version);
-			return -1;
-		}
-	}
-	e = kelf_alts_read(&v->k, &v->layout, v->f.nbits, &v->alts, err, len);
-	if (e)
+	if (kimage_alts(&v->k, v->btf, v->btf_origin, v->f.version, v->f.nbits, &v->layout,
+			&v->alts, why, sizeof(why))) {
+		snprintf(err, len, "%.200s: %.800s", v->path, why);
 		return -1;
+	}
 	for (size_t i = 0; i < v->alts.n; i++) {
 		const struct kelf_sec *rs = kelf_sec_at(&v->k, v->alts.v[i].repl);
 
 		v->in_repl_sec += rs && !strcmp(rs->name, ".altinstr_replacement");
 		v->ndirect += !!(v->alts.v[i].flags & ALT_FLAG_DIRECT_CALL);
 		v->nnot += !!(v->alts.v[i].flags & ALT_FLAG_NOT);
-	}
-	if (fixed && v->alts.n) {
-		/* without BTF the layout must prove itself on every entry */
-		size_t n = strlen(v->layout.source);
-
-		if (v->in_repl_sec != v->alts.n) {
-			snprintf(err, len,
-				 "%.200s: the 14-byte struct alt_instr layout does not fit (%zu of "
-				 "%zu replacements outside .altinstr_replacement), no BTF",
-				 v->path, v->alts.n - v->in_repl_sec, v->alts.n);
-			return -1;
-		}
-		snprintf(v->layout.source + n, sizeof(v->layout.source) - n,
-			 "; no BTF, proved on this file: %" PRIu64 " bytes = %zu entries, every "
-			 "original in an executable section, every replacement in "
-			 ".altinstr_replacement, every feature bit below %u",
-			 v->alts.table_size, v->alts.n, v->f.nbits ? v->f.nbits : 65536);
 	}
 	if (kelf_alt_sites(&v->k, &v->alts, &v->sites, &v->nsites) ||
 	    kelf_alt_summary(&v->alts, v->sites, v->nsites, &v->fs, &v->nfs, &v->fn, &v->nfn)) {

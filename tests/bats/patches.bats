@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+#!/usr/bin/env bats
 # pvtrace patches on this machine: inventory of an assembled fixture and of the project's
 # vmlinux (when built), usage and ELF errors, --dump and --watch on this kernel.
 # --live inside the project kernel runs in the guest (tests/guest/patches.sh).
@@ -170,6 +171,57 @@ EOF
 	run "$PVTRACE" patches --vmlinux /nonexistent
 	[ "$status" -eq 1 ]
 	[ "$output" = "pvtrace: /nonexistent: No such file or directory" ]
+}
+
+@test "pre-6.3 fixture without BTF: 12-byte entries, NOT in bit 15 of cpuid, proved on the file" {
+	cat >"$BATS_TEST_TMPDIR/old.s" <<'EOF'
+	.macro ALT b, e, rb, re, ft
+	.pushsection .altinstructions,"a",@progbits
+	.long \b - .
+	.long \rb - .
+	.2byte \ft
+	.byte \e - \b
+	.byte \re - \rb
+	.popsection
+	.endm
+	.text
+	.globl old
+	.type old,@function
+old:
+.L1:	.byte 0x90, 0x90, 0x90
+.L2:	.byte 0x90, 0x90, 0x90
+.L3:	ret
+	.size old,.-old
+	.section .altinstr_replacement,"ax",@progbits
+.R1:	lfence
+.R1e:
+.R2:	stac
+.R2e:
+	ALT .L1, .L2, .R1, .R1e, 0x8000 | (8*32+16)
+	ALT .L2, .L3, .R2, .R2e, 9*32+20
+	ALT .L2, .L3, .R1, .R1e, 0x8000 | (8*32+16)
+	.section .rodata,"a",@progbits
+	.globl linux_banner
+linux_banner: .asciz "Linux version 6.1.99-bats (b@pvtrace) #1\n"
+EOF
+	(cd "$BATS_TEST_TMPDIR" && as --64 -o old.o old.s &&
+		ld -m elf_x86_64 -static -nostdlib -e 0 -Ttext=0xffffffff81000000 -o old.elf old.o)
+	run "$PVTRACE" patches --vmlinux "$BATS_TEST_TMPDIR/old.elf" --json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	jq -e '.kernel == "6.1.99-bats" and .altinstructions.entries == 3
+		and .altinstructions.not == 2 and .altinstructions.sites == 2
+		and (.layout | startswith("Linux x86 layout before 6.3 (12 bytes"))
+		and (.layout | contains("no BTF, proved on this file (the one of 2 layouts for Linux 6.1.99-bats that fits): 36 bytes = 3 entries"))
+		and ([.altinstructions.by_feature[] | {bit, entries, not}] | sort_by(.bit)) ==
+			[{"bit": 272, "entries": 2, "not": 2}, {"bit": 308, "entries": 1, "not": 0}]' <<<"$output"
+	# the same table claimed by a 6.3+ banner: the 14-byte layout does not fit, no misreading
+	sed -i 's/6\.1\.99-bats/6.3.99-bats/' "$BATS_TEST_TMPDIR/old.s"
+	(cd "$BATS_TEST_TMPDIR" && as --64 -o new.o old.s &&
+		ld -m elf_x86_64 -static -nostdlib -e 0 -Ttext=0xffffffff81000000 -o new.elf new.o)
+	run "$PVTRACE" patches --vmlinux "$BATS_TEST_TMPDIR/new.elf"
+	[ "$status" -eq 1 ]
+	[ "$output" = "pvtrace: $BATS_TEST_TMPDIR/new.elf: .altinstructions: 36 bytes is not a multiple of 14-byte entries (14-byte struct alt_instr of Linux 6.3.99-bats, no BTF)" ]
 }
 
 @test "--live refuses an ELF that is not the running kernel" {

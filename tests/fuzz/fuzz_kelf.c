@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libFuzzer target: the kernel ELF reader and everything pvtrace patches computes from
- * an ELF (sections, symbols, BTF layouts, .altinstructions, sites, summaries, the
- * apply_alternatives() model, static calls, .parainstructions, feature names).
- * Build: make build/tests/fuzz_kelf; run: tests/fuzz/run.sh [SECONDS].
+ * an ELF (sections, symbols, BTF layouts, the layout choice without BTF, .altinstructions, sites, summaries, the apply_alternatives() model,
+ * static calls, .parainstructions, feature names).
+ * Build and run: tests/fuzz/run.sh [SECONDS] (it adds user/kimage.c to the build).
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "kbtf.h"
 #include "kelf.h"
+#include "kimage.h"
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -43,6 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct btf *btf;
 	char err[256], buf[128];
 	size_t n;
+	static const char *const versions[] = { "", "6.1.0", "6.12.5", "junk" };
 
 	if (!init) {
 		libbpf_set_print(quiet);
@@ -57,6 +59,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kelf_build_id_hex(&k, buf, sizeof(buf));
 	kelf_features_load(&k, &f);
 	btf = kelf_btf(&k);
+	/* the layout choice with and without BTF, for each kind of version */
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		if (!kimage_alts(&k, i ? NULL : btf, "BTF", versions[i], f.nbits, &l, &a, err,
+				 sizeof(err)))
+			kelf_alts_free(&a);
+		else if (!err[0] || strchr(err, '\n'))
+			abort();
+	}
 	if (!btf || kelf_alt_layout_btf(btf, &l, err, sizeof(err)))
 		kelf_alt_layout_fixed(&l);
 	if (btf) {

@@ -17,6 +17,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kelf.h"
+#include "kimage.h"
 
 static char dir[] = "/tmp/pvtrace-patches-XXXXXX";
 static char fix_exec[256], fix_rel[256], fix_old[256];
@@ -190,8 +191,9 @@ static const char fixture_s[] = "	.set ALWAYS, 3*32+21\n"
 				"	.size x86_bug_flags, 2 * 32 * 8\n";
 
 /*
- * Fixture with a pre-6.3 style 12-byte alt_instr (no flags) described by BTF, and
- * a .parainstructions table (16-byte x86_64 entries) like kernels before 6.8.
+ * Fixture with a pre-6.3 style 12-byte alt_instr (no flags; ALT_NOT in bit 15 of cpuid)
+ * described by BTF, and a .parainstructions table (16-byte x86_64 entries) like kernels
+ * before 6.8.
  */
 static const char old_s[] = "	.text\n"
 			    "	.globl old_func\n"
@@ -210,6 +212,11 @@ static const char old_s[] = "	.text\n"
 			    "	.long .Lo1 - .\n"
 			    "	.long .Lr - .\n"
 			    "	.2byte 9*32+20\n"
+			    "	.byte .Lo2 - .Lo1\n"
+			    "	.byte .Lre - .Lr\n"
+			    "	.long .Lo1 - .\n"
+			    "	.long .Lr - .\n"
+			    "	.2byte 0x8000 | (8*32+16)\n" /* ALT_NOT(X86_FEATURE_XENPV) */
 			    "	.byte .Lo2 - .Lo1\n"
 			    "	.byte .Lre - .Lr\n"
 			    "	.section .parainstructions,\"a\",@progbits\n"
@@ -607,16 +614,33 @@ static void test_btf_layout_and_para(void **state)
 	assert_int_equal(l.cpuid_bitoff, 64);
 	assert_int_equal(l.cpuid_bits, 16);
 	assert_int_equal(l.flags_bits, 0);
+	assert_int_equal(l.cpuid_not, 0x8000);
 	assert_int_equal(l.instrlen_off, 10);
 	assert_int_equal(l.repllen_off, 11);
-	assert_int_equal(kelf_alts_read(&k, &l, 0, &a, err, sizeof(err)), 0);
-	assert_int_equal(a.n, 1);
+	assert_non_null(strstr(l.source, "NOT is bit 15 of the 16-bit cpuid"));
+	assert_int_equal(kelf_alts_read(&k, &l, 768, &a, err, sizeof(err)), 0);
+	assert_int_equal(a.n, 2);
 	assert_int_equal(a.v[0].cpuid, 9 * 32 + 20);
 	assert_int_equal(a.v[0].flags, 0);
 	assert_int_equal(a.v[0].instrlen, 3);
 	assert_int_equal(a.v[0].repllen, 3);
 	assert_int_equal(a.v[0].addr, kelf_sym(&k, "old_func")->addr + 1);
+	/* 0x8110: NOT + XENPV, not feature bit 33040 */
+	assert_int_equal(a.v[1].cpuid, 8 * 32 + 16);
+	assert_int_equal(a.v[1].flags, ALT_FLAG_NOT);
 	kelf_alts_free(&a);
+	/* the fixed pre-6.3 layout reads the same, the padlen one does not fit */
+	kelf_alt_layout_pre63(&l, false);
+	assert_int_equal(l.size, 12);
+	assert_int_equal(kelf_alts_read(&k, &l, 768, &a, err, sizeof(err)), 0);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(a.v[1].cpuid, 8 * 32 + 16);
+	assert_int_equal(a.v[1].flags, ALT_FLAG_NOT);
+	kelf_alts_free(&a);
+	kelf_alt_layout_pre63(&l, true);
+	assert_int_equal(l.size, 13);
+	assert_int_equal(kelf_alts_read(&k, &l, 768, &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "24 bytes is not a multiple of 13"));
 	/* the 6.12 layout does not fit this table: proved wrong, not misread */
 	kelf_alt_layout_fixed(&l);
 	assert_int_equal(kelf_alts_read(&k, &l, 0, &a, err, sizeof(err)), -1);
@@ -1097,6 +1121,104 @@ static void test_errors(void **state)
 	assert_string_equal(err, "not a 64-bit little-endian ELF file");
 }
 
+/* --- kimage: layout choice ---------------------------------------------------------- */
+
+/* six 14-byte entries: 84 bytes, a multiple of 12 too */
+static const char six_s[] = "	.macro ALT\n"
+			    "	.pushsection .altinstructions,\"a\",@progbits\n"
+			    "	.long .Lo - .\n"
+			    "	.long .Lr - .\n"
+			    "	.4byte 9*32+20\n"
+			    "	.byte 3, 3\n"
+			    "	.popsection\n"
+			    "	.endm\n"
+			    "	.text\n"
+			    "	.globl six\n"
+			    "	.type six,@function\n"
+			    "six:\n"
+			    ".Lo:	.byte 0x90,0x90,0x90\n"
+			    "	ret\n"
+			    "	.size six,.-six\n"
+			    "	.section .altinstr_replacement,\"ax\",@progbits\n"
+			    ".Lr:	lfence\n"
+			    "	ALT\n	ALT\n	ALT\n	ALT\n	ALT\n	ALT\n";
+
+static void test_kimage_alts(void **state)
+{
+	struct kelf_alt_layout l;
+	struct kelf_alts a;
+	struct btf *btf;
+	struct kelf k;
+	char err[512], p[256];
+
+	(void)state;
+	/* 12-byte table: its BTF says so */
+	assert_int_equal(kelf_open(&k, fix_old, err, sizeof(err)), 0);
+	btf = kelf_btf(&k);
+	assert_int_equal(kimage_alts(&k, btf, "the ELF's .BTF", "", 768, &l, &a, err, sizeof(err)),
+			 0);
+	assert_int_equal(l.size, 12);
+	assert_non_null(strstr(l.source, "BTF struct alt_instr (12 bytes"));
+	assert_non_null(strstr(l.source, "from the ELF's .BTF"));
+	assert_int_equal(a.n, 2);
+	assert_int_equal(a.v[1].flags, ALT_FLAG_NOT);
+	kelf_alts_free(&a);
+	/* without BTF: a 6.1 version allows 12 or 13 bytes, and only 12 fits */
+	assert_int_equal(
+		kimage_alts(&k, NULL, NULL, "6.1.0-57-cloud-amd64", 768, &l, &a, err, sizeof(err)),
+		0);
+	assert_int_equal(l.size, 12);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(a.v[1].cpuid, 8 * 32 + 16);
+	assert_int_equal(a.v[1].flags, ALT_FLAG_NOT);
+	assert_non_null(strstr(l.source, "before 6.3 (12 bytes"));
+	assert_non_null(strstr(l.source, "(the one of 2 layouts for Linux 6.1.0-57-cloud-amd64 "
+					 "that fits): 24 bytes = 2 entries"));
+	kelf_alts_free(&a);
+	/* an unknown version: all three tried, one fits */
+	assert_int_equal(kimage_alts(&k, NULL, NULL, "", 768, &l, &a, err, sizeof(err)), 0);
+	assert_int_equal(l.size, 12);
+	assert_non_null(strstr(l.source, "the one of 3 layouts for an unknown version"));
+	kelf_alts_free(&a);
+	/* a 6.3+ version: only 14 bytes, which this table is not */
+	assert_int_equal(kimage_alts(&k, NULL, NULL, "6.12.5", 768, &l, &a, err, sizeof(err)), -1);
+	assert_string_equal(err, ".altinstructions: 24 bytes is not a multiple of 14-byte entries "
+				 "(14-byte struct alt_instr of Linux 6.12.5, no BTF)");
+	assert_null(a.v);
+	btf__free(btf);
+	kelf_close(&k);
+
+	/* the 14-byte fixture: 98 bytes fit no older layout */
+	assert_int_equal(kelf_open(&k, fix_exec, err, sizeof(err)), 0);
+	assert_int_equal(kimage_alts(&k, NULL, NULL, "", 768, &l, &a, err, sizeof(err)), 0);
+	assert_int_equal(l.size, 14);
+	assert_int_equal(a.n, 7);
+	assert_int_equal(a.v[3].flags, ALT_FLAG_NOT);
+	assert_int_equal(a.v[3].cpuid, 8 * 32 + 16);
+	kelf_alts_free(&a);
+	assert_int_equal(kimage_alts(&k, NULL, NULL, "5.10.0", 768, &l, &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err,
+			       "no struct alt_instr layout fits (no BTF): 12 bytes: "
+			       ".altinstructions: 98 bytes is not a multiple of 12-byte entries; "
+			       "13 bytes: .altinstructions: 98 bytes is not a multiple of 13"));
+	kelf_close(&k);
+
+	/* six 14-byte entries (84 bytes) are also seven of 12: the proof tells them apart */
+	assert_int_equal(build("six", six_s), 0);
+	snprintf(p, sizeof(p), "%s/six.elf", dir);
+	assert_int_equal(kelf_open(&k, p, err, sizeof(err)), 0);
+	assert_int_equal(kimage_alts(&k, NULL, NULL, "", 768, &l, &a, err, sizeof(err)), 0);
+	assert_int_equal(l.size, 14);
+	assert_int_equal(a.n, 6);
+	assert_non_null(strstr(l.source, "the one of 3 layouts for an unknown version that fits"));
+	kelf_alts_free(&a);
+	/* claimed to be 6.1: 12 bytes divide the table, but the entries disprove it */
+	assert_int_equal(kimage_alts(&k, NULL, NULL, "6.1.0", 768, &l, &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no struct alt_instr layout fits (no BTF): 12 bytes: "
+				    ".altinstructions entry "));
+	kelf_close(&k);
+}
+
 static void test_build_id_notes(void **state)
 {
 	/* Linux note, then GNU build id, as in /sys/kernel/notes */
@@ -1123,7 +1245,8 @@ int main(void)
 		cmocka_unit_test(test_relocation),	 cmocka_unit_test(test_site_images),
 		cmocka_unit_test(test_expected_variant), cmocka_unit_test(test_pre_patch),
 		cmocka_unit_test(test_errors),		 cmocka_unit_test(test_build_id_notes),
-		cmocka_unit_test(test_truncated),	 cmocka_unit_test(test_corrupted),
+		cmocka_unit_test(test_kimage_alts),	 cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_corrupted),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Which struct alt_instr layout a given vmlinux uses (its BTF, else its size and version,
+ * proved on the data).
+ */
+#ifndef PVTRACE_KIMAGE_H
+#define PVTRACE_KIMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "kelf.h"
+
+/*
+ * Read .altinstructions with the right struct alt_instr layout: btf's (origin says
+ * whose) when it describes the struct; otherwise each layout the kernel version allows
+ * (6.3+: 14 bytes; before: 12, or 13 with padlen; unknown version: all three) is tried,
+ * and exactly one must fit the table size and prove itself on every entry (original in
+ * an executable section, replacement in .altinstr_replacement, feature bit below nbits).
+ * 0 with l->source saying how, or -1 with a reason.
+ */
+int kimage_alts(const struct kelf *k, const struct btf *btf, const char *origin,
+		const char *version, unsigned nbits, struct kelf_alt_layout *l, struct kelf_alts *a,
+		char *err, size_t errlen);
+
+#endif
