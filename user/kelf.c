@@ -392,6 +392,16 @@ fail:
 	return -1;
 }
 
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m)    ? "a directory"
+	       : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISSOCK(m) ? "a socket"
+			     : "unknown type";
+}
+
 int kelf_open(struct kelf *k, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
@@ -399,12 +409,26 @@ int kelf_open(struct kelf *k, const char *path, char *err, size_t errlen)
 	int fd, r;
 
 	memset(k, 0, sizeof(*k));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * Never open a device (opening one can act), and never wait in open() for a
+	 * FIFO's writer: stat first, then O_NONBLOCK and fstat for a file swapped since.
+	 */
+	if (stat(path, &st))
+		return ERR("%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return ERR("%s: not a regular file (%s)", path, file_kind(st.st_mode));
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return ERR("%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st)) {
+		int e = errno;
+
 		close(fd);
-		return ERR("%s: not a regular file", path);
+		return ERR("%s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return ERR("%s: not a regular file (%s)", path, file_kind(st.st_mode));
 	}
 	if (st.st_size == 0) {
 		close(fd);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Kernel images: struct alt_instr layout; see kimage.h. */
+/* Kernel images: identification, struct alt_instr layout; see kimage.h. */
+#include <elf.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,35 @@
 #include "kimage.h"
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
+
+int kimage_identify(const struct kelf *k, char *why, size_t len)
+{
+	const struct kelf_sec *s = kelf_sec(k, ".modinfo"), *ro = kelf_sec(k, ".rodata");
+	uint16_t type = k->len >= 0x12 ? (uint16_t)(k->buf[0x10] | k->buf[0x11] << 8) : 0;
+	char ver[64];
+
+	if (!kelf_kernel_version(k, ver, sizeof(ver))) {
+		snprintf(why, len, "Linux %s (linux_banner)", ver);
+		return 0;
+	}
+	if (s && s->data && memmem(s->data, s->size, "vermagic=", 9)) {
+		snprintf(why, len, "a kernel module (.modinfo has vermagic)");
+		return 0;
+	}
+	/* a vmlinux without symbols: kernel-only sections and the banner text */
+	if (type == ET_EXEC &&
+	    (kelf_sec(k, "__ksymtab_strings") || kelf_sec(k, ".altinstructions")) && ro &&
+	    ro->data && memmem(ro->data, ro->size, "Linux version ", 14)) {
+		snprintf(why, len,
+			 "a vmlinux without symbols (kernel sections, \"Linux version\" "
+			 "in .rodata)");
+		return 0;
+	}
+	snprintf(why, len,
+		 "not a Linux kernel image or module (no linux_banner symbol, no .modinfo "
+		 "vermagic, no kernel sections)");
+	return -1;
+}
 
 /* The replacement lies in .altinstr_replacement (an empty one may end it). */
 static bool in_repl_sec(const struct kelf *k, const struct kelf_alt *e)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Which struct alt_instr layout a given vmlinux uses (its BTF, else its size and version,
- * proved on the data).
+ * What a kernel ELF is, and which struct alt_instr layout a given vmlinux uses (its BTF,
+ * else its size and version, proved on the data).
  */
 #ifndef PVTRACE_KIMAGE_H
 #define PVTRACE_KIMAGE_H
@@ -9,6 +9,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "kelf.h"
+
+/*
+ * Is the ELF a Linux kernel image (linux_banner; or, without symbols, kernel sections
+ * and a "Linux version" string) or module (.modinfo vermagic)? 0 with what identified
+ * it in why, or -1 with why not.
+ */
+int kimage_identify(const struct kelf *k, char *why, size_t len);
 
 /*
  * Read .altinstructions with the right struct alt_instr layout: btf's (origin says

@@ -82,8 +82,9 @@ static const char doc[] =
 	"Without --vmlinux, looks for the running kernel's vmlinux where distributions put\n"
 	"it (/usr/lib/debug/boot/vmlinux-RELEASE, /usr/lib/debug/lib/modules/RELEASE/vmlinux,\n"
 	"/boot/vmlinux-RELEASE, /lib/modules/RELEASE/build/vmlinux).\n"
-	"Exit status: 0 ok, 1 runtime error (also: --live found a site matching no variant),\n"
-	"2 usage error.";
+	"Exit status: 0 ok, 1 runtime error (also: no vmlinux found, --live found a site\n"
+	"matching no variant), 2 usage error (also: --vmlinux FILE is not a regular file\n"
+	"holding an x86-64 Linux kernel image or module).";
 
 static const struct cli_opt opts[] = {
 	{ "vmlinux", OPT_VMLINUX, "FILE", "Kernel ELF to inspect (default: search, see above)" },
@@ -495,6 +496,7 @@ static bool is_freed(const struct inv *v, uint64_t a)
 		     !strcmp(s->name, ".altinstr_replacement"));
 }
 
+/* 0, or the exit status with a message in err */
 static int inv_load(struct inv *v, char *err, size_t len)
 {
 	char why[800], where[1024];
@@ -510,10 +512,15 @@ static int inv_load(struct inv *v, char *err, size_t len)
 			 "no vmlinux for the running kernel %.64s: looked in %.700s; pass "
 			 "--vmlinux FILE",
 			 u.release, where);
-		return -1;
+		return EXIT_RUNTIME;
 	}
+	/* a --vmlinux that is no kernel image is a bad argument; a found one, runtime */
 	if (kelf_open(&v->k, v->path, err, len))
-		return -1;
+		return env.vmlinux ? EXIT_USAGE : EXIT_RUNTIME;
+	if (kimage_identify(&v->k, why, sizeof(why))) {
+		snprintf(err, len, "%.200s: %.800s", v->path, why);
+		return env.vmlinux ? EXIT_USAGE : EXIT_RUNTIME;
+	}
 	v->running = is_running_kernel(&v->k, v->running_why, sizeof(v->running_why));
 	kelf_features_load(&v->k, &v->f);
 	/* struct alt_instr: the ELF's BTF, else the running kernel's (same build), else proved */
@@ -528,7 +535,7 @@ static int inv_load(struct inv *v, char *err, size_t len)
 	if (kimage_alts(&v->k, v->btf, v->btf_origin, v->f.version, v->f.nbits, &v->layout,
 			&v->alts, why, sizeof(why))) {
 		snprintf(err, len, "%.200s: %.800s", v->path, why);
-		return -1;
+		return EXIT_RUNTIME;
 	}
 	for (size_t i = 0; i < v->alts.n; i++) {
 		const struct kelf_sec *rs = kelf_sec_at(&v->k, v->alts.v[i].repl);
@@ -540,16 +547,16 @@ static int inv_load(struct inv *v, char *err, size_t len)
 	if (kelf_alt_sites(&v->k, &v->alts, &v->sites, &v->nsites) ||
 	    kelf_alt_summary(&v->alts, v->sites, v->nsites, &v->fs, &v->nfs, &v->fn, &v->nfn)) {
 		snprintf(err, len, "out of memory");
-		return -1;
+		return EXIT_RUNTIME;
 	}
 	v->nfuncs = v->nfn;
 	if (kelf_scalls_read(&v->k, &v->scalls, &v->nscalls, err, len))
-		return -1;
+		return EXIT_RUNTIME;
 	kelf_para_layout(v->btf, &v->play);
 	v->has_para = !kelf_region(&v->k, ".parainstructions", "__parainstructions",
 				   "__parainstructions_end", &(uint64_t){ 0 }, &(uint64_t){ 0 });
 	if (kelf_paras_read(&v->k, &v->play, &v->paras, &v->nparas, err, len))
-		return -1;
+		return EXIT_RUNTIME;
 	s = kelf_sym(&v->k, "__init_begin");
 	v->init_begin = s ? s->addr : 0;
 	s = kelf_sym(&v->k, "__init_end");
@@ -2056,11 +2063,12 @@ int cmd_patches(int argc, char **argv)
 		err_msg("out of memory");
 		return EXIT_RUNTIME;
 	}
-	ret = EXIT_RUNTIME;
-	if (inv_load(v, err, sizeof(err))) {
+	ret = inv_load(v, err, sizeof(err));
+	if (ret) {
 		err_msg("%s", err);
 		goto out;
 	}
+	ret = EXIT_RUNTIME;
 	if (env.feature && kelf_feature_bit(&v->f, env.feature) < 0) {
 		err_msg("patches: unknown feature '%s' for this kernel", env.feature);
 		ret = EXIT_USAGE;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libFuzzer target: the kernel ELF reader and everything pvtrace patches computes from
- * an ELF (sections, symbols, BTF layouts, the layout choice without BTF, .altinstructions, sites, summaries, the apply_alternatives() model,
+ * an ELF (sections, symbols, kernel identification, BTF layouts, the layout choice
+ * without BTF, .altinstructions, sites, summaries, the apply_alternatives() model,
  * static calls, .parainstructions, feature names).
  * Build and run: tests/fuzz/run.sh [SECONDS] (it adds user/kimage.c to the build).
  */
@@ -57,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	kelf_kernel_version(&k, buf, sizeof(buf));
 	kelf_build_id_hex(&k, buf, sizeof(buf));
+	kimage_identify(&k, buf, sizeof(buf));
 	kelf_features_load(&k, &f);
 	btf = kelf_btf(&k);
 	/* the layout choice with and without BTF, for each kind of version */

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1121,7 +1122,7 @@ static void test_errors(void **state)
 	assert_string_equal(err, "not a 64-bit little-endian ELF file");
 }
 
-/* --- kimage: layout choice ---------------------------------------------------------- */
+/* --- kimage: layout choice, identification --------------------------------------------- */
 
 /* six 14-byte entries: 84 bytes, a multiple of 12 too */
 static const char six_s[] = "	.macro ALT\n"
@@ -1219,6 +1220,67 @@ static void test_kimage_alts(void **state)
 	kelf_close(&k);
 }
 
+static void test_kimage_identify(void **state)
+{
+	struct kelf k;
+	char err[256], why[256];
+
+	(void)state;
+	assert_int_equal(kelf_open(&k, fix_exec, err, sizeof(err)), 0);
+	assert_int_equal(kimage_identify(&k, why, sizeof(why)), 0);
+	assert_string_equal(why, "Linux 6.12.0-fixture (linux_banner)");
+	kelf_close(&k);
+	/* no banner, no .modinfo: an object, not a kernel */
+	assert_int_equal(kelf_open(&k, fix_old, err, sizeof(err)), 0);
+	assert_int_equal(kimage_identify(&k, why, sizeof(why)), -1);
+	assert_string_equal(why, "not a Linux kernel image or module (no linux_banner symbol, no "
+				 ".modinfo vermagic, no kernel sections)");
+	kelf_close(&k);
+	/* a module: .modinfo with vermagic */
+	assert_int_equal(run("cd %s && printf 'license=GPL\\0vermagic=6.1.0 SMP mod_unload\\0' "
+			     ">modinfo && objcopy --add-section .modinfo=modinfo old.o mod.ko",
+			     dir),
+			 0);
+	snprintf(why, sizeof(why), "%s/mod.ko", dir);
+	assert_int_equal(kelf_open(&k, why, err, sizeof(err)), 0);
+	assert_int_equal(kimage_identify(&k, why, sizeof(why)), 0);
+	assert_string_equal(why, "a kernel module (.modinfo has vermagic)");
+	kelf_close(&k);
+	/* a vmlinux without symbols */
+	assert_int_equal(run("cd %s && strip -o stripped.elf fix.elf", dir), 0);
+	snprintf(why, sizeof(why), "%s/stripped.elf", dir);
+	assert_int_equal(kelf_open(&k, why, err, sizeof(err)), 0);
+	assert_null(kelf_sym(&k, "linux_banner"));
+	assert_int_equal(kimage_identify(&k, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "a vmlinux without symbols"));
+	kelf_close(&k);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	fail_msg("kelf_open blocked");
+}
+
+static void test_open_special(void **state)
+{
+	struct kelf k;
+	char err[512], p[256];
+
+	(void)state;
+	signal(SIGALRM, on_alarm);
+	alarm(10);
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(kelf_open(&k, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/fifo: not a regular file (a FIFO)"));
+	assert_int_equal(kelf_open(&k, dir, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ": not a regular file (a directory)"));
+	assert_int_equal(kelf_open(&k, "/dev/null", err, sizeof(err)), -1);
+	assert_string_equal(err, "/dev/null: not a regular file (a character device)");
+	alarm(0);
+}
+
 static void test_build_id_notes(void **state)
 {
 	/* Linux note, then GNU build id, as in /sys/kernel/notes */
@@ -1245,7 +1307,8 @@ int main(void)
 		cmocka_unit_test(test_relocation),	 cmocka_unit_test(test_site_images),
 		cmocka_unit_test(test_expected_variant), cmocka_unit_test(test_pre_patch),
 		cmocka_unit_test(test_errors),		 cmocka_unit_test(test_build_id_notes),
-		cmocka_unit_test(test_kimage_alts),	 cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_kimage_alts),	 cmocka_unit_test(test_kimage_identify),
+		cmocka_unit_test(test_open_special),	 cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_corrupted),
 	};
 
