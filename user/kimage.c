@@ -1,13 +1,68 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Kernel images: identification, struct alt_instr layout; see kimage.h. */
+/* Kernel images: identification, where vmlinux lives, struct alt_instr layout; see kimage.h. */
 #include <elf.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "kimage.h"
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
+
+bool kimage_debian_dbg_pkg(const char *release, char *buf, size_t len)
+{
+	/* the architecture ends a Debian kernel release (FLAVOUR-ARCH or ARCH) */
+	static const char *const arch[] = { "-amd64",	"-arm64",	"-686",
+					    "-686-pae", "-armmp",	"-armmp-lpae",
+					    "-s390x",	"-powerpc64le", "-riscv64",
+					    "-loong64", "-mips64r2el",	"-octeon" };
+	size_t n = strlen(release);
+	unsigned a, b;
+	int used = 0;
+	bool suffix = false;
+
+	snprintf(buf, len, "linux-image-%s-dbg", release);
+	for (size_t i = 0; i < sizeof(arch) / sizeof(arch[0]); i++) {
+		size_t m = strlen(arch[i]);
+
+		suffix |= n > m && !strcmp(release + n - m, arch[i]);
+	}
+	/* 6.1.0-57-cloud-amd64 (ABI number) or 6.12.117+deb12-amd64 */
+	if (!suffix || sscanf(release, "%u.%u%n", &a, &b, &used) != 2)
+		return false;
+	return strstr(release, "+deb") || (release[used] == '.' && strchr(release + used, '-') &&
+					   strspn(strchr(release + used, '-') + 1, "0123456789"));
+}
+
+int kimage_find_vmlinux(const char *release, bool running, char *path, size_t len, char *err,
+			size_t errlen)
+{
+	const char *what = running ? "the running kernel" : "kernel";
+	static const char *const fmts[] = {
+		"/usr/lib/debug/boot/vmlinux-%s",
+		"/usr/lib/debug/lib/modules/%s/vmlinux",
+		"/boot/vmlinux-%s",
+		"/lib/modules/%s/build/vmlinux",
+	};
+	char where[1024], pkg[160];
+	size_t o = 0;
+
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		snprintf(path, len, fmts[i], release);
+		if (!access(path, R_OK))
+			return 0;
+		o += snprintf(where + o, o < sizeof(where) ? sizeof(where) - o : 0, "%s%s",
+			      i ? ", " : "", path);
+	}
+	if (kimage_debian_dbg_pkg(release, pkg, sizeof(pkg)))
+		return ERR("no vmlinux for %s %.64s: looked in %.700s; install Debian's %.150s, "
+			   "which provides it, or pass --vmlinux FILE",
+			   what, release, where, pkg);
+	return ERR("no vmlinux for %s %.64s: looked in %.700s; Debian's %.150s would provide "
+		   "it, but %.64s does not look like a Debian kernel release; pass --vmlinux FILE",
+		   what, release, where, pkg, release);
+}
 
 int kimage_identify(const struct kelf *k, char *why, size_t len)
 {

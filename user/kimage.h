@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * What a kernel ELF is, and which struct alt_instr layout a given vmlinux uses (its BTF,
- * else its size and version, proved on the data).
+ * What a kernel ELF is, where a release's vmlinux lives, and which struct alt_instr
+ * layout a given vmlinux uses (its BTF, else its size and version, proved on the data).
  */
 #ifndef PVTRACE_KIMAGE_H
 #define PVTRACE_KIMAGE_H
@@ -9,6 +9,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "kelf.h"
+
+/*
+ * Debian's package with the vmlinux of release ("linux-image-RELEASE-dbg") into buf;
+ * true when release looks like one of Debian's kernels (6.1.0-57-cloud-amd64,
+ * 6.12.117+deb12-amd64).
+ */
+bool kimage_debian_dbg_pkg(const char *release, char *buf, size_t len);
+
+/*
+ * The vmlinux of release where distributions put it (/usr/lib/debug/boot/vmlinux-R,
+ * /usr/lib/debug/lib/modules/R/vmlinux, /boot/vmlinux-R, /lib/modules/R/build/vmlinux):
+ * 0 with the first readable one in path, else -1 with one line naming the places and
+ * the Debian package that provides it ("the running kernel" R when running).
+ */
+int kimage_find_vmlinux(const char *release, bool running, char *path, size_t len, char *err,
+			size_t errlen);
 
 /*
  * Is the ELF a Linux kernel image (linux_banner; or, without symbols, kernel sections

@@ -38,7 +38,7 @@
 enum read_mode { READ_AUTO, READ_KCORE, READ_BPF };
 
 static struct env {
-	const char *vmlinux;
+	const char *vmlinux, *release;
 	bool live, watch, sites;
 	const char *feature, *function, *dump;
 	uint64_t top;
@@ -56,6 +56,7 @@ enum {
 	OPT_TOP,
 	OPT_READ,
 	OPT_DUMP,
+	OPT_RELEASE,
 };
 
 static const char doc[] =
@@ -79,15 +80,19 @@ static const char doc[] =
 	"  pvtrace patches --watch                  # text pokes until Ctrl-C\n"
 	"  pvtrace patches --dump __SCT__pv_sched_clock:16\n"
 	"\n"
-	"Without --vmlinux, looks for the running kernel's vmlinux where distributions put\n"
-	"it (/usr/lib/debug/boot/vmlinux-RELEASE, /usr/lib/debug/lib/modules/RELEASE/vmlinux,\n"
-	"/boot/vmlinux-RELEASE, /lib/modules/RELEASE/build/vmlinux).\n"
+	"Without --vmlinux, looks for the vmlinux of the running kernel (or --release) where\n"
+	"distributions put it (/usr/lib/debug/boot/vmlinux-RELEASE,\n"
+	"/usr/lib/debug/lib/modules/RELEASE/vmlinux, /boot/vmlinux-RELEASE,\n"
+	"/lib/modules/RELEASE/build/vmlinux); if none is there, names the Debian package\n"
+	"that provides it (linux-image-RELEASE-dbg).\n"
 	"Exit status: 0 ok, 1 runtime error (also: no vmlinux found, --live found a site\n"
 	"matching no variant), 2 usage error (also: --vmlinux FILE is not a regular file\n"
 	"holding an x86-64 Linux kernel image or module).";
 
 static const struct cli_opt opts[] = {
 	{ "vmlinux", OPT_VMLINUX, "FILE", "Kernel ELF to inspect (default: search, see above)" },
+	{ "release", OPT_RELEASE, "RELEASE",
+	  "Without --vmlinux: search for this kernel's vmlinux" },
 	{ "live", OPT_LIVE, NULL, "Compare the running kernel's text with each site's variants" },
 	{ "watch", OPT_WATCH, NULL, "Stream runtime text pokes (PERF_RECORD_TEXT_POKE)" },
 	{ "duration", CLI_DURATION, "TIME", "--watch: stop after TIME (10, 10s, 500ms, 2m)" },
@@ -108,6 +113,15 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 	switch (key) {
 	case OPT_VMLINUX:
 		env.vmlinux = arg;
+		break;
+	case OPT_RELEASE:
+		if (!*arg || strlen(arg) >= 65 || strchr(arg, '/') || arg[0] == '.' ||
+		    strspn(arg, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				".+-_~") != strlen(arg)) {
+			snprintf(err, len, "invalid kernel release '%.80s'", arg);
+			return -1;
+		}
+		env.release = arg;
 		break;
 	case OPT_LIVE:
 		env.live = true;
@@ -419,27 +433,6 @@ static void inv_free(struct inv *v)
 	kelf_close(&v->k);
 }
 
-static int find_vmlinux(char *path, size_t len, char *err, size_t errlen)
-{
-	static const char *const fmts[] = {
-		"/usr/lib/debug/boot/vmlinux-%s",
-		"/usr/lib/debug/lib/modules/%s/vmlinux",
-		"/boot/vmlinux-%s",
-		"/lib/modules/%s/build/vmlinux",
-	};
-	struct utsname u;
-	size_t o = 0;
-
-	uname(&u);
-	for (size_t i = 0; i < ARRAY_SIZE(fmts); i++) {
-		snprintf(path, len, fmts[i], u.release);
-		if (!access(path, R_OK))
-			return 0;
-		o += snprintf(err + o, o < errlen ? errlen - o : 0, "%s%s", i ? ", " : "", path);
-	}
-	return -1;
-}
-
 /* Does the ELF describe the running kernel? Compares GNU build ids. */
 static bool is_running_kernel(const struct kelf *k, char *why, size_t len)
 {
@@ -499,20 +492,19 @@ static bool is_freed(const struct inv *v, uint64_t a)
 /* 0, or the exit status with a message in err */
 static int inv_load(struct inv *v, char *err, size_t len)
 {
-	char why[800], where[1024];
+	char why[800];
 	const struct kelf_sym *s;
 
 	if (env.vmlinux) {
 		snprintf(v->path, sizeof(v->path), "%s", env.vmlinux);
-	} else if (find_vmlinux(v->path, sizeof(v->path), where, sizeof(where))) {
+	} else {
 		struct utsname u;
 
 		uname(&u);
-		snprintf(err, len,
-			 "no vmlinux for the running kernel %.64s: looked in %.700s; pass "
-			 "--vmlinux FILE",
-			 u.release, where);
-		return EXIT_RUNTIME;
+		if (kimage_find_vmlinux(env.release ? env.release : u.release,
+					!env.release || !strcmp(env.release, u.release), v->path,
+					sizeof(v->path), err, len))
+			return EXIT_RUNTIME;
 	}
 	/* a --vmlinux that is no kernel image is a bad argument; a found one, runtime */
 	if (kelf_open(&v->k, v->path, err, len))
@@ -2044,8 +2036,12 @@ int cmd_patches(int argc, char **argv)
 	ret = cli_parse(&cli, argc, argv, NULL);
 	if (ret)
 		return ret == CLI_HELP ? 0 : ret;
-	if (env.dump && (env.live || env.watch || env.vmlinux)) {
+	if (env.dump && (env.live || env.watch || env.vmlinux || env.release)) {
 		err_msg("patches: --dump goes alone (with --read or --json)");
+		return EXIT_USAGE;
+	}
+	if (env.release && env.vmlinux) {
+		err_msg("patches: --release applies without --vmlinux");
 		return EXIT_USAGE;
 	}
 	if (env.c.duration_ns && !env.watch) {
@@ -2056,7 +2052,8 @@ int cmd_patches(int argc, char **argv)
 	signals_install();
 	if (env.dump)
 		return do_dump();
-	if (env.watch && !env.live && !env.vmlinux && !env.sites && !env.feature && !env.function)
+	if (env.watch && !env.live && !env.vmlinux && !env.release && !env.sites && !env.feature &&
+	    !env.function)
 		return do_watch();
 	v = calloc(1, sizeof(*v));
 	if (!v) {

@@ -92,7 +92,7 @@ EOF
 	[ "$output" = "pvtrace: patches: unknown feature 'NO_SUCH_THING' for this kernel" ]
 }
 
-@test "without --vmlinux: says where it looked" {
+@test "without --vmlinux: says where it looked and which Debian package provides it" {
 	r=$(uname -r)
 	for p in /usr/lib/debug/boot/vmlinux-$r /usr/lib/debug/lib/modules/$r/vmlinux \
 		/boot/vmlinux-$r /lib/modules/$r/build/vmlinux; do
@@ -101,7 +101,36 @@ EOF
 	run "$PVTRACE" patches
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == *"no vmlinux for the running kernel $r: looked in /usr/lib/debug/boot/vmlinux-$r, /usr/lib/debug/lib/modules/$r/vmlinux, /boot/vmlinux-$r, /lib/modules/$r/build/vmlinux; pass --vmlinux FILE" ]]
+	where="looked in /usr/lib/debug/boot/vmlinux-$r, /usr/lib/debug/lib/modules/$r/vmlinux, /boot/vmlinux-$r, /lib/modules/$r/build/vmlinux"
+	case $r in
+	*+deb*-amd64 | [0-9]*.[0-9]*.[0-9]*-[0-9]*-*amd64)
+		[ "$output" = "pvtrace: no vmlinux for the running kernel $r: $where; install Debian's linux-image-$r-dbg, which provides it, or pass --vmlinux FILE" ] ;;
+	*)
+		[ "$output" = "pvtrace: no vmlinux for the running kernel $r: $where; Debian's linux-image-$r-dbg would provide it, but $r does not look like a Debian kernel release; pass --vmlinux FILE" ] ;;
+	esac
+}
+
+@test "--release: the vmlinux of another kernel, and the Debian package that provides it" {
+	for r in 6.1.0-57-cloud-amd64 6.12.117+deb12-amd64 6.1.0-99-rt-amd64; do
+		[ ! -e "/usr/lib/debug/boot/vmlinux-$r" ] || continue
+		run "$PVTRACE" patches --release "$r"
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[ "$output" = "pvtrace: no vmlinux for kernel $r: looked in /usr/lib/debug/boot/vmlinux-$r, /usr/lib/debug/lib/modules/$r/vmlinux, /boot/vmlinux-$r, /lib/modules/$r/build/vmlinux; install Debian's linux-image-$r-dbg, which provides it, or pass --vmlinux FILE" ]
+	done
+	run "$PVTRACE" patches --release 6.18.0-custom
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"; Debian's linux-image-6.18.0-custom-dbg would provide it, but 6.18.0-custom does not look like a Debian kernel release; pass --vmlinux FILE" ]]
+	for bad in ../etc "" "a/b" "$(printf 'x%.0s' {1..70})" 'x y'; do
+		run "$PVTRACE" patches --release "$bad"
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "pvtrace patches: invalid kernel release '"* ]]
+	done
+	run "$PVTRACE" patches --release 6.1.0-57-amd64 --vmlinux "$FIX_DIR/fix.elf"
+	[ "$status" -eq 2 ]
+	[ "$output" = "pvtrace: patches: --release applies without --vmlinux" ]
 }
 
 @test "fixture inventory: text" {

@@ -1122,7 +1122,7 @@ static void test_errors(void **state)
 	assert_string_equal(err, "not a 64-bit little-endian ELF file");
 }
 
-/* --- kimage: layout choice, identification --------------------------------------------- */
+/* --- kimage: layout choice, identification, where vmlinux lives ------------------------ */
 
 /* six 14-byte entries: 84 bytes, a multiple of 12 too */
 static const char six_s[] = "	.macro ALT\n"
@@ -1256,6 +1256,58 @@ static void test_kimage_identify(void **state)
 	kelf_close(&k);
 }
 
+static void test_kimage_find(void **state)
+{
+	static const struct {
+		const char *release;
+		bool debian;
+	} t[] = {
+		{ "6.1.0-57-cloud-amd64", true },
+		{ "6.1.0-57-amd64", true },
+		{ "6.12.117+deb12-amd64", true },
+		{ "6.12.38+deb13-cloud-amd64", true },
+		{ "5.10.0-30-arm64", true },
+		{ "6.1.0-57-rt-amd64", true },
+		{ "6.18.44-fc-v857", false },
+		{ "6.12.0-rc1-amd64", false },
+		{ "6.12.0", false },
+		{ "amd64", false },
+		{ "6.1.0-57-cloud-amd64x", false },
+		{ "", false },
+	};
+	char pkg[160], path[256], err[2048];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char want[160];
+
+		snprintf(want, sizeof(want), "linux-image-%s-dbg", t[i].release);
+		assert_int_equal(kimage_debian_dbg_pkg(t[i].release, pkg, sizeof(pkg)),
+				 t[i].debian);
+		assert_string_equal(pkg, want);
+	}
+	assert_int_equal(kimage_find_vmlinux("6.1.0-0-pvtrace-amd64", false, path, sizeof(path),
+					     err, sizeof(err)),
+			 -1);
+	assert_null(strchr(err, '\n'));
+	assert_string_equal(
+		err,
+		"no vmlinux for kernel 6.1.0-0-pvtrace-amd64: looked in "
+		"/usr/lib/debug/boot/vmlinux-6.1.0-0-pvtrace-amd64, "
+		"/usr/lib/debug/lib/modules/6.1.0-0-pvtrace-amd64/vmlinux, "
+		"/boot/vmlinux-6.1.0-0-pvtrace-amd64, "
+		"/lib/modules/6.1.0-0-pvtrace-amd64/build/vmlinux; install Debian's "
+		"linux-image-6.1.0-0-pvtrace-amd64-dbg, which provides it, or pass --vmlinux FILE");
+	assert_int_equal(
+		kimage_find_vmlinux("6.99.0-pvtrace", true, path, sizeof(path), err, sizeof(err)),
+		-1);
+	assert_true(strncmp(err, "no vmlinux for the running kernel 6.99.0-pvtrace: looked in ",
+			    60) == 0);
+	assert_non_null(strstr(err, "; Debian's linux-image-6.99.0-pvtrace-dbg would provide it, "
+				    "but 6.99.0-pvtrace does not look like a Debian kernel "
+				    "release; pass --vmlinux FILE"));
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -1308,8 +1360,8 @@ int main(void)
 		cmocka_unit_test(test_expected_variant), cmocka_unit_test(test_pre_patch),
 		cmocka_unit_test(test_errors),		 cmocka_unit_test(test_build_id_notes),
 		cmocka_unit_test(test_kimage_alts),	 cmocka_unit_test(test_kimage_identify),
-		cmocka_unit_test(test_open_special),	 cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_corrupted),
+		cmocka_unit_test(test_kimage_find),	 cmocka_unit_test(test_open_special),
+		cmocka_unit_test(test_truncated),	 cmocka_unit_test(test_corrupted),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
