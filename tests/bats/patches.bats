@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-#!/usr/bin/env bats
-# pvtrace patches on this machine: inventory of an assembled fixture and of the project's
-# vmlinux (when built), usage and ELF errors, --dump and --watch on this kernel.
+# pvtrace patches on this machine: inventory of assembled fixtures, of the project's
+# vmlinux (when built) and of Debian's 6.1 and 6.12 vmlinux (downloaded once into a cache
+# by scripts/debian-vmlinux.sh; a failed download fails the test when CI=true), usage and
+# hostile-input errors, --dump and --watch on this kernel.
 # --live inside the project kernel runs in the guest (tests/guest/patches.sh).
 
 load helpers
@@ -275,6 +276,62 @@ EOF
 	run "$PVTRACE" patches --vmlinux "$BATS_TEST_TMPDIR/new.elf"
 	[ "$status" -eq 1 ]
 	[ "$output" = "pvtrace: $BATS_TEST_TMPDIR/new.elf: .altinstructions: 36 bytes is not a multiple of 14-byte entries (14-byte struct alt_instr of Linux 6.3.99-bats, no BTF)" ]
+}
+
+# debian_vmlinux RELEASE: DV = Debian's vmlinux of that series (scripts/debian-vmlinux.sh,
+# cached). No download: a failure under CI=true, else a skip with the reason.
+debian_vmlinux() {
+	local log=$BATS_TEST_TMPDIR/dl.err t0
+	t0=$(date +%s.%N)
+	if DV=$("$REPO/scripts/debian-vmlinux.sh" "$1" 2>"$log"); then
+		echo "# $(tail -n 1 "$log") ($(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s)" >&3
+		return 0
+	fi
+	if [ "${CI:-}" = true ]; then
+		echo "CI: no Debian $1 vmlinux: $(tail -n 1 "$log")"
+		return 1
+	fi
+	skip "no Debian $1 vmlinux: $(tail -n 1 "$log")"
+}
+
+# pvtrace's inventory against tests/bats/altinstr-reader.py (readelf, nm, the vmlinux's
+# BTF through bpftool): entries, NOT, DIRECT_CALL and per-feature counts, exactly
+debian_crosscheck() { # RELEASE EXPECTED-ENTRY-SIZE
+	debian_vmlinux "$1"
+	run "$PVTRACE" patches --vmlinux "$DV" --json
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	echo "$output" >"$BATS_TEST_TMPDIR/pv.json"
+	/usr/bin/python3 "$REPO/tests/bats/altinstr-reader.py" "$DV" >"$BATS_TEST_TMPDIR/ind.json"
+	jq -c '{layout, entries, not, direct_call, static_call_sites, parainstructions, features: (.by_feature | length)}' "$BATS_TEST_TMPDIR/ind.json"
+	jq -r '"# pvtrace \(.kernel): \(.altinstructions.entries) entries, \(.altinstructions.not) NOT, \(.altinstructions.direct_call) DIRECT_CALL, \(.altinstructions.by_feature | length) features, \(.static_call_sites.count) static call sites, \(.parainstructions.sites // [] | length) paravirt sites"' \
+		"$BATS_TEST_TMPDIR/pv.json" >&3
+	jq -r '"# reader: \(.entries) entries, \(.not) NOT, \(.direct_call) DIRECT_CALL, \(.by_feature | length) features, \(.static_call_sites) static call sites, \(.parainstructions // 0) paravirt sites"' \
+		"$BATS_TEST_TMPDIR/ind.json" >&3
+	jq -e --argjson size "$2" '.layout.size == $size and .entries > 1000' "$BATS_TEST_TMPDIR/ind.json"
+	jq -e --slurpfile ind "$BATS_TEST_TMPDIR/ind.json" '$ind[0] as $i |
+		(.layout | startswith("BTF struct alt_instr (\($i.layout.size) bytes")) and
+		.altinstructions.entries == $i.entries and
+		.altinstructions.not == $i.not and
+		.altinstructions.direct_call == $i.direct_call and
+		([.altinstructions.site_list[].entries | length] | add) == $i.entries and
+		(.altinstructions.by_feature | map({key: (.bit | tostring),
+			value: {entries, not, direct_call}}) | from_entries) == $i.by_feature and
+		.static_call_sites.count == $i.static_call_sites and
+		(if $i.parainstructions == null then .parainstructions == null
+		 else (.parainstructions.sites | length) == $i.parainstructions end)' \
+		"$BATS_TEST_TMPDIR/pv.json"
+}
+
+@test "Debian 12's own 6.1 kernel: 12-byte alt_instr, NOT in cpuid bit 15, counts equal an independent reader" {
+	debian_crosscheck 6.1 12
+	jq -e '(.layout | contains("no flags member: NOT is bit 15 of the 16-bit cpuid"))
+		and ([.altinstructions.by_feature[] | select(.bit == 8 * 32 + 16) | .not] | .[0] > 0)
+		and .parainstructions != null' "$BATS_TEST_TMPDIR/pv.json"
+}
+
+@test "Debian's 6.12 kernel: 14-byte alt_instr with flags, counts equal an independent reader" {
+	debian_crosscheck 6.12 14
+	jq -e '.altinstructions.direct_call > 0 and .parainstructions == null' "$BATS_TEST_TMPDIR/pv.json"
 }
 
 @test "--live refuses an ELF that is not the running kernel" {
