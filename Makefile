@@ -88,7 +88,7 @@ $(OUT)/tests/floor: tests/bench/floor.c $(OUT)/floor.skel.h | $(OUT)/tests
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 # libFuzzer target over the kernel ELF reader (clang + libclang-rt-14-dev); tests/fuzz/run.sh
-$(OUT)/tests/fuzz_kelf: tests/fuzz/fuzz_kelf.c user/kelf.c user/kelf.h user/kbtf.c user/kbtf.h user/x86_cpufeatures.h | $(OUT)/tests
+$(OUT)/tests/fuzz_kelf: tests/fuzz/fuzz_kelf.c user/kelf.c user/kelf.h user/kimage.c user/kimage.h user/kbtf.c user/kbtf.h user/x86_cpufeatures.h | $(OUT)/tests
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iuser $(filter %.c,$^) -o $@ -lbpf -lelf -lz
 

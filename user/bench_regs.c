@@ -194,10 +194,7 @@ static void vbuf_free(struct vbuf *v)
 static int build_regset(struct bench *b, char *err, size_t len)
 {
 	struct kvm_msr_list probe = { .nmsrs = 0 }, *list;
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} one;
+	KVM_MSRS_BUF(1) one;
 	int fd = b->vm.v[0].fd;
 
 	if (ioctl(b->vm.kvm, KVM_GET_MSR_INDEX_LIST, &probe) && errno != E2BIG) {
@@ -222,8 +219,8 @@ static int build_regset(struct bench *b, char *err, size_t len)
 	}
 	for (__u32 i = 0; i < list->nmsrs; i++) {
 		memset(&one, 0, sizeof(one));
-		one.h.nmsrs = 1;
-		one.e.index = list->indices[i];
+		KVM_MSRS(one)->nmsrs = 1;
+		KVM_MSRS(one)->entries[0].index = list->indices[i];
 		if (cioctl(b->cnt, fd, C_GET_MSRS, &one) != 1 ||
 		    cioctl(b->cnt, fd, C_SET_MSRS, &one) != 1)
 			continue;
@@ -236,7 +233,7 @@ static int build_regset(struct bench *b, char *err, size_t len)
 				continue; /* ONE_REG must cover the same set */
 		}
 		b->rs.msr[b->rs.n] = list->indices[i];
-		b->rs.want[b->rs.n] = one.e.data;
+		b->rs.want[b->rs.n] = KVM_MSRS(one)->entries[0].data;
 		b->rs.n++;
 	}
 	free(list);
@@ -249,10 +246,11 @@ static int build_regset(struct bench *b, char *err, size_t len)
 		struct timespec ts = { 0, 1000000 };
 
 		memset(&one, 0, sizeof(one));
-		one.h.nmsrs = 1;
-		one.e.index = b->rs.msr[i];
+		KVM_MSRS(one)->nmsrs = 1;
+		KVM_MSRS(one)->entries[0].index = b->rs.msr[i];
 		nanosleep(&ts, NULL);
-		if (cioctl(b->cnt, fd, C_GET_MSRS, &one) == 1 && one.e.data != b->rs.want[i]) {
+		if (cioctl(b->cnt, fd, C_GET_MSRS, &one) == 1 &&
+		    KVM_MSRS(one)->entries[0].data != b->rs.want[i]) {
 			b->rs.moving[i] = true;
 			b->rs.nmoving++;
 		}

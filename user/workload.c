@@ -154,10 +154,7 @@ fail:
 struct vstate {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[ARRAY_SIZE(msr_list)];
-	} msrs;
+	KVM_MSRS_BUF(ARRAY_SIZE(msr_list)) msrs;
 	uint64_t one_val;
 };
 
@@ -187,9 +184,9 @@ static void vcpu_setup(struct kvm_vm *vm, struct wl_result *r, int v, struct vst
 	st->regs.rip = GUEST_CODE;
 	st->regs.rflags = 2;
 	vioctl(vm, r, v, WL_SET_REGS, &st->regs);
-	st->msrs.hdr.nmsrs = ARRAY_SIZE(msr_list);
+	KVM_MSRS(st->msrs)->nmsrs = ARRAY_SIZE(msr_list);
 	for (size_t i = 0; i < ARRAY_SIZE(msr_list); i++)
-		st->msrs.e[i].index = msr_list[i];
+		KVM_MSRS(st->msrs)->entries[i].index = msr_list[i];
 	vioctl(vm, r, v, WL_GET_MSRS, &st->msrs);
 }
 
@@ -201,10 +198,7 @@ static void do_op(struct kvm_vm *vm, struct wl_result *r, int v, enum wl_op op, 
 		struct kvm_fpu fpu;
 		struct kvm_vcpu_events ev;
 		struct kvm_mp_state mp;
-		struct {
-			struct kvm_msrs hdr;
-			struct kvm_msr_entry e[ARRAY_SIZE(msr_list)];
-		} msrs;
+		KVM_MSRS_BUF(ARRAY_SIZE(msr_list)) msrs;
 	} u;
 	struct kvm_one_reg one = { .id = X86_REG_MSR(0x174), .addr = (unsigned long)&st->one_val };
 

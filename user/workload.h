@@ -42,6 +42,18 @@ struct wl_result {
 	uint64_t noise_issued;
 };
 
+/*
+ * Room for a struct kvm_msrs with n entries (a struct with a flexible array
+ * member cannot be followed by more fields in standard C); KVM_MSRS(buf) is
+ * the struct kvm_msrs * to fill in: ->nmsrs, ->entries[i].
+ */
+#define KVM_MSRS_BUF(n)                                                            \
+	struct {                                                                   \
+		_Alignas(8) unsigned char raw[sizeof(struct kvm_msrs) +            \
+					      (n) * sizeof(struct kvm_msr_entry)]; \
+	}
+#define KVM_MSRS(buf) ((struct kvm_msrs *)(void *)(buf).raw)
+
 const char *wl_op_name(enum wl_op op); /* "KVM_GET_REGS" ... */
 uint32_t wl_op_cmd(enum wl_op op);
 int wl_op_parse(const char *name, enum wl_op *op); /* "GET_REGS" or "KVM_GET_REGS" */
