@@ -41,7 +41,7 @@ struct kvm_many_regs {
 #endif
 #define X86_REG_MSR(idx) (KVM_REG_X86 | KVM_REG_SIZE_U64 | (2ULL << 32) | (idx))
 
-#define BR_SCHEMA "pvtrace.bench.regs/1"
+#define BR_SCHEMA "pvtrace.bench.regs/2"
 
 enum method { M_ONE_REG, M_MANY_REGS, M_LEGACY, M_MAX };
 enum dir { D_GET, D_SET, D_MAX };
@@ -433,9 +433,10 @@ static json_object *stat_json(struct stat3 s)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "median_us", json_object_new_double(s.med));
-	json_object_object_add(o, "p10_us", json_object_new_double(s.p10));
-	json_object_object_add(o, "p90_us", json_object_new_double(s.p90));
+	/* microseconds measured, whole nanoseconds reported */
+	json_object_object_add(o, "median_ns", json_u64((uint64_t)(s.med * 1000 + 0.5)));
+	json_object_object_add(o, "p10_ns", json_u64((uint64_t)(s.p10 * 1000 + 0.5)));
+	json_object_object_add(o, "p90_ns", json_u64((uint64_t)(s.p90 * 1000 + 0.5)));
 	return o;
 }
 
@@ -444,9 +445,6 @@ static void report(struct bench *b, int changed)
 	static const char *const dname[D_MAX] = { "get all", "set all" };
 	struct stat3 pv[M_MAX][D_MAX], wall[M_MAX][D_MAX];
 	__u64 issued[C_MAX];
-	struct utsname u;
-
-	uname(&u);
 	for (int m = 0; m < M_MAX; m++)
 		for (int d = 0; d < D_MAX; d++)
 			if (b->have[m]) {
@@ -458,12 +456,11 @@ static void report(struct bench *b, int changed)
 		for (int i = 0; i < C_MAX; i++)
 			issued[i] += b->vb[v].cnt[i];
 	if (env.json) {
-		json_object *doc = json_object_new_object(), *ms = json_object_new_object();
+		json_object *doc = json_doc_new(BR_SCHEMA, "result", true),
+			    *ms = json_object_new_object();
 		json_object *sup = json_object_new_object(), *iss = json_object_new_object();
 		json_object *rat = json_object_new_object();
 
-		json_object_object_add(doc, "schema", json_object_new_string(BR_SCHEMA));
-		json_object_object_add(doc, "kernel", json_object_new_string(u.release));
 		json_object_object_add(doc, "vcpus", json_object_new_int(env.nvcpus));
 		json_object_object_add(doc, "registers", json_object_new_int(b->rs.n));
 		json_object_object_add(doc, "reps", json_object_new_int(env.reps));

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <sys/utsname.h>
 #include "lat.h"
 #include "kvm_ioctl.h"
 #include "output.h"
@@ -99,15 +98,11 @@ static json_object *view_json(const struct lat_view *v)
 int lat_print_json(const struct lat_report_data *d, bool interval_mode, uint64_t index,
 		   uint64_t interval_ns, bool final)
 {
-	json_object *doc = json_object_new_object(), *arr = json_object_new_array();
+	json_object *doc = json_doc_new(LAT_SCHEMA, "report", true), *arr = json_object_new_array();
 	json_object *stats = json_object_new_object(), *series = json_object_new_object();
-	struct utsname u;
 	int r;
 
-	uname(&u);
-	json_object_object_add(doc, "schema", json_object_new_string(LAT_SCHEMA));
 	json_object_object_add(doc, "mode", json_object_new_string(attach_mode_name(d->mode)));
-	json_object_object_add(doc, "kernel", json_object_new_string(u.release));
 	json_object_object_add(doc, "unit", json_object_new_string("ns"));
 	json_object_object_add(doc, "interval_index", json_u64(index));
 	json_object_object_add(doc, "interval_ns", json_u64(interval_ns));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include "output.h"
 #include "util.h"
@@ -93,6 +94,27 @@ json_object *json_u64(uint64_t v)
 	return json_object_new_uint64(v);
 }
 
+json_object *json_doc_new(const char *schema, const char *kind, bool running_kernel)
+{
+	json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "schema", json_object_new_string(schema));
+	json_object_object_add(d, "kind", json_object_new_string(kind));
+	if (running_kernel) {
+		struct utsname u;
+
+		uname(&u);
+		json_object_object_add(d, "kernel", json_object_new_string(u.release));
+	}
+	return d;
+}
+
+/* Percentiles in whole nanoseconds, like every other time in pvtrace's JSON. */
+static json_object *json_ns(double ns)
+{
+	return json_u64(ns > 0 ? (uint64_t)(ns + 0.5) : 0);
+}
+
 json_object *json_hist(const struct hist_data *h)
 {
 	json_object *o = json_object_new_object(), *b = json_object_new_array();
@@ -102,9 +124,9 @@ json_object *json_hist(const struct hist_data *h)
 	json_object_object_add(o, "sum", json_u64(h->sum));
 	json_object_object_add(o, "min", any ? json_u64(h->min) : NULL);
 	json_object_object_add(o, "max", any ? json_u64(h->max) : NULL);
-	json_object_object_add(o, "p50", json_object_new_double(hist_percentile(h, 50)));
-	json_object_object_add(o, "p90", json_object_new_double(hist_percentile(h, 90)));
-	json_object_object_add(o, "p99", json_object_new_double(hist_percentile(h, 99)));
+	json_object_object_add(o, "p50", json_ns(hist_percentile(h, 50)));
+	json_object_object_add(o, "p90", json_ns(hist_percentile(h, 90)));
+	json_object_object_add(o, "p99", json_ns(hist_percentile(h, 99)));
 	for (int i = 0; i < HIST_SLOTS; i++) {
 		json_object *s;
 

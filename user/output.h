@@ -19,6 +19,13 @@ const char *fmt_time(char *buf, size_t len, double ns, enum time_unit u);
 /* Text: summary line and log2 distribution with bucket bounds in unit u. */
 void text_print_hist(FILE *f, const struct hist_data *h, enum time_unit u);
 
+/*
+ * A new JSON document: {"schema": SCHEMA, "kind": KIND[, "kernel": uname -r]}.
+ * Every command's documents start so: "schema" names the format and its
+ * version, "kind" which document of that format this is.
+ */
+json_object *json_doc_new(const char *schema, const char *kind, bool running_kernel);
+
 /* JSON object for a histogram: count, sum, min, max, p50, p90, p99, buckets (ns). */
 json_object *json_hist(const struct hist_data *h);
 /* Write one JSON document on one line. */

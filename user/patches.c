@@ -1373,15 +1373,13 @@ static json_object *json_site(const struct inv *v, const struct live *L, size_t 
 
 static void print_json(struct inv *v, struct live *L)
 {
-	json_object *d = json_object_new_object(), *alt = json_object_new_object();
+	json_object *d = json_doc_new(SCHEMA, "inventory", false), *alt = json_object_new_object();
 	json_object *sites = json_object_new_array(), *bf = json_object_new_array();
 	json_object *bfn = json_object_new_array(), *sc = json_object_new_object();
 	json_object *scs = json_object_new_array();
 	int feat = env.feature ? kelf_feature_bit(&v->f, env.feature) : -1;
 	char b[160];
 
-	json_object_object_add(d, "schema", json_object_new_string(SCHEMA));
-	json_object_object_add(d, "kind", json_object_new_string("inventory"));
 	json_object_object_add(d, "vmlinux", json_object_new_string(v->path));
 	json_object_object_add(d, "kernel",
 			       v->f.version[0] ? json_object_new_string(v->f.version) : NULL);
@@ -1611,10 +1609,7 @@ static int do_dump(void)
 		return EXIT_RUNTIME;
 	}
 	if (env.c.json) {
-		json_object *d = json_object_new_object();
-
-		json_object_object_add(d, "schema", json_object_new_string(SCHEMA));
-		json_object_object_add(d, "kind", json_object_new_string("dump"));
+		json_object *d = json_doc_new(SCHEMA, "dump", false);
 		json_object_object_add(d, "addr", json_addr(addr));
 		json_object_object_add(
 			d, "method",
@@ -1853,7 +1848,7 @@ static void on_poke(struct watch *w, int cpu, const uint8_t *rec, size_t size)
 	localtime_r(&sec, &tm);
 	strftime(tsb, sizeof(tsb), "%H:%M:%S", &tm);
 	if (env.c.json) {
-		json_object *d = json_object_new_object();
+		json_object *d = json_doc_new(SCHEMA, "text_poke", false);
 		size_t hl = 2 * (size_t)(olen > nlen ? olen : nlen) + 1;
 		char *hx = malloc(hl);
 
@@ -1862,8 +1857,6 @@ static void on_poke(struct watch *w, int cpu, const uint8_t *rec, size_t size)
 			return;
 		}
 
-		json_object_object_add(d, "schema", json_object_new_string(SCHEMA));
-		json_object_object_add(d, "kind", json_object_new_string("text_poke"));
 		json_object_object_add(d, "time_ns", json_u64(ts));
 		json_object_object_add(d, "cpu", json_object_new_int(rcpu));
 		json_object_object_add(d, "pid", json_object_new_int64(pid));
@@ -1999,10 +1992,7 @@ static int do_watch(void)
 	for (int i = 0; i < w.nrings; i++)
 		drain(&w, &w.rings[i]);
 	if (env.c.json) {
-		json_object *d = json_object_new_object();
-
-		json_object_object_add(d, "schema", json_object_new_string(SCHEMA));
-		json_object_object_add(d, "kind", json_object_new_string("watch_end"));
+		json_object *d = json_doc_new(SCHEMA, "watch_end", false);
 		json_object_object_add(d, "pokes", json_u64(w.pokes));
 		json_object_object_add(d, "lost", json_u64(w.lost));
 		json_object_object_add(d, "cpus", json_object_new_int(w.nrings));
