@@ -30,7 +30,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all bench tests test unit-test bats-test guest-test install clean format format-check
+.PHONY: all bench tests test unit-test bats-test guest-test install uninstall man clean format format-check
 all: pvtrace
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux.h | $(OUT)/bpf
@@ -101,8 +101,52 @@ tests: all $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS)
 test: tests
 	scripts/run-tests.sh
 
-install: pvtrace
+# Man pages: one per command, made by help2man from the command's own --help (the CLI
+# tables in user/*.c are the one source of --help, man pages and bash completion).
+MANDIR    ?= $(PREFIX)/share/man
+COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+MAN_VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+MAN_CMDS  := latency hooks vfio patches bench
+MAN_PAGES := $(OUT)/man/pvtrace.1 $(patsubst %,$(OUT)/man/pvtrace-%.1,$(MAN_CMDS))
+UNITS     := $(patsubst %.in,%,$(notdir $(wildcard dist/systemd/*.service.in)))
+man_name_latency := latency histograms of KVM vCPU ioctls and paravirt hooks
+man_name_hooks   := paravirt static call targets, their changes, and steal time
+man_name_vfio    := vfio device requests, release latency and blocked unregisters
+man_name_patches := ALTERNATIVE and static call sites of a kernel, live text, text pokes
+man_name_bench   := benchmarks of vCPU register save and restore (bench regs)
+man_help_bench   := bench regs
+
+$(OUT)/man/pvtrace.1: pvtrace | $(OUT)/man
+	$(call msg,MAN,$@)
+	$(Q)help2man -N --no-discard-stderr --version-string="$(MAN_VERSION)" \
+		-n "observability for KVM vCPU ioctls, paravirt hooks, code patching and vfio" \
+		-o $@ ./pvtrace
+$(OUT)/man/pvtrace-%.1: pvtrace | $(OUT)/man
+	$(call msg,MAN,$@)
+	$(Q)help2man -N --no-discard-stderr --version-string="$(MAN_VERSION)" -n "$(man_name_$*)" \
+		-o $@.tmp "./pvtrace $(or $(man_help_$*),$*)"
+	$(Q)sed 's/^\.TH PVTRACE /.TH PVTRACE-$(shell echo $* | tr a-z A-Z) /' $@.tmp >$@ && rm -f $@.tmp
+$(OUT)/man:
+	mkdir -p $@
+
+man: $(MAN_PAGES)
+
+# systemd units get BINDIR at install time
+install: pvtrace $(MAN_PAGES)
 	install -D -m 0755 pvtrace $(DESTDIR)$(BINDIR)/pvtrace
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 dist/bash-completion/pvtrace $(DESTDIR)$(COMPDIR)/pvtrace
+	for u in $(UNITS); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' dist/systemd/$$u.in >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/pvtrace $(DESTDIR)$(COMPDIR)/pvtrace
+	rm -f $(patsubst $(OUT)/man/%,$(DESTDIR)$(MANDIR)/man1/%,$(MAN_PAGES))
+	rm -f $(patsubst %,$(DESTDIR)$(UNITDIR)/%,$(UNITS))
 
 clean:
 	rm -rf $(OUT) pvtrace
