@@ -27,7 +27,7 @@
 #include "report.h"
 #include "util.h"
 
-#define HOOKS_SCHEMA "pvtrace.hooks/1"
+#define HOOKS_SCHEMA "pvtrace.hooks/2"
 #define HLAT_SCHEMA  "pvtrace.latency.hooks/1"
 #define MAX_HOOKS    (HOOKS_MAX_READS / 2)
 #define SCT	     "__SCT__"
@@ -532,16 +532,9 @@ static json_object *json_hex(uint64_t v)
 	return json_object_new_string(b);
 }
 
-static json_object *doc_new(const char *report)
+static json_object *doc_new(const char *kind)
 {
-	json_object *d = json_object_new_object();
-	struct utsname u;
-
-	uname(&u);
-	json_object_object_add(d, "schema", json_object_new_string(HOOKS_SCHEMA));
-	json_object_object_add(d, "report", json_object_new_string(report));
-	json_object_object_add(d, "kernel", json_object_new_string(u.release));
-	return d;
+	return json_doc_new(HOOKS_SCHEMA, kind, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1785,13 +1778,9 @@ static void lprint_text(struct traced *t, int nt, bool interval_mode)
 static void lprint_json(struct traced *t, int nt, bool interval_mode, uint64_t index,
 			uint64_t interval_ns, bool final)
 {
-	json_object *d = json_object_new_object(), *arr = json_object_new_array();
+	json_object *d = json_doc_new(HLAT_SCHEMA, "report", true), *arr = json_object_new_array();
 	json_object *st = json_object_new_object();
-	struct utsname u;
 
-	uname(&u);
-	json_object_object_add(d, "schema", json_object_new_string(HLAT_SCHEMA));
-	json_object_object_add(d, "kernel", json_object_new_string(u.release));
 	json_object_object_add(d, "unit", json_object_new_string("ns"));
 	json_object_object_add(d, "interval_index", json_u64(index));
 	json_object_object_add(d, "interval_ns", json_u64(interval_ns));

@@ -25,7 +25,7 @@
 #include "util.h"
 #include "kbtf.h"
 
-#define VFIO_SCHEMA "pvtrace.vfio/1"
+#define VFIO_SCHEMA "pvtrace.vfio/2"
 #define ULL(x)	    ((unsigned long long)(x))
 #define BTF_DIR	    "/sys/kernel/btf"
 
@@ -453,10 +453,8 @@ static json_object *task_json(const struct vfio_task *t)
 
 static void event_json(const struct vfio_event *e)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = json_doc_new(VFIO_SCHEMA, "event", false);
 
-	json_object_object_add(o, "schema", json_object_new_string(VFIO_SCHEMA));
-	json_object_object_add(o, "type", json_object_new_string("event"));
 	json_object_object_add(o, "event", json_object_new_string(ev_names[e->type]));
 	json_object_object_add(o, "ts_ns", json_u64(e->ts));
 	json_object_object_add(o, "device", json_object_new_string(e->key.dev));
@@ -763,16 +761,12 @@ static void print_text(struct report *r, bool interval_mode)
 static void print_json(struct report *r, bool interval_mode, uint64_t index, uint64_t interval_ns,
 		       bool final)
 {
-	json_object *doc = json_object_new_object(), *arr = json_object_new_array();
+	json_object *doc = json_doc_new(VFIO_SCHEMA, "report", true),
+		    *arr = json_object_new_array();
 	json_object *hooks = json_object_new_array(), *drops = json_object_new_object();
 	uint64_t now = now_ns();
-	struct utsname u;
 
-	uname(&u);
-	json_object_object_add(doc, "schema", json_object_new_string(VFIO_SCHEMA));
-	json_object_object_add(doc, "type", json_object_new_string("report"));
 	json_object_object_add(doc, "mode", json_object_new_string(attach_mode_name(env.c.mode)));
-	json_object_object_add(doc, "kernel", json_object_new_string(u.release));
 	json_object_object_add(doc, "unit", json_object_new_string("ns"));
 	json_object_object_add(doc, "interval_index", json_u64(index));
 	json_object_object_add(doc, "interval_ns", json_u64(interval_ns));

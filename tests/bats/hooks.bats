@@ -100,7 +100,7 @@ proc_stat() {
 
 @test "hooks: pv_sched_clock and pv_steal_clock, addresses and targets as in /proc/kallsyms" {
 	"$PVTRACE" hooks --json >"$HJ"
-	jq -e '.schema == "pvtrace.hooks/1" and .report == "hooks"' "$HJ" >/dev/null
+	jq -e '.schema == "pvtrace.hooks/2" and .kind == "hooks"' "$HJ" >/dev/null
 	s=$(($(ksym __noinstr_text_start))) e=$(($(ksym __noinstr_text_end)))
 	run "$PVTRACE" hooks
 	[ "$status" -eq 0 ]
@@ -202,7 +202,7 @@ proc_stat() {
 	j=$BATS_TEST_TMPDIR/steal.json
 	cat "$j"
 	[ "$(wc -l <"$j")" -eq 1 ]
-	jq -e '.schema == "pvtrace.hooks/1" and .report == "steal" and .cumulative and .final' "$j" >/dev/null
+	jq -e '.schema == "pvtrace.hooks/2" and .kind == "steal" and .cumulative and .final' "$j" >/dev/null
 	[ "$(jq '.cpus | length' "$j")" -eq "${#s0[@]}" ]
 	mapfile -t got < <(jq -r '.cpus[] | "\(.steal_total_ns) \(.user_total_ns)"' "$j")
 	for c in "${!s0[@]}"; do
@@ -289,7 +289,7 @@ proc_stat() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[ "$(echo "$output" | jq -r .report)" = hooks ]
+	[ "$(echo "$output" | jq -r .kind)" = hooks ]
 	n=$(echo "$output" | jq '.hooks | length')
 	[[ "$stderr" == *"Watching $n static calls every 1.000 s"* ]]
 }
@@ -320,13 +320,13 @@ proc_stat() {
 	stop_pvtrace INT
 	cat "$PV_OUT" "$PV_ERR"
 	[ "$PV_RC" -eq 0 ]
-	jq -e --arg c $call '.report == "hooks" and ([.hooks[] | select(.hook == $c)] | length) == 1' \
+	jq -e --arg c $call '.kind == "hooks" and ([.hooks[] | select(.hook == $c)] | length) == 1' \
 		<(head -n 1 "$PV_OUT") >/dev/null
 	it=__traceiter_emulate_vsyscall probe=trace_event_raw_event_emulate_vsyscall
 	# per method read here (text; key too where kallsyms lists data symbols): exactly two
 	for m in $(head -n 1 "$PV_OUT" | jq -r --arg c $call '.hooks[] | select(.hook == $c) |
 		(if .key.addr then "key" else empty end), "text"'); do
-		got=$(jq -r --arg c $call --arg m "$m" 'select(.report == "change" and .hook == $c and
+		got=$(jq -r --arg c $call --arg m "$m" 'select(.kind == "change" and .hook == $c and
 			.method == $m) | "\(.old) \(.new) \(.new_addr)"' "$PV_OUT")
 		echo "$m: $got"
 		[ "$(echo "$got" | sed -n 1p)" = "$it $probe $(ksym $probe)" ]
@@ -334,7 +334,7 @@ proc_stat() {
 		[ "$(echo "$got" | wc -l)" -eq 2 ]
 	done
 	# only that call changed
-	[ "$(jq -r 'select(.report == "change") | .hook' "$PV_OUT" | sort -u)" = $call ]
+	[ "$(jq -r 'select(.kind == "change") | .hook' "$PV_OUT" | sort -u)" = $call ]
 }
 
 @test "latency --steal-clock/--sched-clock: says per function what it cannot trace, documented status" {

@@ -135,12 +135,12 @@ vr() {
 
 # pv_events EVENT: pvtrace's JSON events of that kind, one per line
 pv_events() {
-	jq -c --arg e "$1" 'select(.type == "event" and .event == $e)' "$PV_OUT"
+	jq -c --arg e "$1" 'select(.kind == "event" and .event == $e)' "$PV_OUT"
 }
 
 # pv_dev: the device's entry in pvtrace's last report
 pv_dev() {
-	jq -c 'select(.type == "report")' "$PV_OUT" | tail -n 1 |
+	jq -c 'select(.kind == "report")' "$PV_OUT" | tail -n 1 |
 		jq -c --arg d "$BDF" '.devices[] | select(.device == $d)'
 }
 
