@@ -27,6 +27,11 @@ guest_run() {
 		shift
 	done
 	echo "# === guest $name"
+	# JSON documents for the json suite (scripts/run-tests.sh), one log per boot
+	if [ -n "${PVTRACE_JSON_DIR:-}" ]; then
+		envs+=("PVTRACE_JSON_LOG=$PVTRACE_JSON_DIR/guest-$name.log")
+		set -- --rw "$PVTRACE_JSON_DIR" "$@"
+	fi
 	env "${envs[@]}" scripts/guest.sh --smp 1 --timeout "$timeout" "$@"
 	st=$?
 	case $st in

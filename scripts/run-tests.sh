@@ -7,13 +7,20 @@
 #           project's test kernel and KVM selftest built (scripts/kernel-build.sh, ~20 min cold)
 #   guest - BATS inside qemu guests: Debian's stock 6.12 (every attach mode, vfio, hooks), stock
 #           6.1, and the project kernel (selftest, bench regs, MANY_REGS counts, patches, hooks)
-# PVTRACE_SUITES selects (default "unit kernel host fuzz guest": kernel first, since it installs
-# linux-source-6.12, which host tests regenerate tables from). Exit status 0 iff nothing failed.
+#   json  - every JSON document the host and guest suites made pvtrace print (PVTRACE_JSON_LOG)
+#           validated against its schema in docs/schemas (python3-jsonschema)
+# PVTRACE_SUITES selects (default "unit kernel host fuzz guest json": kernel first, since it
+# installs linux-source-6.12, which host tests regenerate tables from; json last). Exit status 0
+# iff nothing failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-suites=${PVTRACE_SUITES:-unit kernel host fuzz guest}
+suites=${PVTRACE_SUITES:-unit kernel host fuzz guest json}
 logdir=$(mktemp -d /tmp/pvtrace-tests.XXXXXX)
 trap 'rm -rf "$logdir"' EXIT
+# every JSON document pvtrace prints in the host and guest suites, for the json suite
+export PVTRACE_JSON_DIR=$logdir/json
+mkdir -p "$PVTRACE_JSON_DIR"
+chmod 1777 "$PVTRACE_JSON_DIR" # pvtrace writes it after dropping its capabilities
 pass=0 fail=0 skip=0
 
 # count TAP lines of one log; a suite that failed without a failing test line counts one failure
@@ -53,7 +60,7 @@ for s in $suites; do
 		done
 		;;
 	host)
-		run_suite host-bats bats --tap tests/bats/
+		PVTRACE_JSON_LOG=$PVTRACE_JSON_DIR/host.log run_suite host-bats bats --tap tests/bats/
 		;;
 	guest)
 		run_suite guest scripts/guest-tests.sh
@@ -63,6 +70,18 @@ for s in $suites; do
 		;;
 	kernel)
 		run_suite kernel-series tests/kernel/series.sh
+		;;
+	json)
+		# with both host and guest suites, every schema must have been exercised
+		req=()
+		if [[ " $suites " == *" host "* && " $suites " == *" guest "* && -z ${PVTRACE_GUESTS:-} ]]; then
+			for f in docs/schemas/pvtrace.*.json; do
+				b=$(basename "$f" .json)
+				req+=(--require "${b%.v*}/${b##*.v}")
+			done
+		fi
+		run_suite json-schema /usr/bin/python3 tests/json-schema-check.py "${req[@]}" \
+			"$PVTRACE_JSON_DIR"/*.log
 		;;
 	*)
 		echo "run-tests: unknown suite '$s'" >&2
