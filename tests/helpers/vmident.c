@@ -6,7 +6,11 @@
  * COUNT KVM_GET_REGS per vCPU. Arguments after "--" are ignored, so a test can
  * give it a QEMU-like command line (-name guest=NAME,debug-threads=on).
  * With --children N it forks N such processes one after another (each exits
- * when done): processes that come and go. Prints one line per vCPU:
+ * when done): processes that come and go; --spawn-ms paces them.
+ * --rounds R repeats the COUNT ioctls R times per vCPU with --pause-ms between
+ * rounds; --stop-file ends the rounds (and the forking of children) once its
+ * PATH exists: a long-lived VM whose exact counts are known only at its end.
+ * Prints one line per vCPU, after its last ioctl:
  *   pid PID vm V vcpu I GET_REGS COUNT
  */
 #include <errno.h>
@@ -27,8 +31,8 @@
 #define MAX_VMS 8
 
 static int nvms = 1, nvcpus = 2;
-static uint64_t count = 100, children;
-static const char *wait_file, *hold_file, *comm;
+static uint64_t count = 100, children, rounds = 1, pause_ms, spawn_ms;
+static const char *wait_file, *hold_file, *stop_file, *comm;
 
 static const struct cli_opt opts[] = {
 	{ "vms", 'm', "N", "VMs in this process (default 1)" },
@@ -38,6 +42,10 @@ static const struct cli_opt opts[] = {
 	{ "wait-file", 'w', "PATH", "Start the ioctls once PATH exists" },
 	{ "hold-file", 'H', "PATH", "After the ioctls, stay until PATH exists" },
 	{ "children", 'k', "N", "Fork N processes one after another, each one VMM" },
+	{ "spawn-ms", 's', "MS", "With --children: start one every MS ms (default: at once)" },
+	{ "rounds", 'r', "R", "Issue the COUNT ioctls R times per vCPU (default 1; 0: no limit)" },
+	{ "pause-ms", 'P', "MS", "Pause MS ms between rounds (default 0)" },
+	{ "stop-file", 'S', "PATH", "Stop rounds and children once PATH exists" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -50,8 +58,8 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 		comm = arg;
 		return 0;
 	}
-	if (key == 'w' || key == 'H') {
-		*(key == 'w' ? &wait_file : &hold_file) = arg;
+	if (key == 'w' || key == 'H' || key == 'S') {
+		*(key == 'w' ? &wait_file : key == 'H' ? &hold_file : &stop_file) = arg;
 		return 0;
 	}
 	if (!parse_u64(arg, &v)) {
@@ -74,6 +82,15 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 		break;
 	case 'k':
 		children = v;
+		break;
+	case 's':
+		spawn_ms = v;
+		break;
+	case 'r':
+		rounds = v;
+		break;
+	case 'P':
+		pause_ms = v;
 		break;
 	default:
 		return -1;
@@ -114,6 +131,19 @@ static void wait_for(const char *path)
 	}
 }
 
+static bool stopped(void)
+{
+	return stop_file && !access(stop_file, F_OK);
+}
+
+static void sleep_ms(uint64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
 static void *vcpu_main(void *arg)
 {
 	struct vcpu_thread *v = arg;
@@ -123,9 +153,15 @@ static void *vcpu_main(void *arg)
 	snprintf(name, sizeof(name), "CPU %d/KVM", v->idx);
 	pthread_setname_np(pthread_self(), name);
 	wait_for(wait_file);
-	for (uint64_t i = 0; i < count; i++)
-		if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
-			v->issued++;
+	for (uint64_t r = 0; !rounds || r < rounds; r++) {
+		if (r && pause_ms)
+			sleep_ms(pause_ms);
+		if (stopped())
+			break;
+		for (uint64_t i = 0; i < count; i++)
+			if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
+				v->issued++;
+	}
 	return NULL;
 }
 
@@ -171,6 +207,7 @@ int main(int argc, char **argv)
 		.opt = parse_opt,
 		.arg = NULL
 	};
+	struct timespec t0;
 	int ret;
 
 	/* everything after "--" is for /proc/PID/cmdline only */
@@ -188,12 +225,27 @@ int main(int argc, char **argv)
 		unescape(comm, name, sizeof(name));
 		prctl(PR_SET_NAME, name);
 	}
+	if (!rounds && !stop_file) {
+		fprintf(stderr, "vmident: --rounds 0 needs --stop-file\n");
+		return 2;
+	}
 	if (!children)
 		return one_vmm();
-	for (uint64_t c = 0; c < children; c++) {
-		pid_t pid = fork();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (uint64_t c = 0; c < children && !stopped(); c++) {
+		pid_t pid;
 		int st;
 
+		if (c && spawn_ms) {
+			/* a fixed schedule from the first start: the rate does not drift */
+			uint64_t ns = (uint64_t)t0.tv_nsec + c * spawn_ms * 1000000ULL;
+			struct timespec at = { t0.tv_sec + (time_t)(ns / 1000000000ULL),
+					       (long)(ns % 1000000000ULL) };
+
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR)
+				;
+		}
+		pid = fork();
 		if (pid < 0)
 			return 1;
 		if (!pid)
