@@ -30,7 +30,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all bench tests test unit-test bats-test guest-test install uninstall man clean format format-check
+.PHONY: all bench bench-churn tests test unit-test bats-test guest-test install uninstall man clean format format-check
 all: pvtrace
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux.h | $(OUT)/bpf
@@ -95,6 +95,10 @@ $(OUT)/tests/fuzz_kelf: tests/fuzz/fuzz_kelf.c user/kelf.c user/kelf.h user/kima
 BENCH_BINS := $(OUT)/tests/floor $(OUT)/tests/ioctlbench
 bench: all $(BENCH_BINS)
 	scripts/bench-latency.py
+
+# VM churn with node_exporter (scripts/bench-churn.py --help); BENCH_CHURN_ARGS="--max-series 64"
+bench-churn: all $(OUT)/tests/vmident
+	scripts/bench-churn.py $(BENCH_CHURN_ARGS)
 
 tests: all $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS)
 
