@@ -145,18 +145,28 @@ static __always_inline void note_identity(const struct lat_key *key)
 static __always_inline struct hist *series_of(const struct lat_key *key)
 {
 	struct hist *h = bpf_map_lookup_elem(&hists, key);
+	__u32 why = LAT_STAT_OVERFLOW;
+	long err;
 
 	if (h)
 		return h;
-	if (bpf_map_update_elem(&hists, key, &zero_hist, BPF_NOEXIST) != -E2BIG) {
+	err = bpf_map_update_elem(&hists, key, &zero_hist, BPF_NOEXIST);
+	if (err != -E2BIG) {
+		/* 0, or -EEXIST when another CPU created it first */
 		h = bpf_map_lookup_elem(&hists, key);
 		if (h) {
-			if (per_pid)
+			if (!err && per_pid)
 				note_identity(key);
 			return h;
 		}
+		/*
+		 * -ENOMEM: the allocator of a map without preallocation refills
+		 * asynchronously and can run dry in a burst of new series; a
+		 * later event of this series tries again.
+		 */
+		why = LAT_STAT_NOMEM;
 	}
-	/* the series map is full: keep the event, per command */
+	/* no series for it now (map full, or no memory): keep the event, per command */
 	h = bpf_map_lookup_elem(&overflow, &key->cmd);
 	if (!h) {
 		bpf_map_update_elem(&overflow, &key->cmd, &zero_hist, BPF_NOEXIST);
@@ -166,7 +176,7 @@ static __always_inline struct hist *series_of(const struct lat_key *key)
 			return NULL;
 		}
 	}
-	stat_inc(&stats, LAT_STAT_OVERFLOW);
+	stat_inc(&stats, why);
 	return h;
 }
 

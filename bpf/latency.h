@@ -42,6 +42,7 @@ enum lat_stat {
 	LAT_STAT_HIST_FULL, /* series and overflow maps full: ioctl not recorded */
 	LAT_STAT_LOST_EXIT, /* an entry had no matching exit (e.g. kretprobe maxactive) */
 	LAT_STAT_OVERFLOW,  /* series map full: recorded per command only (overflow series) */
+	LAT_STAT_NOMEM,	    /* no memory for a new series just now: recorded per command only */
 	LAT_STAT_MAX,
 };
 

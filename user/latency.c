@@ -567,7 +567,7 @@ static bool series_exited(const void *key, void *ctx)
 	struct lat_run *r = ctx;
 	struct proc_ident *p = proc_table_find(&r->procs, k->tgid);
 
-	if (!p || !p->exited)
+	if (!p || !p->reap)
 		return false;
 	bpf_map_delete_elem(bpf_map__fd(r->ctx->skel->maps.hists), k);
 	if (env.per_vcpu) {
@@ -588,7 +588,7 @@ static void reap_exited(struct lat_run *r)
 	for (size_t i = 0; i < r->procs.cap; i++) {
 		struct proc_ident *p = r->procs.slot[i];
 
-		if (p && p->exited) {
+		if (p && p->reap) {
 			uint32_t tgid = p->tgid;
 
 			bpf_map_delete_elem(bpf_map__fd(r->ctx->skel->maps.procs), &tgid);
@@ -605,6 +605,17 @@ static int lat_report(void *arg, const struct tick *t)
 	bool to_stdout = t->interval || t->final;
 	int err;
 
+	/*
+	 * Who is gone is decided before the maps are read: a process found gone
+	 * now can add nothing after the read, so its series are complete in this
+	 * report and may be removed after it. One found gone later (while the
+	 * outputs are built) is removed a report later, with what it did after
+	 * this read.
+	 */
+	if (env.per_pid) {
+		proc_table_check_alive(&r->procs);
+		proc_table_mark_reap(&r->procs);
+	}
 	/* new epoch first, so min/max of the closed interval stop changing */
 	tick_close_epoch(&s->data->epoch, t);
 	err = hist_set_read(&r->hs, bpf_map__fd(s->maps.hists), t->epoch);
@@ -616,8 +627,6 @@ static int lat_report(void *arg, const struct tick *t)
 	}
 	for (int i = 0; i < LAT_STAT_MAX; i++)
 		r->d.st.v[i] = percpu_u64_sum(bpf_map__fd(s->maps.stats), i, r->hs.ncpus);
-	if (env.per_pid)
-		proc_table_check_alive(&r->procs);
 	if (build_views(r)) {
 		err_msg("out of memory");
 		return -1;
@@ -750,8 +759,9 @@ int cmd_latency(int argc, char **argv)
 	for (int i = 0; i < LAT_STAT_MAX; i++)
 		if (run.d.st.v[i])
 			warn_msg("%" PRIu64 " ioctls %s: %s", run.d.st.v[i],
-				 i == LAT_STAT_OVERFLOW ? "recorded per command only"
-							: "not recorded",
+				 i == LAT_STAT_OVERFLOW || i == LAT_STAT_NOMEM
+					 ? "recorded per command only"
+					 : "not recorded",
 				 lat_stat_names[i]);
 	/* lost ioctls are an error: the counts are not the whole truth */
 	if (!ret && (run.d.st.v[LAT_STAT_HIST_FULL] || run.d.st.v[LAT_STAT_NO_START]))

@@ -9,10 +9,9 @@
 #include "output.h"
 
 const char *const lat_stat_names[LAT_STAT_MAX] = {
-	[LAT_STAT_NO_START] = "no_start_slot",
-	[LAT_STAT_HIST_FULL] = "hist_map_full",
-	[LAT_STAT_LOST_EXIT] = "lost_exits",
-	[LAT_STAT_OVERFLOW] = "series_overflow",
+	[LAT_STAT_NO_START] = "no_start_slot", [LAT_STAT_HIST_FULL] = "hist_map_full",
+	[LAT_STAT_LOST_EXIT] = "lost_exits",   [LAT_STAT_OVERFLOW] = "series_overflow",
+	[LAT_STAT_NOMEM] = "series_nomem",
 };
 
 static const struct hist_data *hist_of(const struct lat_view *v, bool interval_mode)
@@ -45,7 +44,8 @@ void lat_print_text(const struct lat_report_data *d, bool interval_mode)
 		kvm_ioctl_format(v->k->cmd, name, sizeof(name));
 		printf("\n%s (0x%08x)", name, v->k->cmd);
 		if (v->overflow)
-			printf("  [overflow: --max-series %u reached, per command only]",
+			printf("  [overflow: per command only (--max-series %u full, or no "
+			       "memory for a new series)]",
 			       d->series_max);
 		else if (v->p)
 			printf("  pid %u [%s] vm %s%s", v->p->tgid, v->p->comm, v->vm,

@@ -268,3 +268,10 @@ void proc_table_check_alive(struct proc_table *t)
 			p->exited = true;
 	}
 }
+
+void proc_table_mark_reap(struct proc_table *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->slot[i])
+			t->slot[i]->reap = t->slot[i]->exited;
+}

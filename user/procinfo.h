@@ -30,7 +30,8 @@ struct proc_ident {
 	uint64_t start_ticks; /* 0: unknown */
 	char comm[64];	      /* process name, valid UTF-8 */
 	char vm[192];	      /* VM name (valid UTF-8), "" when the VMM is not known */
-	bool exited;	      /* gone (or the pid reused): last report, then removed */
+	bool exited;	      /* gone (or the pid reused) */
+	bool reap;	      /* was gone before this report read the maps: remove after it */
 	size_t nvms;	      /* VMs seen in this process, in order of first sight */
 	uint64_t *vms;
 };
@@ -57,5 +58,7 @@ int proc_vm_index(struct proc_ident *p, uint64_t vm);
 void proc_vm_label(const struct proc_ident *p, int index, char *buf, size_t len);
 /* Mark every process that is gone (or whose pid now names another process) as exited. */
 void proc_table_check_alive(struct proc_table *t);
+/* reap = exited, for every entry: what is known gone now. */
+void proc_table_mark_reap(struct proc_table *t);
 
 #endif
