@@ -64,7 +64,7 @@ static void on_signal(int sig)
 void signals_install(void)
 {
 	struct sigaction sa;
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

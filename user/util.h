@@ -20,7 +20,7 @@ extern bool verbose;
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Signals: SIGINT/SIGTERM/SIGHUP set 'exiting' (no SA_RESTART). */
+/* Signals: SIGINT/SIGTERM/SIGHUP/SIGQUIT set 'exiting' (no SA_RESTART). */
 extern volatile sig_atomic_t exiting;
 extern volatile sig_atomic_t exit_signal;
 void signals_install(void);

@@ -118,3 +118,18 @@ start_node_exporter() {
 node_exporter_errors() {
 	grep -iE 'level=(error|warn)' "$NE_LOG" | grep -v 'running as root' || true
 }
+
+# bpf_ids_of PID: "prog N" / "map N" for every BPF program and map PID holds open (from
+# /proc/PID/fdinfo), so that a test can tell its own objects from those of other runs.
+bpf_ids_of() {
+	cat /proc/"$1"/fdinfo/* 2>/dev/null |
+		awk '$1 == "prog_id:" { print "prog " $2 } $1 == "map_id:" { print "map " $2 }' | sort -u
+}
+
+# bpf_ids_left IDS: those of IDS (bpf_ids_of output) that are still loaded.
+bpf_ids_left() {
+	local loaded
+	loaded=$( (bpftool -j prog show | jq -r '.[] | "prog \(.id)"'
+		bpftool -j map show | jq -r '.[] | "map \(.id)"') | sort -u)
+	comm -12 <(sort -u <<<"$1") <(echo "$loaded")
+}
