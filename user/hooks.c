@@ -817,6 +817,9 @@ static int watch_poll(void *arg, const struct tick *t)
 	}
 	if (watch_changes(w->c, w->prev))
 		warn_disagree(w->c);
+	/* every poll: a reader that went away ends --watch even while nothing changes */
+	if (out_flush_check(stdout))
+		return -1;
 	/* every poll: the textfile's timestamp says the watch is alive */
 	textfile_write(&env.c.tf, prom_hooks, w->c);
 	return 0;
@@ -844,6 +847,10 @@ static int list_or_watch(void)
 		print_hooks_json(&c);
 	else
 		print_hooks_text(&c);
+	if (out_flush_check(stdout)) {
+		ret = EXIT_RUNTIME;
+		goto out;
+	}
 	warn_disagree(&c);
 	if ((ret = cli_textfile_ready(&env.c)))
 		goto out;
@@ -1398,6 +1405,8 @@ static int steal_report(void *arg, const struct tick *t)
 		else
 			print_steal_text(r->s, r->rows, r->all, r->cur->t - base->t, t->interval);
 	}
+	if (out_flush_check(stdout))
+		return -1;
 	textfile_write(&env.c.tf, prom_steal, r);
 	sample_copy(r->prev, r->cur, r->s->ncpus);
 	return 0;
@@ -1872,6 +1881,8 @@ static int hlat_report(void *arg, const struct tick *tk)
 		else
 			lprint_text(t, r->nt, tk->interval);
 	}
+	if (out_flush_check(stdout))
+		return -1;
 	textfile_write(&lenv.c.tf, lprom_fill, r);
 	for (int i = 0; i < r->nt; i++)
 		if (t[i].ok)

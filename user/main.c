@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* pvtrace: observability for KVM vCPU ioctls, paravirt hooks and vfio. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
@@ -34,17 +35,24 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * A closed stdout pipe is an EPIPE error, not death by signal in the middle of
+	 * attaching or writing a textfile: commands end cleanly (out_flush_check) and
+	 * out_finish() then exits by SIGPIPE.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	out_init();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return 0;
+		return out_finish(0);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("pvtrace %s\n", PVTRACE_VERSION);
-		return 0;
+		return out_finish(0);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (!strcmp(argv[1], commands[i].name)) {
@@ -52,7 +60,7 @@ int main(int argc, char **argv)
 
 			snprintf(name, sizeof(name), "pvtrace %s", commands[i].name);
 			argv[1] = name;
-			return commands[i].fn(argc - 1, argv + 1);
+			return out_finish(commands[i].fn(argc - 1, argv + 1));
 		}
 	}
 	err_msg("unknown command '%s' (see pvtrace --help)", argv[1]);

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +72,112 @@ void signals_install(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
+	/* write errors instead: out_flush_check() ends the command through its cleanup */
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Standard output: fine, its reader went away (EPIPE), or another write error was reported. */
+static enum { OUT_OK, OUT_EPIPE, OUT_ERROR } out_state;
+/* errno of the first failed write to fd 1: stdio keeps only a flag, and code that */
+/* calls fflush() itself would lose the cause before out_flush_check() sees it */
+static int out_errno;
+static bool out_wrapped;
+
+static ssize_t out_write(void *cookie, const char *buf, size_t n)
+{
+	size_t done = 0;
+
+	(void)cookie;
+	while (done < n) {
+		ssize_t w = write(STDOUT_FILENO, buf + done, n - done);
+
+		if (w < 0 && errno == EINTR && !exiting)
+			continue;
+		if (w <= 0) {
+			if (!out_errno)
+				out_errno = w < 0 ? errno : EIO;
+			return done ? (ssize_t)done : -1;
+		}
+		done += w;
+	}
+	return done;
+}
+
+void out_init(void)
+{
+	cookie_io_functions_t io = { .write = out_write };
+	FILE *f = fopencookie(NULL, "w", io);
+
+	if (!f)
+		return;
+	/* the buffering stdio would pick for fd 1 */
+	setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
+	stdout = f;
+	out_wrapped = true;
+}
+
+/* A pipe or socket whose reading end is closed (POLLERR on the write side). */
+static bool reader_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+/* probe: also end when the reader of a pipe left, before any write fails */
+static int out_check(FILE *f, bool probe)
+{
+	int e = 0, fd = f == stdout && out_wrapped ? STDOUT_FILENO : fileno(f), null;
+
+	if (out_state == OUT_ERROR)
+		return -1;
+	errno = 0;
+	if (fflush(f) == EOF || ferror(f))
+		e = out_wrapped && out_errno ? out_errno : errno ? errno : EIO;
+	/* a long-running command sees a pipe whose reader left at its next report */
+	if (!e && probe && fd >= 0 && reader_gone(fd))
+		e = EPIPE;
+	if (!e)
+		return 0;
+	if (e == EPIPE || (fd >= 0 && reader_gone(fd))) {
+		/* like a closed pipe for any other tool: end quietly; the rest goes nowhere */
+		out_state = OUT_EPIPE;
+		exiting = 1;
+		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0 && fd >= 0)
+			dup2(null, fd);
+		if (null >= 0)
+			close(null);
+		clearerr(f);
+		out_errno = 0;
+		return 0;
+	}
+	out_state = OUT_ERROR;
+	err_msg("writing output: %s", strerror(e));
+	return -1;
+}
+
+int out_flush_check(FILE *f)
+{
+	return out_check(f, true);
+}
+
+bool out_reader_gone(void)
+{
+	return out_state == OUT_EPIPE;
+}
+
+int out_finish(int status)
+{
+	if (out_check(stdout, false) && !status)
+		status = EXIT_RUNTIME;
+	if (out_state == OUT_EPIPE) {
+		/* exit as a tool killed by SIGPIPE would, now that everything is cleaned up */
+		fflush(stderr);
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
+	return status;
 }
 
 uint64_t now_ns(void)

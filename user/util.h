@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
@@ -24,6 +25,29 @@ void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern volatile sig_atomic_t exiting;
 extern volatile sig_atomic_t exit_signal;
 void signals_install(void);
+
+/*
+ * Output errors on stdout. out_init() (main's first step) routes stdout through a
+ * stream that keeps the errno of the first failed write.
+ *
+ * out_flush_check(stdout): call after printing each report (text or JSON, and
+ * after streamed events); flushes and returns 0 when all is well. When the reader
+ * went away (EPIPE, or a pipe whose reader has closed: `| head -1`) it sets
+ * 'exiting', sends further output to /dev/null and returns 0: the command ends as
+ * after SIGTERM (final report, detach, cleanup) and out_finish() then ends the
+ * process by SIGPIPE, status 141 in a shell, as for any tool writing to a closed
+ * pipe. Any other write error (ENOSPC, EIO, EBADF) is one line on stderr and
+ * returns -1: return EXIT_RUNTIME. SIGPIPE itself is ignored (main, signals_install).
+ */
+void out_init(void);
+int out_flush_check(FILE *f);
+/* True once stdout's reader has gone away. */
+bool out_reader_gone(void);
+/*
+ * main()'s last step: flush stdout; returns status, or EXIT_RUNTIME after a write
+ * error (one line on stderr); does not return when the reader has gone away.
+ */
+int out_finish(int status);
 
 /* Nanoseconds from CLOCK_MONOTONIC. */
 uint64_t now_ns(void);

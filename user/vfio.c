@@ -991,7 +991,7 @@ static int vfio_wait(void *arg, int timeout_ms)
 		err_msg("reading events: %s", strerror(-err));
 		return -1;
 	}
-	return 0;
+	return out_flush_check(stdout);
 }
 
 static int vfio_report(void *arg, const struct tick *t)
@@ -1013,6 +1013,8 @@ static int vfio_report(void *arg, const struct tick *t)
 		else
 			print_text(r->rep, t->interval);
 	}
+	if (out_flush_check(stdout))
+		return -1;
 	textfile_write(&env.c.tf, prom_vfio, r->rep);
 	hist_set_next_interval(&r->ctx->hs);
 	return 0;

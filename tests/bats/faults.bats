@@ -30,3 +30,78 @@ need_tracepoint() {
 	done
 	[ -z "$(bpf_ids_left "$ids")" ]
 }
+
+@test "a closed stdout pipe ends a reporting command quietly, with the SIGPIPE status" {
+	# hooks --steal reports every second until stopped; head takes one line and leaves
+	run timeout 20 bash -c '"$0" hooks --steal 1 2>"$1" | head -n 1; echo "rc=${PIPESTATUS[0]}"' \
+		"$PVTRACE" "$BATS_TEST_TMPDIR/err"
+	echo "$output"
+	cat "$BATS_TEST_TMPDIR/err"
+	[ "$status" -eq 0 ] # not killed by timeout: it ended by itself
+	[ "${lines[-1]}" = "rc=141" ]
+	# quietly: nothing on stderr but the start line
+	[ "$(grep -vc '^Tracing' "$BATS_TEST_TMPDIR/err")" -eq 0 ]
+	# --watch prints only on changes, and still notices at its next poll
+	run timeout 20 bash -c '"$0" hooks --watch 2>/dev/null | head -n 1; echo "rc=${PIPESTATUS[0]}"' \
+		"$PVTRACE"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "rc=141" ]
+}
+
+@test "latency: a closed pipe ends tracing, detached, with the SIGPIPE status" {
+	need_tracepoint
+	grep -q out_flush_check "$REPO/user/latency.c" ||
+		skip "latency.c does not call out_flush_check() yet"
+	# the reader: the first line, then the ids of what pvtrace has loaded, then it leaves
+	run timeout 30 bash -c '
+		"$0" latency --ioctl 1 $1 2>/dev/null | {
+			head -n 1
+			sleep 0.5
+			pid=$(pgrep -n -f "^$0 latency --ioctl 1")
+			cat /proc/$pid/fdinfo/* | awk "\$1 == \"prog_id:\" { print \"prog \" \$2 }" |
+				sort -u >"$2"
+		}
+		echo "rc=${PIPESTATUS[0]}"' "$PVTRACE" "$(mode_args)" "$BATS_TEST_TMPDIR/ids"
+	echo "$output"
+	cat "$BATS_TEST_TMPDIR/ids"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "rc=141" ]
+	grep -q '^prog ' "$BATS_TEST_TMPDIR/ids"
+	[ -z "$(bpf_ids_left "$(cat "$BATS_TEST_TMPDIR/ids")")" ]
+}
+
+@test "write errors on stdout: exit 1 and one line naming the cause" {
+	for args in "hooks" "hooks --json" "hooks --steal -d 100ms" "hooks --steal --json 1 -d 1500ms"; do
+		# shellcheck disable=SC2086
+		run bash -c '"$0" "$@" 2>&1 >/dev/full' "$PVTRACE" $args
+		echo "$args: status $status: $output"
+		[ "$status" -eq 1 ]
+		[ "$(grep -vc '^Tracing' <<<"$output")" -eq 1 ]
+		[[ "$output" == *"pvtrace: writing output: No space left on device"* ]]
+	done
+	# a closed stdout
+	run bash -c '"$0" hooks 2>&1 >&-' "$PVTRACE"
+	echo "closed: $status: $output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"writing output: Bad file descriptor"* ]]
+	# --help and --version too
+	run bash -c '"$0" latency --help 2>&1 >/dev/full' "$PVTRACE"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"No space left on device"* ]]
+}
+
+@test "latency: a write error on stdout is exit 1, one line" {
+	need_tracepoint
+	grep -q out_flush_check "$REPO/user/latency.c" ||
+		skip "latency.c does not call out_flush_check() yet"
+	for fmt in "" --json; do
+		# shellcheck disable=SC2046
+		run bash -c '"$0" "$@" 2>&1 >/dev/full' "$PVTRACE" latency --ioctl -d 100ms $fmt $(mode_args)
+		echo "$fmt: status $status: $output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"writing output: No space left on device"* ]]
+		[ "$(grep -vc '^Tracing' <<<"$output")" -eq 1 ]
+	done
+}
