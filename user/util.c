@@ -243,7 +243,8 @@ bool parse_duration_ns(const char *s, uint64_t *out)
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcmp(end, units[i].sfx))
 			continue;
-		if (v && v > UINT64_MAX / units[i].mul)
+		/* bounded: now_ns() + a duration never overflows (a deadline in the past) */
+		if (v > DURATION_MAX_NS / units[i].mul)
 			return false;
 		*out = v * units[i].mul;
 		return true;

@@ -56,7 +56,12 @@ bool sleep_until(uint64_t deadline_ns);
 
 /* Strict number parsing: whole string, range checked. */
 bool parse_u64(const char *s, uint64_t *out);
-bool parse_duration_ns(const char *s, uint64_t *out); /* "10", "10s", "500ms", "2m" */
+/*
+ * "10" (seconds), "10s", "500ms", "2m", also ns, us, h; at most DURATION_MAX_NS
+ * (100 years of 365 days: 876000h), so that now_ns() + a duration never overflows.
+ */
+#define DURATION_MAX_NS (876000ULL * 3600 * 1000000000ULL)
+bool parse_duration_ns(const char *s, uint64_t *out);
 
 /* Privileges: tracing needs CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN). */
 bool have_tracing_caps(void);

@@ -105,3 +105,27 @@ need_tracepoint() {
 		[ "$(grep -vc '^Tracing' <<<"$output")" -eq 1 ]
 	done
 }
+
+@test "durations that would overflow the deadline are refused; 100 years is accepted" {
+	for cmd in "latency --ioctl" "latency --steal-clock" "hooks --steal" "vfio" "patches --watch"; do
+		for d in 18446744073709551615ns 18446744073709551616ns 5124095h 876001h 3153600001s \
+			52560001m 3153600000001ms; do
+			# shellcheck disable=SC2086
+			run timeout 10 "$PVTRACE" $cmd -d "$d"
+			echo "$cmd -d $d: $status: $output"
+			[ "$status" -eq 2 ]
+			[ "${#lines[@]}" -eq 1 ]
+			[[ "$output" == *"invalid duration '$d'"* ]]
+		done
+	done
+	# the largest one runs (it does not end at once, as a wrapped deadline did)
+	"$PVTRACE" hooks --steal --percpu procfs -d 876000h >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	sleep 1.5
+	kill -0 "$pid"
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/err"
+	[ "$rc" -eq 0 ]
+}

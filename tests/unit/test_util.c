@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* util and cli: duration and number parsing at their edges, INTERVAL bounds. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "cli.h"
+#include "util.h"
+
+#define NS_PER_S  1000000000ULL
+#define NS_PER_H  (3600 * NS_PER_S)
+#define MAX_HOURS 876000ULL /* 100 years of 365 days */
+
+static void test_duration_units(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t ns;
+	} ok[] = {
+		{ "10", 10 * NS_PER_S },
+		{ "10s", 10 * NS_PER_S },
+		{ "500ms", 500000000ULL },
+		{ "2m", 120 * NS_PER_S },
+		{ "1h", NS_PER_H },
+		{ "1ns", 1 },
+		{ "7us", 7000 },
+		{ "0", 0 }, /* parses; -d 0 is refused by the option */
+		{ "0010s", 10 * NS_PER_S },
+	};
+	uint64_t v;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		v = 12345;
+		assert_true(parse_duration_ns(ok[i].s, &v));
+		assert_true(v == ok[i].ns);
+	}
+}
+
+static void test_duration_bounds(void **state)
+{
+	char buf[64];
+	uint64_t v;
+
+	(void)state;
+	/* exactly the maximum, in every unit that can express it */
+	assert_true(DURATION_MAX_NS == MAX_HOURS * NS_PER_H);
+	assert_true(parse_duration_ns("876000h", &v) && v == DURATION_MAX_NS);
+	assert_true(parse_duration_ns("52560000m", &v) && v == DURATION_MAX_NS);
+	assert_true(parse_duration_ns("3153600000s", &v) && v == DURATION_MAX_NS);
+	assert_true(parse_duration_ns("3153600000", &v) && v == DURATION_MAX_NS);
+	snprintf(buf, sizeof(buf), "%lluns", (unsigned long long)DURATION_MAX_NS);
+	assert_true(parse_duration_ns(buf, &v) && v == DURATION_MAX_NS);
+	/* one more is refused */
+	snprintf(buf, sizeof(buf), "%lluns", (unsigned long long)DURATION_MAX_NS + 1);
+	assert_false(parse_duration_ns(buf, &v));
+	assert_false(parse_duration_ns("876001h", &v));
+	assert_false(parse_duration_ns("3153600001s", &v));
+	assert_false(parse_duration_ns("3153600001", &v));
+	/* the reported overflows: the deadline wrapped and the command ended at once */
+	assert_false(parse_duration_ns("18446744073709551615ns", &v));
+	assert_false(parse_duration_ns("5124095h", &v));
+	assert_false(parse_duration_ns("18446744073709551616ns", &v)); /* ERANGE */
+	assert_false(parse_duration_ns("99999999999999999999999999h", &v));
+	/* whatever is refused, the deadline now_ns() + d fits */
+	assert_true(UINT64_MAX - DURATION_MAX_NS > now_ns());
+}
+
+static void test_duration_garbage(void **state)
+{
+	static const char *const bad[] = { "",	  "s",	  "ms",	  "-1",	   "+1",   " 1",   "1 ",
+					   "1 s", "1.5s", "10q",  "1S",	   "1sec", "0x10", "1e3",
+					   "1ss", "1hm",  "\xff", "1\xff", "-0",   "1_000" };
+	uint64_t v = 42;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_false(parse_duration_ns(bad[i], &v));
+	assert_false(parse_duration_ns(NULL, &v));
+	assert_true(v == 42); /* untouched on failure */
+}
+
+static void test_u64(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_true(parse_u64("18446744073709551615", &v) && v == UINT64_MAX);
+	assert_false(parse_u64("18446744073709551616", &v));
+	assert_false(parse_u64("-1", &v));
+	assert_false(parse_u64("", &v));
+	assert_false(parse_u64(" 1", &v));
+	assert_false(parse_u64("1x", &v));
+	assert_false(parse_u64(NULL, &v));
+}
+
+static void test_interval_bounds(void **state)
+{
+	struct cli_common c;
+	char err[128];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cli_interval_arg(&c, 0, "86400", err, sizeof(err)), 0);
+	assert_true(c.interval_ns == 86400 * NS_PER_S);
+	assert_int_equal(cli_interval_arg(&c, 0, "86401", err, sizeof(err)), -1);
+	assert_int_equal(cli_interval_arg(&c, 0, "18446744073709551615", err, sizeof(err)), -1);
+	assert_int_equal(cli_interval_arg(&c, 0, "0", err, sizeof(err)), -1);
+	assert_int_equal(cli_interval_arg(&c, 1, "18446744073709551615", err, sizeof(err)), 0);
+	assert_true(c.count == UINT64_MAX);
+	assert_int_equal(cli_interval_arg(&c, 2, "1", err, sizeof(err)), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_duration_units),	 cmocka_unit_test(test_duration_bounds),
+		cmocka_unit_test(test_duration_garbage), cmocka_unit_test(test_u64),
+		cmocka_unit_test(test_interval_bounds),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
