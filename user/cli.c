@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,4 +222,42 @@ int cli_textfile_ready(struct cli_common *c)
 uint64_t cli_prom_interval_ns(const struct cli_common *c)
 {
 	return c->prom && !c->interval_ns ? TEXTFILE_DEFAULT_INTERVAL_NS : 0;
+}
+
+int cli_check_pid(pid_t pid, char *err, size_t len)
+{
+	char path[64], buf[2048], *p;
+	long tgid = -1;
+	char state = 0;
+	int n;
+
+	if (pid <= 0) {
+		snprintf(err, len, "invalid pid %d", (int)pid);
+		return -1;
+	}
+	/* /proc/TID exists for every thread too (unlisted): Tgid tells which it is */
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	n = read_file_str(path, buf, sizeof(buf));
+	if (n == -ENOENT || n == -ESRCH || (n < 0 && kill(pid, 0) && errno == ESRCH)) {
+		snprintf(err, len, "no such process: %d", (int)pid);
+		return -1;
+	}
+	if (n < 0)
+		return 0; /* no /proc here: nothing more to tell */
+	p = strstr(buf, "\nState:\t");
+	if (p)
+		state = p[8];
+	p = strstr(buf, "\nTgid:\t");
+	if (p)
+		tgid = strtol(p + 7, NULL, 10);
+	if (tgid > 0 && tgid != pid) {
+		snprintf(err, len, "PID %d is a thread of process %ld; use -p %ld", (int)pid, tgid,
+			 tgid);
+		return -1;
+	}
+	if (state == 'Z' || state == 'X') {
+		snprintf(err, len, "process %d has exited (zombie)", (int)pid);
+		return -1;
+	}
+	return 0;
 }

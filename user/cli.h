@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "attach.h"
 #include "output.h"
 #include "textfile.h"
@@ -109,6 +110,13 @@ int cli_common_check(struct cli_common *c, const char *name);
 int cli_textfile_ready(struct cli_common *c);
 /* How often a command reports when only --prom asks for it (no INTERVAL): 0 or 15 s. */
 uint64_t cli_prom_interval_ns(const struct cli_common *c);
+
+/*
+ * -p PID: 0 when PID is a live process (a thread group leader), else -1 with a
+ * one-line message in err ("no such process: PID", "PID 1235 is a thread of
+ * process 1234; use -p 1234", a zombie): a usage error, exit EXIT_USAGE.
+ */
+int cli_check_pid(pid_t pid, char *err, size_t len);
 
 /*
  * Parse argv. Returns 0 to go on, CLI_HELP after printing --help (exit 0),

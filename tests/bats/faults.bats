@@ -14,6 +14,19 @@ need_tracepoint() {
 	[ -d /sys/kernel/btf ] || skip "no kernel BTF"
 }
 
+# A pid with a second thread; sets TH_PID (the process) and TH_TID (its other thread).
+start_threads() {
+	python3 -c 'import threading, time
+t = threading.Thread(target=time.sleep, args=(60,)); t.start(); time.sleep(60)' &
+	TH_PID=$!
+	for _ in $(seq 1 100); do
+		TH_TID=$(ls /proc/$TH_PID/task 2>/dev/null | grep -vx "$TH_PID" | head -n 1)
+		[ -n "$TH_TID" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 @test "SIGQUIT detaches like SIGTERM: final report, exit 0, nothing left loaded" {
 	need_tracepoint
 	start_pvtrace latency --ioctl --json $(mode_args)
@@ -128,4 +141,17 @@ need_tracepoint() {
 	wait "$pid" || rc=$?
 	cat "$BATS_TEST_TMPDIR/err"
 	[ "$rc" -eq 0 ]
+}
+
+@test "-p of a thread id: one-line error naming the process, exit 2" {
+	grep -q cli_check_pid "$REPO/user/latency.c" ||
+		skip "latency.c does not call cli_check_pid() yet"
+	start_threads
+	run "$PVTRACE" latency --ioctl -p "$TH_TID" -d 1
+	kill "$TH_PID"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$output" = "pvtrace: PID $TH_TID is a thread of process $TH_PID; use -p $TH_PID" ] ||
+		[[ "$output" == *": PID $TH_TID is a thread of process $TH_PID; use -p $TH_PID" ]]
 }

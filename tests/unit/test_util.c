@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* util and cli: duration and number parsing at their edges, INTERVAL bounds. */
+/* util and cli: duration and number parsing at their edges, INTERVAL bounds, -p checks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 #include "cli.h"
 #include "util.h"
@@ -116,12 +119,63 @@ static void test_interval_bounds(void **state)
 	assert_int_equal(cli_interval_arg(&c, 2, "1", err, sizeof(err)), -1);
 }
 
+static void *idle_thread(void *arg)
+{
+	pid_t *tid = arg;
+
+	*tid = (pid_t)syscall(SYS_gettid);
+	pause();
+	return NULL;
+}
+
+static void test_pid_check(void **state)
+{
+	char err[160], want[160];
+	pthread_t th;
+	volatile pid_t tid = 0;
+	pid_t child;
+
+	(void)state;
+	assert_int_equal(cli_check_pid(getpid(), err, sizeof(err)), 0);
+	assert_int_equal(cli_check_pid(2147483646, err, sizeof(err)), -1);
+	assert_string_equal(err, "no such process: 2147483646");
+	assert_int_equal(cli_check_pid(0, err, sizeof(err)), -1);
+	/* a thread id: /proc/TID exists, but it is not a process */
+	assert_int_equal(pthread_create(&th, NULL, idle_thread, (void *)&tid), 0);
+	while (!tid)
+		usleep(1000);
+	assert_int_equal(cli_check_pid(tid, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "PID %d is a thread of process %d; use -p %d", (int)tid,
+		 (int)getpid(), (int)getpid());
+	assert_string_equal(err, want);
+	pthread_cancel(th);
+	pthread_join(th, NULL);
+	/* an exited, unreaped child */
+	child = fork();
+	assert_true(child >= 0);
+	if (!child)
+		_exit(0);
+	for (int i = 0; i < 1000; i++) {
+		char path[64], buf[512];
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)child);
+		if (read_file_str(path, buf, sizeof(buf)) > 0 && strstr(buf, ") Z "))
+			break;
+		usleep(1000);
+	}
+	assert_int_equal(cli_check_pid(child, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "has exited"));
+	waitpid(child, NULL, 0);
+	assert_int_equal(cli_check_pid(child, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no such process"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duration_units),	 cmocka_unit_test(test_duration_bounds),
 		cmocka_unit_test(test_duration_garbage), cmocka_unit_test(test_u64),
-		cmocka_unit_test(test_interval_bounds),
+		cmocka_unit_test(test_interval_bounds),	 cmocka_unit_test(test_pid_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
