@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,6 +309,90 @@ const char *tracefs_dir(void)
 	return tracefs_path;
 }
 
+/*
+ * tracefs that was not mounted is mounted in a mount namespace of our own: no other
+ * process sees it, so none can lose it when we are done (another pvtrace starting at
+ * the same time, a user), and a SIGKILL at any point leaves no mount on the host.
+ * tracefs_release() goes back to the caller's namespace, and the private one (with
+ * its tracefs) goes away with its last member. Root and working directory are saved
+ * first: setns() resets both to the namespace's root.
+ */
+static struct {
+	bool active;		    /* we are in our private namespace */
+	int ns_fd, root_fd, cwd_fd; /* the caller's mount namespace, root and cwd */
+} priv = { false, -1, -1, -1 };
+
+static void fd_close(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void priv_leave(void)
+{
+	bool back = priv.ns_fd >= 0 && !setns(priv.ns_fd, CLONE_NEWNS);
+
+	if (back) {
+		/* setns() moved root and cwd to the namespace root: restore both */
+		if (priv.root_fd >= 0 && (fchdir(priv.root_fd) || chroot(".")))
+			warn_msg("cannot restore the root directory: %s", strerror(errno));
+		if (priv.cwd_fd >= 0 && fchdir(priv.cwd_fd))
+			warn_msg("cannot restore the working directory: %s", strerror(errno));
+	} else {
+		/* still private: nobody else sees this mount; it goes with the process */
+		umount2(TRACEFS_DIR, MNT_DETACH);
+	}
+	fd_close(&priv.ns_fd);
+	fd_close(&priv.root_fd);
+	fd_close(&priv.cwd_fd);
+	priv.active = false;
+}
+
+static int priv_mount(char *err, size_t errlen)
+{
+	static const char *const tops[] = { "/", "/sys" }; /* "/" is no mount in a chroot */
+	int e = 0;
+
+	priv.ns_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	priv.root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	priv.cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (unshare(CLONE_NEWNS)) {
+		e = errno;
+		fd_close(&priv.ns_fd);
+		fd_close(&priv.root_fd);
+		fd_close(&priv.cwd_fd);
+		snprintf(err, errlen,
+			 "tracefs is not mounted on %s and mounting it needs CAP_SYS_ADMIN "
+			 "(unshare: %s); as root: mount -t tracefs nodev %s",
+			 TRACEFS_DIR, strerror(e), TRACEFS_DIR);
+		return -1;
+	}
+	priv.active = true;
+	/* nothing mounted here may propagate back to the caller's namespace */
+	for (size_t i = 0; i < ARRAY_SIZE(tops); i++) {
+		e = mount(NULL, tops[i], NULL, MS_REC | MS_PRIVATE, NULL) ? errno : 0;
+		if (!e)
+			break;
+	}
+	if (e) {
+		priv_leave();
+		snprintf(err, errlen,
+			 "tracefs is not mounted on %s and a private mount namespace for it "
+			 "failed (making / private: %s)",
+			 TRACEFS_DIR, strerror(e));
+		return -1;
+	}
+	if (mount("nodev", TRACEFS_DIR, "tracefs", 0, NULL)) {
+		e = errno;
+		priv_leave();
+		snprintf(err, errlen, "tracefs is not mounted and mounting it on %s failed: %s",
+			 TRACEFS_DIR, strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
 int tracefs_ensure(bool *mounted, char *err, size_t errlen)
 {
 	*mounted = false;
@@ -319,19 +404,16 @@ int tracefs_ensure(bool *mounted, char *err, size_t errlen)
 	tracefs_path = TRACEFS_DIR;
 	if (is_tracefs(TRACEFS_DIR))
 		return 0;
-	if (mount("nodev", TRACEFS_DIR, "tracefs", 0, NULL)) {
-		snprintf(err, errlen, "tracefs is not mounted and mounting it on %s failed: %s",
-			 TRACEFS_DIR, strerror(errno));
+	if (priv_mount(err, errlen))
 		return -1;
-	}
 	*mounted = true;
 	return 0;
 }
 
 void tracefs_release(bool mounted)
 {
-	if (mounted)
-		umount2(TRACEFS_DIR, MNT_DETACH);
+	if (mounted && priv.active)
+		priv_leave();
 }
 
 static char last_libbpf_err[512];

@@ -68,7 +68,14 @@ bool have_tracing_caps(void);
 /* Drop every capability (and prevent regaining them). */
 int drop_all_caps(void);
 
-/* Make sure tracefs is reachable; mounts it when needed (*mounted set). */
+/*
+ * Make sure tracefs is reachable. When it is not mounted, mounts it in a private
+ * mount namespace (*mounted set): invisible to every other process, gone with this
+ * one. tracefs_release(true) returns to the caller's namespace (root and working
+ * directory restored) and the private mount goes away; call it before dropping
+ * capabilities (setns needs CAP_SYS_ADMIN), else the process stays in the private
+ * namespace, which is harmless: same filesystems, and the mount dies with it.
+ */
 int tracefs_ensure(bool *mounted, char *err, size_t errlen);
 void tracefs_release(bool mounted);
 /* Where tracefs is (valid after tracefs_ensure). */

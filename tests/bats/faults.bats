@@ -1,5 +1,7 @@
 #!/usr/bin/env bats
 # Faults and hostile conditions of issue 9, each reproduced here and checked fixed.
+# Tests that need tracefs unmounted (or mounted) run in a mount namespace of their own
+# (in_mntns): the host's mounts, and other tests running at the same time, are never touched.
 
 load helpers
 
@@ -154,4 +156,111 @@ t = threading.Thread(target=time.sleep, args=(60,)); t.start(); time.sleep(60)' 
 	[ "${#lines[@]}" -eq 1 ]
 	[ "$output" = "pvtrace: PID $TH_TID is a thread of process $TH_PID; use -p $TH_PID" ] ||
 		[[ "$output" == *": PID $TH_TID is a thread of process $TH_PID; use -p $TH_PID" ]]
+}
+
+# The race of issue 9: N instances start together where tracefs is not mounted.
+race_script() {
+	cat <<'EOF'
+set -u
+n=$1 out=$2
+before=$(grep -c ' - tracefs ' /proc/self/mountinfo)
+for i in $(seq 1 "$n"); do
+	"$PVTRACE" latency --ioctl --mode tracepoint -d 1 >/dev/null 2>"$out/err.$i" &
+done
+wait
+ok=0
+for i in $(seq 1 "$n"); do
+	grep -q 'mode: tracepoint)' "$out/err.$i" && ok=$((ok + 1))
+done
+echo "started $ok of $n"
+for i in $(seq 1 "$n"); do
+	grep -q 'mode: tracepoint)' "$out/err.$i" || { echo "failed $i:"; cat "$out/err.$i"; }
+done
+echo "tracefs mounts before $before after $(grep -c ' - tracefs ' /proc/self/mountinfo)"
+EOF
+}
+
+@test "60 instances started together where tracefs is not mounted all attach, and leave no mount" {
+	need_tracepoint
+	race_script >"$BATS_TEST_TMPDIR/race.sh"
+	export PVTRACE
+	run in_mntns bash "$BATS_TEST_TMPDIR/race.sh" 60 "$BATS_TEST_TMPDIR"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"started 60 of 60"* ]]
+	[[ "$output" == *"tracefs mounts before 0 after 0"* ]]
+}
+
+@test "SIGKILL at any point of the start leaves no tracefs mount" {
+	need_tracepoint
+	cat >"$BATS_TEST_TMPDIR/kill.sh" <<'EOF'
+set -u
+left=0
+for delay in 0 0.002 0.005 0.01 0.015 0.02 0.03 0.05 0.08 0.12 0.2 0.3; do
+	"$PVTRACE" latency --ioctl --mode tracepoint -d 5 >/dev/null 2>&1 &
+	pid=$!
+	sleep "$delay"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	m=$(grep -c ' - tracefs ' /proc/self/mountinfo)
+	echo "killed after ${delay}s: tracefs mounts $m"
+	left=$((left + m))
+done
+# and the mount a run does while attaching is in its own namespace: never seen here
+"$PVTRACE" latency --ioctl --mode tracepoint -d 3 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 30); do
+	m=$(grep -c ' - tracefs ' /proc/self/mountinfo)
+	left=$((left + m))
+	sleep 0.01
+done
+wait "$pid"
+echo "left $left"
+EOF
+	export PVTRACE
+	run in_mntns bash "$BATS_TEST_TMPDIR/kill.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[-1]}" == "left 0" ]]
+}
+
+@test "tracefs mounted by someone else is used and left mounted" {
+	need_tracepoint
+	export PVTRACE
+	run in_mntns --tracefs bash -c '"$PVTRACE" latency --ioctl --mode tracepoint -d 100ms &&
+		grep -c " - tracefs " /proc/self/mountinfo'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = 1 ]
+}
+
+@test "after attaching pvtrace is back in the caller's mount namespace, root and cwd restored" {
+	need_tracepoint
+	mkdir "$BATS_TEST_TMPDIR/wd"
+	cat >"$BATS_TEST_TMPDIR/back.sh" <<'EOF'
+set -u
+cd "$1"
+"$PVTRACE" latency --ioctl --mode tracepoint -d 3 --prom rel.prom --prom-keep >/dev/null 2>err &
+pid=$!
+for _ in $(seq 1 100); do
+	grep -q '^Tracing' err && break
+	sleep 0.05
+done
+echo "mntns $(readlink /proc/$pid/ns/mnt) shell $(readlink /proc/self/ns/mnt)"
+echo "cwd $(readlink /proc/$pid/cwd)"
+echo "root $(readlink /proc/$pid/root)"
+wait "$pid"
+echo "status $?"
+test -s rel.prom && echo "textfile written"
+EOF
+	export PVTRACE
+	run in_mntns bash "$BATS_TEST_TMPDIR/back.sh" "$BATS_TEST_TMPDIR/wd"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^mntns\ (mnt:\[[0-9]+\])\ shell\ (mnt:\[[0-9]+\])$ ]]
+	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
+	[ "${lines[1]}" = "cwd $BATS_TEST_TMPDIR/wd" ]
+	[ "${lines[2]}" = "root /" ]
+	[ "${lines[3]}" = "status 0" ]
+	[ "${lines[4]}" = "textfile written" ]
 }

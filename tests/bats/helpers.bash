@@ -119,6 +119,28 @@ node_exporter_errors() {
 	grep -iE 'level=(error|warn)' "$NE_LOG" | grep -v 'running as root' || true
 }
 
+# in_mntns [--tracefs] CMD...: run CMD in a mount namespace of its own, so that nothing
+# mounted or unmounted there reaches the host (or other tests running at the same time),
+# with tracefs (and debugfs) unmounted, or with --tracefs, tracefs mounted. Its mounts are
+# made shared among themselves, so a program that mounted something in a namespace copied
+# from it without making that private would be seen here, as on a systemd host.
+in_mntns() {
+	local want=unmounted
+	if [ "${1:-}" = --tracefs ]; then
+		want=mounted
+		shift
+	fi
+	unshare -m --propagation private bash -c '
+		mount --make-rshared / || exit 97
+		for d in /sys/kernel/debug/tracing /sys/kernel/tracing /sys/kernel/debug; do
+			while mountpoint -q "$d"; do umount -l "$d" || exit 98; done
+		done
+		if [ "$0" = mounted ]; then
+			mount -t tracefs nodev /sys/kernel/tracing || exit 99
+		fi
+		exec "$@"' "$want" "$@"
+}
+
 # bpf_ids_of PID: "prog N" / "map N" for every BPF program and map PID holds open (from
 # /proc/PID/fdinfo), so that a test can tell its own objects from those of other runs.
 bpf_ids_of() {
