@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,18 +64,54 @@ static bool probe_fentry(const struct attach_target *t, char *why, size_t len)
 	return false;
 }
 
+/*
+ * Can this process open a tracefs file the way libbpf will? 0, or -errno: -ENOENT
+ * when it does not exist, -EACCES/-EPERM when tracefs is closed to this process.
+ * access() would answer with the real uid and without capabilities: wrong both ways.
+ */
+static int tracefs_file_check(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static const char *tracefs_access_why(int e)
+{
+	static char buf[256];
+
+	if (e == -EACCES || e == -EPERM)
+		snprintf(buf, sizeof(buf),
+			 "%s: tracefs is root-only (run as root, add CAP_DAC_OVERRIDE, or mount "
+			 "tracefs with gid= and mode=)",
+			 strerror(-e));
+	else
+		snprintf(buf, sizeof(buf), "%s", strerror(-e));
+	return buf;
+}
+
 static bool probe_kprobe(const struct attach_target *t, char *why, size_t len)
 {
 	bool mounted;
 	char err[256];
+	int e;
 
 	if (!access("/sys/bus/event_source/devices/kprobe/type", F_OK))
 		return true;
 	if (!tracefs_ensure(&mounted, err, sizeof(err))) {
 		tracefs_mounted_here |= mounted;
 		snprintf(err, sizeof(err), "%s/kprobe_events", tracefs_dir());
-		if (!access(err, F_OK))
+		e = tracefs_file_check(err, O_RDONLY);
+		if (!e)
 			return true;
+		if (e != -ENOENT) {
+			snprintf(why, len, "kprobe: no kprobe PMU, and %s: %s", err,
+				 tracefs_access_why(e));
+			return false;
+		}
 	}
 	snprintf(why, len, "kprobe: kernel has no kprobes (no kprobe PMU, no kprobe_events) for %s",
 		 t->func);
@@ -85,6 +122,7 @@ static bool probe_tracepoint(const struct attach_target *t, char *why, size_t le
 {
 	char path[256], err[256];
 	bool mounted;
+	int e;
 
 	if (!t->tp_category) {
 		snprintf(why, len, "tracepoint: no tracepoint fallback for %s", t->func);
@@ -102,8 +140,14 @@ static bool probe_tracepoint(const struct attach_target *t, char *why, size_t le
 			continue;
 		snprintf(path, sizeof(path), "%s/events/%s/%s/id", tracefs_dir(), t->tp_category,
 			 ev);
-		if (access(path, R_OK)) {
+		e = tracefs_file_check(path, O_RDONLY);
+		if (e == -ENOENT) {
 			snprintf(why, len, "tracepoint: %s:%s does not exist", t->tp_category, ev);
+			return false;
+		}
+		if (e) {
+			snprintf(why, len, "tracepoint: cannot read %s: %s", path,
+				 tracefs_access_why(e));
 			return false;
 		}
 	}

@@ -175,7 +175,7 @@ static int hooks_discover(struct hooks_ctx *c, const struct btf *btf, char *err,
 		return -1;
 	}
 	if (c->ks->n && !c->ks->syms[c->ks->n - 1].addr) {
-		snprintf(err, len, "/proc/kallsyms hides addresses (kptr_restrict); run as root");
+		snprintf(err, len, "/proc/kallsyms: %s", kallsyms_hidden_reason());
 		return -1;
 	}
 	for (size_t i = 0; i < c->ks->n; i++) {

@@ -284,15 +284,69 @@ int drop_all_caps(void)
 
 	if (!none)
 		return -errno;
+	/*
+	 * The bounding set first: PR_CAPBSET_DROP needs CAP_SETPCAP, which the
+	 * cap_set_proc() below takes away. Without CAP_SETPCAP (a non-root user
+	 * given CAP_BPF and CAP_PERFMON) it fails; no_new_privs still keeps
+	 * anything exec'ed from gaining privileges.
+	 */
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+		prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	r = cap_set_proc(none) ? -errno : 0;
 	cap_free(none);
-	if (!r) {
-		/* drop the bounding set too, where permitted */
-		for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
-			prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
-	}
 	return r;
+}
+
+/* kernel.<name> from /proc/sys/kernel; INT32_MIN when unreadable */
+static int sysctl_kernel(const char *name)
+{
+	char path[96], buf[32], *end;
+	long v;
+
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
+	if (read_file_str(path, buf, sizeof(buf)) <= 0)
+		return INT32_MIN;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || *end || v < INT32_MIN + 1 || v > INT32_MAX)
+		return INT32_MIN;
+	return (int)v;
+}
+
+const char *kallsyms_hidden_reason(void)
+{
+	static char why[256];
+	int kptr = sysctl_kernel("kptr_restrict"), paranoid = sysctl_kernel("perf_event_paranoid");
+	cap_t caps = cap_get_proc();
+	bool syslog = caps && cap_effective(caps, CAP_SYSLOG);
+
+	if (caps)
+		cap_free(caps);
+	/* the kernel's kallsyms_show_value(): kptr_restrict 0 shows them when */
+	/* perf_event_paranoid <= 1 or with CAP_SYSLOG, 1 only with CAP_SYSLOG, 2 never */
+	if (kptr >= 2)
+		snprintf(why, sizeof(why),
+			 "addresses hidden from everyone by kernel.kptr_restrict=%d (set it to 0 "
+			 "or 1)",
+			 kptr);
+	else if (kptr == 1 && !syslog)
+		snprintf(why, sizeof(why),
+			 "addresses hidden by kernel.kptr_restrict=1 without CAP_SYSLOG (run as "
+			 "root or add CAP_SYSLOG)");
+	else if (kptr == 0 && !syslog && paranoid > 1)
+		snprintf(why, sizeof(why),
+			 "addresses hidden: kernel.perf_event_paranoid=%d (above 1) and no "
+			 "CAP_SYSLOG (run as root, add CAP_SYSLOG, or set perf_event_paranoid "
+			 "to 1)",
+			 paranoid);
+	else
+		snprintf(
+			why, sizeof(why),
+			"addresses hidden (kernel.kptr_restrict=%d, kernel.perf_event_paranoid=%d, "
+			"CAP_SYSLOG %s)",
+			kptr, paranoid, syslog ? "present" : "absent");
+	return why;
 }
 
 static bool is_tracefs(const char *dir)

@@ -65,8 +65,13 @@ bool parse_duration_ns(const char *s, uint64_t *out);
 
 /* Privileges: tracing needs CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN). */
 bool have_tracing_caps(void);
-/* Drop every capability (and prevent regaining them). */
+/* Drop every capability, the bounding set too where permitted (and set no_new_privs). */
 int drop_all_caps(void);
+/*
+ * Why /proc/kallsyms shows zero addresses to this process, in words naming the real
+ * cause: kernel.kptr_restrict, kernel.perf_event_paranoid, CAP_SYSLOG. A static buffer.
+ */
+const char *kallsyms_hidden_reason(void);
 
 /*
  * Make sure tracefs is reachable. When it is not mounted, mounts it in a private

@@ -264,3 +264,79 @@ EOF
 	[ "${lines[3]}" = "status 0" ]
 	[ "${lines[4]}" = "textfile written" ]
 }
+
+# with only CAP_BPF and CAP_PERFMON, as a user other than root (the systemd unit case)
+caps_only() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,+bpf,+perfmon \
+		--ambient-caps=-all,+bpf,+perfmon "$@"
+}
+
+@test "CAP_BPF + CAP_PERFMON only: the tracefs message names the real cause" {
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	need_tracepoint
+	export PVTRACE
+	export -f caps_only
+	# tracefs mounted (root-only): not "does not exist" but permission, and what to do
+	run in_mntns --tracefs bash -c 'caps_only "$PVTRACE" latency --ioctl --mode tracepoint -d 1'
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" != *"does not exist"* ]]
+	[[ "$output" == *"sys_enter_ioctl/id: Permission denied: tracefs is root-only"* ]]
+	# tracefs not mounted: mounting it needs CAP_SYS_ADMIN
+	run in_mntns bash -c 'caps_only "$PVTRACE" latency --ioctl --mode tracepoint -d 1'
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"tracefs is not mounted on /sys/kernel/tracing and mounting it needs CAP_SYS_ADMIN"* ]]
+}
+
+# what /proc/kallsyms hides from a process without CAP_SYSLOG, from the two sysctls
+expected_kallsyms_cause() {
+	local kptr paranoid
+	kptr=$(cat /proc/sys/kernel/kptr_restrict)
+	paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
+	if [ "$kptr" -ge 2 ]; then
+		echo "kernel.kptr_restrict=$kptr"
+	elif [ "$kptr" -eq 1 ]; then
+		echo "kernel.kptr_restrict=1 without CAP_SYSLOG"
+	elif [ "$paranoid" -gt 1 ]; then
+		echo "kernel.perf_event_paranoid=$paranoid (above 1) and no CAP_SYSLOG"
+	fi
+}
+
+@test "CAP_BPF + CAP_PERFMON only: hidden kallsyms addresses name the sysctl that hides them" {
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	want=$(expected_kallsyms_cause)
+	[ -n "$want" ] || skip "kallsyms addresses are visible without CAP_SYSLOG here"
+	# uid 0 with only the two capabilities: tracefs is readable, kallsyms is not
+	run setpriv --inh-caps=-all,+bpf,+perfmon --ambient-caps=-all,+bpf,+perfmon \
+		--bounding-set=-all,+bpf,+perfmon "$PVTRACE" hooks
+	echo "hooks: $output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"$want"* ]]
+	grep -q kallsyms_hidden_reason "$REPO/user/latency.c" ||
+		skip "latency.c does not call kallsyms_hidden_reason() yet"
+	export PVTRACE
+	run in_mntns --tracefs setpriv --inh-caps=-all,+bpf,+perfmon \
+		--ambient-caps=-all,+bpf,+perfmon --bounding-set=-all,+bpf,+perfmon \
+		"$PVTRACE" latency --ioctl --mode tracepoint -d 1
+	echo "latency: $output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"$want"* ]]
+}
+
+@test "after attaching no capability is left, the bounding set included" {
+	need_tracepoint
+	start_pvtrace latency --ioctl $(mode_args)
+	status_file=$(cat /proc/$PV_PID/status)
+	stop_pvtrace INT
+	grep -E '^(Cap|NoNewPrivs)' <<<"$status_file"
+	for f in CapInh CapPrm CapEff CapBnd CapAmb; do
+		grep -qx "$f:[[:space:]]*0000000000000000" <<<"$status_file"
+	done
+	grep -qx "NoNewPrivs:[[:space:]]*1" <<<"$status_file"
+	[ "$PV_RC" -eq 0 ]
+}
