@@ -17,6 +17,15 @@ LDLIBS    += $(shell $(PKG_CONFIG) --libs $(LIBS_PKG)) -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I. -Ibpf \
 	      -Wall -Wextra -Wno-unused-parameter -Werror
 
+# The version, from one place: the VERSION file, plus the commit (git describe --always
+# --dirty, as a hash even where tags exist) when this tree is a git checkout of its own:
+# 0.1.0+g4671a2b-dirty, one word (help2man takes a second one for the program name). In
+# build/version.h, rewritten only when it changes.
+VERSION_BASE := $(shell cat VERSION 2>/dev/null || echo unknown)
+VERSION_GIT  := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+		  git describe --always --dirty --exclude='*' 2>/dev/null)
+PVTRACE_VERSION := $(VERSION_BASE)$(if $(VERSION_GIT),+g$(VERSION_GIT))
+
 BPF_APPS  := latency patches hooks vfio
 CORE_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(CORE_SRCS))
@@ -30,7 +39,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all bench bench-churn tests test unit-test bats-test guest-test install uninstall man clean format format-check
+.PHONY: all bench bench-churn tests test unit-test bats-test guest-test install uninstall man clean format format-check FORCE
 all: pvtrace
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux.h | $(OUT)/bpf
@@ -46,6 +55,14 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 $(OUT)/user/%.o: user/%.c user/*.h bpf/*.h $(SKELS) | $(OUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/version.h: FORCE | $(OUT)/user
+	$(Q)v='#define PVTRACE_VERSION "$(PVTRACE_VERSION)"'; \
+	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" >$@
+$(OUT)/user/cli.o: $(OUT)/version.h
+# the textfile's pvtrace_build_info{version} (textfile.c takes PVTRACE_VERSION if defined)
+$(OUT)/user/textfile.o: $(OUT)/version.h
+$(OUT)/user/textfile.o: CFLAGS += -include $(OUT)/version.h
 
 $(OUT)/libpvtrace.a: $(CORE_OBJS)
 	$(call msg,AR,$@)
@@ -110,7 +127,7 @@ test: tests
 MANDIR    ?= $(PREFIX)/share/man
 COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
-MAN_VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+MAN_VERSION ?= $(PVTRACE_VERSION)
 MAN_CMDS  := latency hooks vfio patches bench
 MAN_PAGES := $(OUT)/man/pvtrace.1 $(patsubst %,$(OUT)/man/pvtrace-%.1,$(MAN_CMDS))
 UNITS     := $(patsubst %.in,%,$(notdir $(wildcard dist/systemd/*.service.in)))

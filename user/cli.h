@@ -37,7 +37,10 @@ struct cli {
 	bool intervals;		   /* positional INTERVAL [COUNT] into common */
 };
 
-#define CLI_HELP 1
+#define CLI_HELP 1 /* also after -V, --version */
+
+/* "pvtrace VERSION" on stdout (-V, --version of every command and of pvtrace). */
+void cli_print_version(void);
 
 /* Options most commands share: list the ones a command takes with these macros. */
 enum {
@@ -119,7 +122,7 @@ uint64_t cli_prom_interval_ns(const struct cli_common *c);
 int cli_check_pid(pid_t pid, char *err, size_t len);
 
 /*
- * Parse argv. Returns 0 to go on, CLI_HELP after printing --help (exit 0),
+ * Parse argv. Returns 0 to go on, CLI_HELP after printing --help or the version (exit 0),
  * or EXIT_USAGE after a one-line error on stderr.
  */
 int cli_parse(const struct cli *c, int argc, char **argv, void *ctx);

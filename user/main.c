@@ -3,12 +3,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include "cli.h"
 #include "commands.h"
 #include "util.h"
-
-#ifndef PVTRACE_VERSION
-#define PVTRACE_VERSION "0.1.0"
-#endif
 
 static const struct {
 	const char *name;
@@ -30,7 +27,8 @@ static void usage(FILE *f)
 	fprintf(f, "\nExamples:\n"
 		   "  pvtrace latency --ioctl --workload\n"
 		   "  pvtrace latency --ioctl 1 10 --per-vcpu\n"
-		   "\n'pvtrace COMMAND --help' describes a command.\n");
+		   "\n'pvtrace COMMAND --help' describes a command; -V, --version prints the "
+		   "version.\n");
 }
 
 int main(int argc, char **argv)
@@ -50,14 +48,20 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return out_finish(0);
 	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("pvtrace %s\n", PVTRACE_VERSION);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		cli_print_version();
 		return out_finish(0);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (!strcmp(argv[1], commands[i].name)) {
 			static char name[64];
 
+			/* commands dispatching to subcommands (bench) too; the rest: cli_parse */
+			if (argc == 3 &&
+			    (!strcmp(argv[2], "-V") || !strcmp(argv[2], "--version"))) {
+				cli_print_version();
+				return out_finish(0);
+			}
 			snprintf(name, sizeof(name), "pvtrace %s", commands[i].name);
 			argv[1] = name;
 			return out_finish(commands[i].fn(argc - 1, argv + 1));

@@ -1,0 +1,48 @@
+#!/usr/bin/env bats
+# The command line: -V/--version everywhere.
+
+load helpers
+
+version_of_tree() {
+	cat "$REPO/VERSION"
+}
+
+@test "-V and --version: on pvtrace and every command, one line, exit 0" {
+	want="pvtrace $(version_of_tree)"
+	for args in "--version" "-V" "latency -V" "latency --ioctl --version" "latency --steal-clock -V" \
+		"hooks -V" "hooks --steal --version" "vfio -V" "patches --version" "bench -V" \
+		"bench --version" "bench regs -V" "latency -p 1 -V"; do
+		# shellcheck disable=SC2086
+		run "$PVTRACE" $args
+		echo "$args: $status: $output"
+		[ "$status" -eq 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "$want"* ]]
+	done
+	# --help lists it
+	run "$PVTRACE" hooks --help
+	[[ "$output" == *"-V, --version"* ]]
+}
+
+@test "the version comes from VERSION, plus the commit in a git checkout" {
+	out=$BATS_TEST_TMPDIR/out
+	# in this checkout: VERSION+g<describe>
+	run make -s -C "$REPO" OUT="$out" "$out/version.h"
+	[ "$status" -eq 0 ]
+	cat "$out/version.h"
+	desc=$(git -C "$REPO" describe --always --dirty --exclude='*' 2>/dev/null) ||
+		skip "not a git checkout"
+	grep -qx "#define PVTRACE_VERSION \"$(version_of_tree)+g$desc\"" "$out/version.h"
+	# outside git (a release tarball): VERSION alone
+	tree=$BATS_TEST_TMPDIR/tree
+	mkdir "$tree"
+	cp "$REPO/Makefile" "$REPO/VERSION" "$tree/"
+	run env GIT_CEILING_DIRECTORIES="$BATS_TEST_TMPDIR" make -s -C "$tree" build/version.h
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx "#define PVTRACE_VERSION \"$(version_of_tree)\"" "$tree/build/version.h"
+	# rewritten only when it changes: nothing is rebuilt for an unchanged version
+	touch -d '2000-01-01' "$tree/build/version.h"
+	make -s -C "$tree" build/version.h
+	[ "$(stat -c %Y "$tree/build/version.h")" -eq "$(date -d '2000-01-01' +%s)" ]
+}
