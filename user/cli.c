@@ -34,6 +34,14 @@ static void print_help(const struct cli *c)
 	printf("  %-26s %s\n", "-V, --version", "Show the version");
 }
 
+/* "<command>: <err> (see --help)", one line whatever the argument held */
+static void usage_error(const char *name, const char *err)
+{
+	fprintf(stderr, "%s: ", name);
+	fputs_line(err, stderr);
+	fprintf(stderr, " (see --help)\n");
+}
+
 int cli_parse(const struct cli *c, int argc, char **argv, void *ctx)
 {
 	struct option *lo;
@@ -92,7 +100,7 @@ int cli_parse(const struct cli *c, int argc, char **argv, void *ctx)
 				snprintf(err, sizeof(err), "invalid option '%s'", bad);
 		}
 		if (err[0]) {
-			fprintf(stderr, "%s: %s (see --help)\n", c->name, err);
+			usage_error(c->name, err);
 			ret = EXIT_USAGE;
 			goto out;
 		}
@@ -106,7 +114,7 @@ int cli_parse(const struct cli *c, int argc, char **argv, void *ctx)
 		else if (c->arg(ctx, idx, argv[i], err, sizeof(err)) && !err[0])
 			snprintf(err, sizeof(err), "invalid argument '%s'", argv[i]);
 		if (err[0]) {
-			fprintf(stderr, "%s: %s (see --help)\n", c->name, err);
+			usage_error(c->name, err);
 			ret = EXIT_USAGE;
 			goto out;
 		}

@@ -41,7 +41,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	out_init();
 	if (argc < 2) {
-		usage(stderr);
+		char list[128] = "";
+
+		for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 i ? ", " : "", commands[i].name);
+		err_msg("say which command: %s (see pvtrace --help)", list);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

@@ -32,10 +32,25 @@ bool verbose;
 volatile sig_atomic_t exiting;
 volatile sig_atomic_t exit_signal;
 
+void fputs_line(const char *s, FILE *f)
+{
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
+	char buf[4096];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	fprintf(stderr, "%s: %s", prog_name, kind);
-	vfprintf(stderr, fmt, ap);
+	fputs_line(buf, stderr);
 	fputc('\n', stderr);
 }
 

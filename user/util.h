@@ -17,7 +17,9 @@
 extern const char *prog_name;
 extern bool verbose;
 
-/* One-line error "pvtrace: <msg>" on stderr. */
+/* s on f, on one line: control characters (a newline in an argument) as \xNN. */
+void fputs_line(const char *s, FILE *f);
+/* One-line error "pvtrace: <msg>" on stderr (control characters escaped). */
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# The command line: -V/--version everywhere.
+# The command line: -V/--version everywhere, one-line usage errors whatever the argument
+# holds.
 
 load helpers
 
@@ -45,4 +46,25 @@ version_of_tree() {
 	touch -d '2000-01-01' "$tree/build/version.h"
 	make -s -C "$tree" build/version.h
 	[ "$(stat -c %Y "$tree/build/version.h")" -eq "$(date -d '2000-01-01' +%s)" ]
+}
+
+@test "pvtrace without a command: one line, exit 2" {
+	run "$PVTRACE"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"say which command: latency, "* ]]
+}
+
+@test "a newline or control character in a bad argument stays on one line" {
+	for args in "latency --ioctl -p 1\n2" "bench regs --vcpus a\nb" "hooks --percpu x\ry" \
+		"x\ny" "vfio --mode \e[31mred"; do
+		# shellcheck disable=SC2059
+		mapfile -t -d ' ' argv < <(printf "$args")
+		argv[-1]=${argv[-1]%$'\n'}
+		run "$PVTRACE" "${argv[@]}"
+		echo "$args: $status: $output"
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *'\x0'[a-f]* || "$output" == *'\x1b'* ]]
+	done
 }
