@@ -39,7 +39,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all bench bench-churn tests test unit-test bats-test guest-test install uninstall man clean format format-check FORCE
+.PHONY: all asan bench bench-churn tests test unit-test bats-test guest-test install uninstall man clean format format-check FORCE
 all: pvtrace
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux.h | $(OUT)/bpf
@@ -69,6 +69,14 @@ $(OUT)/libpvtrace.a: $(CORE_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 pvtrace: $(OUT)/user/main.o $(OUT)/libpvtrace.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# AddressSanitizer + UBSan build of the CLI, for the CLI fuzz (tests/bats/cli.bats)
+ASAN_CFLAGS := -O2 -g -fsanitize=address,undefined -fno-omit-frame-pointer -Wno-format-truncation
+asan:
+	$(Q)CFLAGS='$(ASAN_CFLAGS)' $(MAKE) --no-print-directory OUT=$(OUT)/asan $(OUT)/asan/pvtrace
+$(OUT)/pvtrace: $(OUT)/user/main.o $(OUT)/libpvtrace.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
