@@ -220,7 +220,9 @@ int cli_common_check(struct cli_common *c, const char *name)
 	if (!c->prom)
 		return 0;
 	if (textfile_open(&c->tf, c->prom, command, err, sizeof(err))) {
-		fprintf(stderr, "%s: %s\n", name, err);
+		fprintf(stderr, "%s: ", name);
+		fputs_line(err, stderr);
+		fputc('\n', stderr);
 		return EXIT_USAGE;
 	}
 	c->tf.keep = c->prom_keep;

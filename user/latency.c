@@ -214,8 +214,7 @@ static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
 		if (err) {
 			snprintf(why, len,
 				 "tracepoint: cannot resolve kvm_vcpu_ioctl in /proc/kallsyms (%s)",
-				 err == -EPERM ? "addresses hidden by kptr_restrict"
-					       : strerror(-err));
+				 err == -EPERM ? kallsyms_hidden_reason() : strerror(-err));
 			return -1;
 		}
 	}
@@ -636,7 +635,9 @@ static int lat_report(void *arg, const struct tick *t)
 		lat_print_json(&r->d, t->interval, t->index, t->span_ns, t->final);
 	else if (to_stdout)
 		lat_print_text(&r->d, t->interval);
-	fflush(stdout);
+	/* every tick, printing or not: a closed pipe ends the command */
+	if (out_flush_check(stdout))
+		return -1;
 	textfile_write(&env.c.tf, lat_fill_prom, &r->d);
 	if (r->reap && !t->final)
 		reap_exited(r);
@@ -692,8 +693,8 @@ int cmd_latency(int argc, char **argv)
 		err_msg("latency: --workload traces its own process; drop --pid and --cgroup");
 		goto out;
 	}
-	if (env.pid && kill(env.pid, 0) && errno == ESRCH) {
-		err_msg("no such process: %d", env.pid);
+	if (env.pid && cli_check_pid(env.pid, why, sizeof(why))) {
+		err_msg("%s", why);
 		goto out;
 	}
 	if (env.cgroup) {

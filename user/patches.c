@@ -1988,6 +1988,10 @@ static int do_watch(void)
 		}
 		for (int i = 0; i < w.nrings; i++)
 			drain(&w, &w.rings[i]);
+		if (out_flush_check(stdout)) {
+			ret = EXIT_RUNTIME;
+			break;
+		}
 	}
 	for (int i = 0; i < w.nrings; i++)
 		drain(&w, &w.rings[i]);
