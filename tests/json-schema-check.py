@@ -9,15 +9,28 @@ Schema 2020-12, checked itself first). Prints TAP: one line per schema with
 the number of documents validated, and a failing line for each invalid
 document, unknown schema, or line that is not JSON. --require fails when a
 schema was not seen at all. Uses Debian's python3-jsonschema.
+
+Stricter than JSON Schema alone: a number written with a fraction or an
+exponent (1.0, 1e3) is not an "integer" here (JSON Schema counts 1.0 as
+one), NaN and Infinity are not JSON, no slash may be escaped, and a line
+that is not UTF-8 fails by itself.
 """
+import decimal
 import json
 import os
+import re
 import sys
 
 import jsonschema
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMAS = os.path.join(os.path.dirname(HERE), "docs", "schemas")
+# a backslash that escapes a slash: preceded by an even number of backslashes
+ESCAPED_SLASH = re.compile(r'(?<!\\)(?:\\\\)*\\/')
+
+
+def not_json(name):
+    raise ValueError("%s is not JSON" % name)
 
 
 def schema_path(name):
@@ -37,14 +50,21 @@ def main(argv):
     for log in logs:
         if not os.path.exists(log):
             continue
-        with open(log, encoding="utf-8", errors="strict") as f:
-            for lineno, line in enumerate(f, 1):
+        with open(log, "rb") as f:
+            for lineno, raw in enumerate(f, 1):
                 where = "%s:%d" % (os.path.basename(log), lineno)
                 try:
-                    doc = json.loads(line)
+                    # JSON is UTF-8: a line that is not fails alone
+                    line = raw.decode("utf-8", errors="strict")
+                    # Decimal: 1.0 stays a non-integer, as written
+                    doc = json.loads(line, parse_float=decimal.Decimal,
+                                     parse_constant=not_json)
                 except ValueError as e:
                     failures.append("%s: not JSON: %s" % (where, e))
                     continue
+                escaped = ESCAPED_SLASH.search(line) is not None
+                if escaped:
+                    failures.append("%s: escaped slash (\\/)" % where)
                 name = doc.get("schema") if isinstance(doc, dict) else None
                 if not isinstance(name, str):
                     failures.append("%s: no \"schema\" key" % where)
@@ -66,7 +86,7 @@ def main(argv):
                 for e in errs[:3]:
                     failures.append("%s: %s at /%s: %s" % (
                         where, name, "/".join(str(p) for p in e.path), e.message[:200]))
-                counts[name] = counts.get(name, 0) + (0 if errs else 1)
+                counts[name] = counts.get(name, 0) + (0 if errs or escaped else 1)
     n = 0
     for name in sorted(counts):
         n += 1
