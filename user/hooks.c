@@ -707,7 +707,11 @@ static void report_change(struct hook *h, const char *method, uint64_t old, uint
 	if (env.c.json) {
 		json_object *d = doc_new("change");
 
-		json_object_object_add(d, "time", json_object_new_int64(t));
+		struct timespec rt;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		json_object_object_add(d, "time_ns",
+				       json_u64((uint64_t)rt.tv_sec * 1000000000ULL + rt.tv_nsec));
 		json_object_object_add(d, "hook", json_object_new_string(h->name));
 		json_object_object_add(d, "method", json_object_new_string(method));
 		json_object_object_add(d, "old", json_object_new_string(oldn));

@@ -166,11 +166,54 @@ static void json_log(const char *s)
 	}
 }
 
+static size_t utf8_copy(char *dst, size_t dstlen, const char *src, size_t srclen, bool controls);
+
+/*
+ * Every string in a document as valid UTF-8: names from the kernel (comm,
+ * symbols, paths) are bytes, and one invalid byte would make the whole line
+ * unparsable. Invalid bytes become U+FFFD, as in the Prometheus labels.
+ */
+static void json_sanitize(json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_string: {
+		const char *s = json_object_get_string(o);
+		size_t n = (size_t)json_object_get_string_len(o), cap = 3 * n + 1;
+		char stack[512], *buf = cap <= sizeof(stack) ? stack : malloc(cap);
+
+		if (!buf)
+			return;
+		/* control characters stay: JSON escapes them */
+		if (utf8_copy(buf, cap, s, n, false) != n || memcmp(buf, s, n))
+			json_object_set_string(o, buf);
+		if (buf != stack)
+			free(buf);
+		break;
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			json_sanitize(json_object_array_get_idx(o, i));
+		break;
+	case json_type_object: {
+		json_object_object_foreach(o, key, val)
+		{
+			(void)key; /* keys are pvtrace's own ASCII names */
+			json_sanitize(val);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 int json_print_line(FILE *f, json_object *obj)
 {
-	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-								    JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s;
 
+	json_sanitize(obj);
+	s = json_object_to_json_string_ext(obj,
+					   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	json_log(s);
 	if (fprintf(f, "%s\n", s) < 0 || fflush(f))
 		return -errno;
@@ -295,7 +338,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
-size_t utf8_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
+static size_t utf8_copy(char *dst, size_t dstlen, const char *src, size_t srclen, bool controls)
 {
 	static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
 	const unsigned char *s = (const unsigned char *)src;
@@ -308,7 +351,7 @@ size_t utf8_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
 		const char *from = (const char *)s + i;
 		size_t take = n;
 
-		if (!n || (n == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
+		if (!n || (controls && n == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
 			from = repl; /* invalid byte or control character */
 			take = 3;
 			n = 1;
@@ -321,4 +364,9 @@ size_t utf8_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
 	}
 	dst[o] = 0;
 	return o;
+}
+
+size_t utf8_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	return utf8_copy(dst, dstlen, src, srclen, true);
 }

@@ -312,6 +312,28 @@ static void test_utf8(void **state)
 	assert_string_equal(out, "ab");
 }
 
+/* Every string of a JSON document is printed as valid UTF-8; controls are escaped. */
+static void test_json_utf8(void **state)
+{
+	json_object *d = json_object_new_object(), *a = json_object_new_array();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	json_object_object_add(d, "comm", json_object_new_string("vm\xffx"));
+	json_object_array_add(a, json_object_new_string("aaaaaaaaaaaaaa\xc3"));
+	json_object_array_add(a, json_object_new_string("tab\there/x"));
+	json_object_object_add(d, "list", a);
+	assert_int_equal(json_print_line(f, d), 0);
+	fclose(f);
+	assert_string_equal(
+		buf, "{\"comm\":\"vm\xef\xbf\xbdx\",\"list\":[\"aaaaaaaaaaaaaa\xef\xbf\xbd\","
+		     "\"tab\\there/x\"]}\n");
+	free(buf);
+	json_object_put(d);
+}
+
 static void test_time_format(void **state)
 {
 	char b[32];
@@ -332,7 +354,7 @@ int main(void)
 		cmocka_unit_test(test_seconds),	      cmocka_unit_test(test_json_hist),
 		cmocka_unit_test(test_prom_file),     cmocka_unit_test(test_prom_refusals),
 		cmocka_unit_test(test_prom_dir_swap), cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_time_format),
+		cmocka_unit_test(test_json_utf8),     cmocka_unit_test(test_time_format),
 	};
 
 	return cmocka_run_group_tests_name("output", tests, setup, teardown);
