@@ -7,8 +7,9 @@
 #include "core.bpf.h"
 #include "latency.h"
 
-#define KVMIO 0xAE
-#define E2BIG 7 /* a full hash map refuses a new key with -E2BIG */
+#define KVMIO  0xAE
+#define E2BIG  7 /* a full hash map refuses a new key with -E2BIG */
+#define EEXIST 17
 
 const volatile __u32 targ_tgid = 0;
 const volatile bool filter_comm = false;
@@ -38,6 +39,18 @@ struct {
 	__type(key, struct lat_key);
 	__type(value, struct hist);
 } hists SEC(".maps");
+
+/*
+ * A map without preallocation refills its allocator asynchronously, so a burst
+ * of new series can find no memory (-ENOMEM) although the map has room. Those
+ * series start here, preallocated, and user space adds both maps' counts.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, LAT_SPILL_SERIES);
+	__type(key, struct lat_key);
+	__type(value, struct hist);
+} spill SEC(".maps");
 
 /* what does not fit in hists, per command only: no command ever disappears */
 struct {
@@ -137,36 +150,46 @@ static __always_inline void note_identity(const struct lat_key *key)
 		struct lat_thread_key tk = { .tgid = key->tgid, .vcpu = key->vcpu, .vm = key->vm };
 		char comm[16];
 
+		/*
+		 * The vCPU's thread is the one that runs it: KVM_RUN names it; any
+		 * other first ioctl (QEMU's main thread sets up each vCPU) only
+		 * names it until then.
+		 */
 		bpf_get_current_comm(comm, sizeof(comm));
-		bpf_map_update_elem(&threads, &tk, comm, BPF_ANY);
+		bpf_map_update_elem(&threads, &tk, comm,
+				    key->cmd == LAT_KVM_RUN ? BPF_ANY : BPF_NOEXIST);
 	}
+}
+
+/* A new series in map m: 0 and the series, or the update's error. */
+static __always_inline long series_new(void *m, const struct lat_key *key, struct hist **h)
+{
+	long err = bpf_map_update_elem(m, key, &zero_hist, BPF_NOEXIST);
+
+	/* 0, or -EEXIST when another CPU created it first */
+	*h = err && err != -EEXIST ? NULL : bpf_map_lookup_elem(m, key);
+	if (*h && !err && per_pid)
+		note_identity(key);
+	return *h ? 0 : err;
 }
 
 static __always_inline struct hist *series_of(const struct lat_key *key)
 {
 	struct hist *h = bpf_map_lookup_elem(&hists, key);
 	__u32 why = LAT_STAT_OVERFLOW;
-	long err;
 
 	if (h)
 		return h;
-	err = bpf_map_update_elem(&hists, key, &zero_hist, BPF_NOEXIST);
-	if (err != -E2BIG) {
-		/* 0, or -EEXIST when another CPU created it first */
-		h = bpf_map_lookup_elem(&hists, key);
-		if (h) {
-			if (!err && per_pid)
-				note_identity(key);
+	/* a series that started in spill (no memory for it in hists) stays there */
+	h = bpf_map_lookup_elem(&spill, key);
+	if (h)
+		return h;
+	if (series_new(&hists, key, &h) != -E2BIG) {
+		if (h || series_new(&spill, key, &h) == 0)
 			return h;
-		}
-		/*
-		 * -ENOMEM: the allocator of a map without preallocation refills
-		 * asynchronously and can run dry in a burst of new series; a
-		 * later event of this series tries again.
-		 */
 		why = LAT_STAT_NOMEM;
 	}
-	/* no series for it now (map full, or no memory): keep the event, per command */
+	/* no series for it (map full, or no memory and spill full): per command */
 	h = bpf_map_lookup_elem(&overflow, &key->cmd);
 	if (!h) {
 		bpf_map_update_elem(&overflow, &key->cmd, &zero_hist, BPF_NOEXIST);

@@ -7,7 +7,9 @@
 
 #define LAT_NO_VCPU	    (-1)
 #define LAT_DEFAULT_SERIES  4096
-#define LAT_OVERFLOW_SERIES 1024 /* distinct commands kept when the series map is full */
+#define LAT_OVERFLOW_SERIES 1024   /* distinct commands kept when the series map is full */
+#define LAT_SPILL_SERIES    128	   /* preallocated series for when a new one finds no memory */
+#define LAT_KVM_RUN	    0xae80 /* issued by a vCPU's own thread only */
 
 struct lat_key {
 	__u32 cmd;  /* full ioctl command */
@@ -42,7 +44,7 @@ enum lat_stat {
 	LAT_STAT_HIST_FULL, /* series and overflow maps full: ioctl not recorded */
 	LAT_STAT_LOST_EXIT, /* an entry had no matching exit (e.g. kretprobe maxactive) */
 	LAT_STAT_OVERFLOW,  /* series map full: recorded per command only (overflow series) */
-	LAT_STAT_NOMEM,	    /* no memory for a new series just now: recorded per command only */
+	LAT_STAT_NOMEM,	    /* no memory for a new series, spill map full: per command only */
 	LAT_STAT_MAX,
 };
 

@@ -569,6 +569,7 @@ static bool series_exited(const void *key, void *ctx)
 	if (!p || !p->reap)
 		return false;
 	bpf_map_delete_elem(bpf_map__fd(r->ctx->skel->maps.hists), k);
+	bpf_map_delete_elem(bpf_map__fd(r->ctx->skel->maps.spill), k);
 	if (env.per_vcpu) {
 		struct lat_thread_key tk = { .tgid = k->tgid, .vcpu = k->vcpu, .vm = k->vm };
 
@@ -617,7 +618,9 @@ static int lat_report(void *arg, const struct tick *t)
 	}
 	/* new epoch first, so min/max of the closed interval stop changing */
 	tick_close_epoch(&s->data->epoch, t);
-	err = hist_set_read(&r->hs, bpf_map__fd(s->maps.hists), t->epoch);
+	err = hist_set_read_maps(&r->hs,
+				 (int[]){ bpf_map__fd(s->maps.hists), bpf_map__fd(s->maps.spill) },
+				 2, t->epoch);
 	if (!err)
 		err = hist_set_read(&r->ov, bpf_map__fd(s->maps.overflow), t->epoch);
 	if (err) {

@@ -64,24 +64,58 @@ static int series_cmp(const void *a, const void *b)
 	return sort_ctx->cmp(x->key, y->key);
 }
 
-int hist_set_read(struct hist_set *hs, int map_fd, uint32_t epoch)
+/* a += b for one read's snapshot: slots, sum, count, and the interval's min/max */
+static void snapshot_add(struct hist_data *a, const struct hist_data *b)
+{
+	for (int i = 0; i < HIST_SLOTS; i++)
+		a->slots[i] += b->slots[i];
+	a->count += b->count;
+	a->sum += b->sum;
+	if (b->min < a->min)
+		a->min = b->min;
+	if (b->max > a->max)
+		a->max = b->max;
+}
+
+int hist_set_read_maps(struct hist_set *hs, const int *map_fds, int nmaps, uint32_t epoch)
 {
 	char key[256], next[256];
-	void *prev = NULL;
 
 	if (hs->key_size > sizeof(key))
 		return -EINVAL;
-	while (!bpf_map_get_next_key(map_fd, prev, next)) {
-		struct hist_series *s;
+	hs->read_gen++;
+	for (int m = 0; m < nmaps; m++) {
+		void *prev = NULL;
 
-		memcpy(key, next, hs->key_size);
-		prev = key;
-		if (bpf_map_lookup_elem(map_fd, key, hs->values))
+		while (!bpf_map_get_next_key(map_fds[m], prev, next)) {
+			struct hist_series *s;
+			struct hist_data one;
+
+			memcpy(key, next, hs->key_size);
+			prev = key;
+			if (bpf_map_lookup_elem(map_fds[m], key, hs->values))
+				continue;
+			s = find_or_add(hs, key);
+			if (!s)
+				return -ENOMEM;
+			hist_fold_percpu(&one, hs->values, hs->ncpus, epoch);
+			if (s->read_gen == hs->read_gen)
+				snapshot_add(&s->cum, &one);
+			else
+				s->cum = one;
+			s->read_gen = hs->read_gen;
+		}
+	}
+	for (size_t i = 0; i < hs->n; i++) {
+		struct hist_series *s = &hs->s[i];
+
+		if (s->read_gen != hs->read_gen) {
+			/* not in any map this time: nothing new */
+			s->cum = s->prev;
+			memset(&s->interval, 0, sizeof(s->interval));
+			s->interval.min = UINT64_MAX;
 			continue;
-		s = find_or_add(hs, key);
-		if (!s)
-			return -ENOMEM;
-		hist_fold_percpu(&s->cum, hs->values, hs->ncpus, epoch);
+		}
 		hist_delta(&s->interval, &s->cum, &s->prev);
 		if (!s->interval.count) {
 			s->interval.min = UINT64_MAX;
@@ -93,6 +127,11 @@ int hist_set_read(struct hist_set *hs, int map_fd, uint32_t epoch)
 		qsort(hs->s, hs->n, sizeof(*hs->s), series_cmp);
 	}
 	return 0;
+}
+
+int hist_set_read(struct hist_set *hs, int map_fd, uint32_t epoch)
+{
+	return hist_set_read_maps(hs, &map_fd, 1, epoch);
 }
 
 size_t hist_set_remove_if(struct hist_set *hs, bool (*gone)(const void *key, void *ctx), void *ctx)

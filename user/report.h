@@ -14,6 +14,7 @@ struct hist_series {
 	struct hist_data cum;	   /* cumulative since attach */
 	struct hist_data prev;	   /* cumulative at the previous interval boundary */
 	struct hist_data interval; /* this interval: cum - prev, with its min/max */
+	uint64_t read_gen;	   /* the read that last found this key */
 };
 
 struct hist_set {
@@ -23,6 +24,7 @@ struct hist_set {
 	size_t n, cap;
 	void *values;				  /* ncpus per-CPU struct hist */
 	int (*cmp)(const void *a, const void *b); /* order of keys for output */
+	uint64_t read_gen;
 };
 
 int hist_set_init(struct hist_set *hs, size_t key_size, int (*cmp)(const void *, const void *));
@@ -33,6 +35,8 @@ void hist_set_free(struct hist_set *hs);
  * each series' interval from the previous call, then sorts series by cmp.
  */
 int hist_set_read(struct hist_set *hs, int map_fd, uint32_t epoch);
+/* The same over several maps with one key type: a key's values in all of them are added. */
+int hist_set_read_maps(struct hist_set *hs, const int *map_fds, int nmaps, uint32_t epoch);
 /* Drop every series for which gone(key, ctx) is true (after their last report). */
 size_t hist_set_remove_if(struct hist_set *hs, bool (*gone)(const void *key, void *ctx), void *ctx);
 /* Make the current cumulative values the base of the next interval. */

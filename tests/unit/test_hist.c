@@ -6,7 +6,12 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "histogram.h"
+#include "report.h"
 
 static void test_slots(void **state)
 {
@@ -146,12 +151,77 @@ static void test_merge(void **state)
 	assert_int_equal(a.max, 100);
 }
 
+/* Put count events of value v (epoch 1) on CPU 0 of key k in a per-CPU hash. */
+static void put(int fd, uint32_t k, int ncpus, uint64_t count, uint64_t v)
+{
+	struct hist *vals = calloc(ncpus, sizeof(*vals));
+
+	assert_non_null(vals);
+	vals[0].slots[hist_slot_of(v)] = count;
+	vals[0].sum = count * v;
+	vals[0].min = vals[0].max = v;
+	vals[0].epoch = 1;
+	assert_int_equal(bpf_map_update_elem(fd, &k, vals, BPF_ANY), 0);
+	free(vals);
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Series kept in two maps (latency's hists and spill): one series, counts added. */
+static void test_read_two_maps(void **state)
+{
+	int ncpus = libbpf_num_possible_cpus(), fd[2];
+	struct hist_set hs;
+
+	(void)state;
+	if (geteuid()) {
+		skip(); /* creating BPF maps needs root; CI runs the unit tests as root */
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		fd[i] = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "pvt_test", 4, sizeof(struct hist),
+				       16, NULL);
+		assert_true(fd[i] >= 0);
+	}
+	assert_int_equal(hist_set_init(&hs, sizeof(uint32_t), u32_cmp), 0);
+	put(fd[0], 7, ncpus, 10, 100);
+	put(fd[1], 7, ncpus, 5, 5000); /* the same series, spilled */
+	put(fd[1], 9, ncpus, 3, 40);   /* a series only in the second map */
+	assert_int_equal(hist_set_read_maps(&hs, fd, 2, 1), 0);
+	assert_int_equal(hs.n, 2);
+	assert_int_equal(*(uint32_t *)hs.s[0].key, 7);
+	assert_int_equal(hs.s[0].cum.count, 15);
+	assert_int_equal(hs.s[0].cum.sum, 10 * 100 + 5 * 5000);
+	assert_int_equal(hs.s[0].interval.min, 100);
+	assert_int_equal(hs.s[0].interval.max, 5000);
+	assert_int_equal(hs.s[1].cum.count, 3);
+	hist_set_next_interval(&hs);
+	/* next interval: key 7 grew in the first map only, key 9 is gone from every map */
+	put(fd[0], 7, ncpus, 12, 100);
+	uint32_t k9 = 9;
+	assert_int_equal(bpf_map_delete_elem(fd[1], &k9), 0);
+	assert_int_equal(hist_set_read_maps(&hs, fd, 2, 1), 0);
+	assert_int_equal(hs.s[0].cum.count, 17);
+	assert_int_equal(hs.s[0].interval.count, 2);
+	assert_int_equal(hs.s[1].interval.count, 0);
+	assert_int_equal(hs.s[1].cum.count, 3);
+	hist_set_free(&hs);
+	close(fd[0]);
+	close(fd[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slots),		cmocka_unit_test(test_bpf_log2_agrees),
 		cmocka_unit_test(test_fold_and_epochs), cmocka_unit_test(test_delta_exact),
 		cmocka_unit_test(test_percentiles),	cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_read_two_maps),
 	};
 
 	return cmocka_run_group_tests_name("histogram", tests, NULL, NULL);
