@@ -1524,7 +1524,10 @@ static struct hlat_env {
 	bool hook[2]; /* pv_steal_clock, pv_sched_clock */
 	const char *function;
 	struct cli_common c;
-} lenv = { .c.unit = UNIT_US, .c.modes = (1u << ATTACH_FENTRY) | (1u << ATTACH_KPROBE) };
+} lenv = { .c.unit = UNIT_US,
+	   .c.modes = (1u << ATTACH_FENTRY) | (1u << ATTACH_KPROBE),
+	   /* clock reads: le 16 ns .. 1 ms, x2 */
+	   .c.default_buckets = { 4, 20, 1 } };
 
 static const char *const lat_hooks[2] = { "pv_steal_clock", "pv_sched_clock" };
 

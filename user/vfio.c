@@ -33,7 +33,10 @@ static struct vfio_env {
 	bool events;
 	const char *device;
 	struct cli_common c;
-} env = { .c.unit = UNIT_MS, .c.modes = (1u << ATTACH_FENTRY) | (1u << ATTACH_KPROBE) };
+} env = { .c.unit = UNIT_MS,
+	  .c.modes = (1u << ATTACH_FENTRY) | (1u << ATTACH_KPROBE),
+	  /* request to release, blocked unregisters: le 1 ms .. 275 s, x4 */
+	  .c.default_buckets = { 20, 38, 2 } };
 
 enum {
 	OPT_EVENTS = 0x100,

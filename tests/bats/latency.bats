@@ -252,3 +252,18 @@ start_kvmload() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"mode: tracepoint)"* ]]
 }
+
+@test "the exit program is attached before the entry program (no ioctl starts without its end)" {
+	start_pvtrace latency --ioctl $(mode_args)
+	# link ids grow in creation order: each link's id and program from pvtrace's fdinfo,
+	# the program's name from bpftool while pvtrace still holds it
+	order=$(for f in /proc/"$PV_PID"/fdinfo/*; do
+		awk '$1 == "link_id:" { l = $2 } $1 == "prog_id:" { p = $2 } END { if (l) print l, p }' "$f"
+	done | sort -n | while read -r _ prog; do bpftool -j prog show id "$prog" | jq -r .name; done)
+	stop_pvtrace INT
+	echo "$order"
+	[ "$PV_RC" -eq 0 ]
+	[ "$(wc -l <<<"$order")" -eq 2 ]
+	[[ "$(head -n 1 <<<"$order")" =~ ^(fexit_vcpu_ioct|kretprobe_vcpu_|tp_exit_ioctl)$ ]]
+	[[ "$(tail -n 1 <<<"$order")" =~ ^(fentry_vcpu_ioc|kprobe_vcpu_ioc|tp_enter_ioctl)$ ]]
+}
