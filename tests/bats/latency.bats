@@ -264,6 +264,6 @@ start_kvmload() {
 	echo "$order"
 	[ "$PV_RC" -eq 0 ]
 	[ "$(wc -l <<<"$order")" -eq 2 ]
-	[[ "$(head -n 1 <<<"$order")" =~ ^(fexit_vcpu_ioct|kretprobe_vcpu_|tp_exit_ioctl)$ ]]
-	[[ "$(tail -n 1 <<<"$order")" =~ ^(fentry_vcpu_ioc|kprobe_vcpu_ioc|tp_enter_ioctl)$ ]]
+	[[ "$(head -n 1 <<<"$order")" =~ ^(fexit_vcpu|kretprobe_vcpu|tp_exit_ioctl) ]]
+	[[ "$(tail -n 1 <<<"$order")" =~ ^(fentry_vcpu|kprobe_vcpu|tp_enter_ioctl) ]]
 }
