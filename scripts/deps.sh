@@ -9,7 +9,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 BUILD_PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libcap-dev pkg-config linux-libc-dev help2man"
-TEST_PKGS="bats jq libcmocka-dev prometheus prometheus-node-exporter bpftrace util-linux procps curl bash-completion man-db systemd python3-jsonschema"
+TEST_PKGS="bats jq libcmocka-dev prometheus prometheus-node-exporter bpftrace util-linux procps curl bash-completion man-db systemd python3-jsonschema clang-format"
 GUEST_PKGS=$(sed -n 's/^GUEST_DEB_PACKAGES="\(.*\)"/\1/p' "$here/guest.sh")
 
 case ${1:-} in
