@@ -10,8 +10,10 @@ ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 OUT       := build
 LIBS_PKG  := libbpf libelf zlib json-c libcap
 CFLAGS    ?= -O2 -g
-CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(OUT) \
-	     $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG))
+# user/core: the shared core; user/kvm: KVM knowledge shared by commands; one folder per
+# capability, whose headers are included by their folder ("patches/kimage.h")
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Iuser/core -Iuser/kvm -Ibpf \
+	     -I$(OUT) $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG))
 LDLIBS    += $(shell $(PKG_CONFIG) --libs $(LIBS_PKG)) -lm -lpthread
 # -Wno-unused-parameter: libbpf's BPF_PROG/BPF_KPROBE macros declare ctx
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I. -Ibpf \
@@ -27,7 +29,9 @@ VERSION_GIT  := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(C
 PVTRACE_VERSION := $(VERSION_BASE)$(if $(VERSION_GIT),+g$(VERSION_GIT))
 
 BPF_APPS  := latency patches hooks vfio
-CORE_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_DIRS := core kvm latency hooks patches vfio bench
+USER_HDRS := $(wildcard user/*.h $(patsubst %,user/%/*.h,$(USER_DIRS)))
+CORE_SRCS := $(wildcard $(patsubst %,user/%/*.c,$(USER_DIRS)))
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(CORE_SRCS))
 SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_APPS))
 
@@ -52,17 +56,18 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUT)/user/%.o: user/%.c user/*.h bpf/*.h $(SKELS) | $(OUT)/user
+$(OUT)/user/%.o: user/%.c $(USER_HDRS) bpf/*.h $(SKELS) | $(OUT)/user
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/version.h: FORCE | $(OUT)/user
 	$(Q)v='#define PVTRACE_VERSION "$(PVTRACE_VERSION)"'; \
 	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" >$@
-$(OUT)/user/cli.o: $(OUT)/version.h
+$(OUT)/user/core/cli.o: $(OUT)/version.h
 # the textfile's pvtrace_build_info{version} (textfile.c takes PVTRACE_VERSION if defined)
-$(OUT)/user/textfile.o: $(OUT)/version.h
-$(OUT)/user/textfile.o: CFLAGS += -include $(OUT)/version.h
+$(OUT)/user/core/textfile.o: $(OUT)/version.h
+$(OUT)/user/core/textfile.o: CFLAGS += -include $(OUT)/version.h
 
 $(OUT)/libpvtrace.a: $(CORE_OBJS)
 	$(call msg,AR,$@)
@@ -91,7 +96,7 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libpvtrace.a | $(OUT)/tests
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(OUT)/libpvtrace.a $(LDLIBS) -lcmocka
 
 # ksyms with a 4 KiB read chunk, so fixtures cross chunk boundaries
-$(OUT)/tests/test_ksyms: tests/unit/test_ksyms.c user/ksyms.c | $(OUT)/tests
+$(OUT)/tests/test_ksyms: tests/unit/test_ksyms.c user/core/ksyms.c | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -DKSYM_CHUNK=4096 $^ -o $@ $(LDLIBS) -lcmocka
 
@@ -113,9 +118,9 @@ $(OUT)/tests/floor: tests/bench/floor.c $(OUT)/floor.skel.h | $(OUT)/tests
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 # libFuzzer target over the kernel ELF reader (clang + libclang-rt-14-dev); tests/fuzz/run.sh
-$(OUT)/tests/fuzz_kelf: tests/fuzz/fuzz_kelf.c user/kelf.c user/kelf.h user/kimage.c user/kimage.h user/kbtf.c user/kbtf.h user/x86_cpufeatures.h | $(OUT)/tests
+$(OUT)/tests/fuzz_kelf: tests/fuzz/fuzz_kelf.c user/core/kelf.c user/core/kelf.h user/patches/kimage.c user/patches/kimage.h user/core/kbtf.c user/core/kbtf.h user/patches/x86_cpufeatures.h | $(OUT)/tests
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iuser $(filter %.c,$^) -o $@ -lbpf -lelf -lz
+	$(Q)$(CLANG) -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iuser -Iuser/core $(filter %.c,$^) -o $@ -lbpf -lelf -lz
 
 BENCH_BINS := $(OUT)/tests/floor $(OUT)/tests/ioctlbench
 bench: all $(BENCH_BINS)
@@ -180,8 +185,9 @@ uninstall:
 clean:
 	rm -rf $(OUT) pvtrace
 
-FORMAT_SRCS := $(filter-out user/kvm_ioctl_table.h user/kvm_ioctl_extra.h,\
-	$(wildcard user/*.c user/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/helpers/*.c tests/bench/*.c))
+FORMAT_SRCS := $(filter-out user/kvm/kvm_ioctl_table.h user/kvm/kvm_ioctl_extra.h,\
+	$(wildcard user/*.c $(CORE_SRCS) $(USER_HDRS) bpf/*.c bpf/*.h tests/unit/*.c tests/helpers/*.c \
+	tests/bench/*.c))
 format:
 	clang-format -i $(FORMAT_SRCS)
 format-check:

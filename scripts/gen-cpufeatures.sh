@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Regenerate user/x86_cpufeatures.h: x86 CPU feature and bug bit names of one kernel,
+# Regenerate user/patches/x86_cpufeatures.h: x86 CPU feature and bug bit names of one kernel,
 # from its arch/x86/include/asm/cpufeatures.h (macro name, bit, /proc/cpuinfo name).
 # Usage: scripts/gen-cpufeatures.sh [KERNEL_SRC_DIR|linux-source TARBALL] [OUT]
 # Default source: /usr/src/linux-source-6.12.tar.xz (Debian's linux-source-6.12).
 set -euo pipefail
 src=${1:-/usr/src/linux-source-6.12.tar.xz}
-out=${2:-$(dirname "$0")/../user/x86_cpufeatures.h}
+out=${2:-$(dirname "$0")/../user/patches/x86_cpufeatures.h}
 rel=arch/x86/include/asm/cpufeatures.h
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

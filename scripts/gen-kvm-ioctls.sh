@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Regenerate user/kvm_ioctl_table.h from a kernel tree's uapi headers.
+# Regenerate user/kvm/kvm_ioctl_table.h from a kernel tree's uapi headers.
 # Every KVM ioctl defined with _IO*(KVMIO, ...) in include/uapi/linux/kvm.h is
 # listed with its full command value, computed by the compiler for x86_64.
 # Usage: scripts/gen-kvm-ioctls.sh KERNEL_SRC_DIR [OUT]
 set -euo pipefail
 src=${1:?usage: gen-kvm-ioctls.sh KERNEL_SRC_DIR [OUT]}
-out=${2:-$(dirname "$0")/../user/kvm_ioctl_table.h}
+out=${2:-$(dirname "$0")/../user/kvm/kvm_ioctl_table.h}
 hdr=$src/include/uapi/linux/kvm.h
 [ -r "$hdr" ] || { echo "gen-kvm-ioctls: no $hdr" >&2; exit 1; }
 ver=$(sed -n 's/^VERSION = //p;s/^PATCHLEVEL = //p;s/^SUBLEVEL = //p' "$src/Makefile" 2>/dev/null | paste -sd.)

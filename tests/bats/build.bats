@@ -35,5 +35,5 @@ load helpers
 		'*/include/uapi/linux/stddef.h' '*/include/uapi/linux/bits.h' \
 		'*/arch/x86/include/uapi/asm/kvm.h' '*/Makefile'
 	"$REPO/scripts/gen-kvm-ioctls.sh" "$src" "$BATS_TEST_TMPDIR/table.h"
-	diff -u "$REPO/user/kvm_ioctl_table.h" "$BATS_TEST_TMPDIR/table.h"
+	diff -u "$REPO/user/kvm/kvm_ioctl_table.h" "$BATS_TEST_TMPDIR/table.h"
 }

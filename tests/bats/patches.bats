@@ -436,5 +436,5 @@ debian_crosscheck() { # RELEASE EXPECTED-ENTRY-SIZE
 	[ -r "$tarball" ] || skip "linux-source-6.12 not installed (scripts/kernel-build.sh installs it)"
 	run "$REPO/scripts/gen-cpufeatures.sh" "$tarball" "$BATS_TEST_TMPDIR/t.h"
 	[ "$status" -eq 0 ]
-	diff -u "$REPO/user/x86_cpufeatures.h" "$BATS_TEST_TMPDIR/t.h"
+	diff -u "$REPO/user/patches/x86_cpufeatures.h" "$BATS_TEST_TMPDIR/t.h"
 }

@@ -14,7 +14,7 @@
 #include <bpf/libbpf.h>
 #include "kbtf.h"
 #include "kelf.h"
-#include "kimage.h"
+#include "patches/kimage.h"
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {

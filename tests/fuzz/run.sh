@@ -7,8 +7,6 @@ cd "$(dirname "$0")/../.." || exit 1
 secs=${1:-${PVTRACE_FUZZ_SECONDS:-30}}
 bin=build/tests/fuzz_kelf
 echo "1..1"
-# user/kimage.c joins the Makefile rule's sources (its $(filter %.c,$^)) until the rule
-# lists it
 if ! make -s "$bin" >build/fuzz-build.log 2>&1; then
 	echo "not ok 1 - fuzz kelf: build failed (needs clang and libclang-rt-14-dev)"
 	sed 's/^/# /' build/fuzz-build.log | tail -n 5

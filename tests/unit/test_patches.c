@@ -18,7 +18,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kelf.h"
-#include "kimage.h"
+#include "patches/kimage.h"
 
 static char dir[] = "/tmp/pvtrace-patches-XXXXXX";
 static char fix_exec[256], fix_rel[256], fix_old[256];

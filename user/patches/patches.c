@@ -28,7 +28,7 @@
 #include "commands.h"
 #include "kbtf.h"
 #include "kelf.h"
-#include "kimage.h"
+#include "patches/kimage.h"
 #include "ksyms.h"
 #include "output.h"
 #include "util.h"

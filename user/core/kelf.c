@@ -13,7 +13,7 @@
 #include <bpf/libbpf.h>
 #include "kelf.h"
 #include "kbtf.h"
-#include "x86_cpufeatures.h"
+#include "patches/x86_cpufeatures.h"
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
