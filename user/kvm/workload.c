@@ -11,12 +11,6 @@
 #include "workload.h"
 #include "util.h"
 
-/* x86 ONE_REG ids for MSRs, as in v6.18 uapi (KVM_X86_REG_TYPE_MSR) */
-#ifndef KVM_REG_X86
-#define KVM_REG_X86 0x2000000000000000ULL
-#endif
-#define X86_REG_MSR(idx) (KVM_REG_X86 | KVM_REG_SIZE_U64 | (2ULL << 32) | (idx))
-
 #define GUEST_MEM  0x10000
 #define GUEST_CODE 0x1000
 
