@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
-#include <sys/utsname.h>
 #include <linux/kvm.h>
 #include <json-c/json.h>
 #include "cli.h"
@@ -36,10 +35,6 @@ struct kvm_many_regs {
 #define KVM_GET_MANY_REGS _IOWR(KVMIO, 0xde, struct kvm_many_regs)
 #define KVM_SET_MANY_REGS _IOWR(KVMIO, 0xdf, struct kvm_many_regs)
 #endif
-#ifndef KVM_REG_X86
-#define KVM_REG_X86 0x2000000000000000ULL
-#endif
-#define X86_REG_MSR(idx) (KVM_REG_X86 | KVM_REG_SIZE_U64 | (2ULL << 32) | (idx))
 
 #define BR_SCHEMA "pvtrace.bench.regs/2"
 
