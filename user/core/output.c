@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 #include "output.h"
 #include "util.h"
@@ -101,13 +100,50 @@ json_object *json_doc_new(const char *schema, const char *kind, bool running_ker
 
 	json_object_object_add(d, "schema", json_object_new_string(schema));
 	json_object_object_add(d, "kind", json_object_new_string(kind));
-	if (running_kernel) {
-		struct utsname u;
-
-		uname(&u);
-		json_object_object_add(d, "kernel", json_object_new_string(u.release));
-	}
+	if (running_kernel)
+		json_object_object_add(d, "kernel", json_object_new_string(kernel_release()));
 	return d;
+}
+
+json_object *json_hex_u64(uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%" PRIx64, v);
+	return json_object_new_string(b);
+}
+
+const char *fmt_clock(char *buf, size_t len, time_t t)
+{
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(buf, len, "%H:%M:%S", &tm))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+void text_print_clock(FILE *f)
+{
+	char ts[16];
+
+	fprintf(f, "\n%s\n", fmt_clock(ts, sizeof(ts), time(NULL)));
+}
+
+const char *hex_str(const uint8_t *p, size_t n, const char *sep, char *buf, size_t len)
+{
+	size_t sl = sep ? strlen(sep) : 0, o = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t need = (i ? sl : 0) + 2;
+
+		if (o + need >= len)
+			break;
+		o += (size_t)snprintf(buf + o, len - o, "%s%02x", i && sep ? sep : "", p[i]);
+	}
+	return buf;
 }
 
 /* Percentiles in whole nanoseconds, like every other time in pvtrace's JSON. */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <json-c/json.h>
 #include "histogram.h"
 
@@ -15,6 +16,16 @@ int unit_parse(const char *s, enum time_unit *u);
 const char *unit_name(enum time_unit u);
 /* "12.3 us" style value; buf must hold 32 bytes */
 const char *fmt_time(char *buf, size_t len, double ns, enum time_unit u);
+
+/* Local wall-clock time of t as HH:MM:SS (buf: 16 bytes or more). */
+const char *fmt_clock(char *buf, size_t len, time_t t);
+/* The line every text report in interval mode starts with: a blank line, then HH:MM:SS. */
+void text_print_clock(FILE *f);
+/*
+ * n bytes as two hex digits each, sep between bytes (NULL: none); only whole
+ * bytes that fit in buf. Returns buf.
+ */
+const char *hex_str(const uint8_t *p, size_t n, const char *sep, char *buf, size_t len);
 
 /* Text: summary line and log2 distribution with bucket bounds in unit u. */
 void text_print_hist(FILE *f, const struct hist_data *h, enum time_unit u);
@@ -31,6 +42,8 @@ json_object *json_hist(const struct hist_data *h);
 /* Write one JSON document on one line. */
 int json_print_line(FILE *f, json_object *obj);
 json_object *json_u64(uint64_t v);
+/* An address or other 64-bit value as a "0x..." string. */
+json_object *json_hex_u64(uint64_t v);
 
 /*
  * Copy src (srclen bytes, or up to a NUL) into dst as valid UTF-8: each invalid

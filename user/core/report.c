@@ -55,13 +55,12 @@ static struct hist_series *find_or_add(struct hist_set *hs, const void *key)
 	return s;
 }
 
-static const struct hist_set *sort_ctx;
-
-static int series_cmp(const void *a, const void *b)
+static int series_cmp(const void *a, const void *b, void *arg)
 {
 	const struct hist_series *x = a, *y = b;
+	const struct hist_set *hs = arg;
 
-	return sort_ctx->cmp(x->key, y->key);
+	return hs->cmp(x->key, y->key);
 }
 
 /* a += b for one read's snapshot: slots, sum, count, and the interval's min/max */
@@ -122,10 +121,8 @@ int hist_set_read_maps(struct hist_set *hs, const int *map_fds, int nmaps, uint3
 			s->interval.max = 0;
 		}
 	}
-	if (hs->cmp && hs->n > 1) {
-		sort_ctx = hs;
-		qsort(hs->s, hs->n, sizeof(*hs->s), series_cmp);
-	}
+	if (hs->cmp && hs->n > 1)
+		qsort_r(hs->s, hs->n, sizeof(*hs->s), series_cmp, hs);
 	return 0;
 }
 
@@ -211,4 +208,62 @@ int report_loop(const struct cli_common *c, uint64_t default_interval_ns, loop_w
 		if (t.final)
 			return 0;
 	}
+}
+
+struct report_run_ctx {
+	struct cli_common *c;
+	const struct report_ops *ops;
+	void *ctx;
+};
+
+static int run_wait(void *arg, int timeout_ms)
+{
+	struct report_run_ctx *r = arg;
+
+	return r->ops->wait(r->ctx, timeout_ms);
+}
+
+static int run_report(void *arg, const struct tick *t)
+{
+	struct report_run_ctx *r = arg;
+	const struct report_ops *ops = r->ops;
+
+	if (ops->read && ops->read(r->ctx, t))
+		return -1;
+	if (t->interval || t->final) {
+		if (r->c->json)
+			ops->json(r->ctx, t);
+		else
+			ops->text(r->ctx, t);
+	}
+	/* every tick, printing or not: a closed pipe ends the command */
+	if (out_flush_check(stdout))
+		return -1;
+	if (ops->prom)
+		textfile_write(&r->c->tf, ops->prom, r->ctx);
+	if (ops->next)
+		ops->next(r->ctx, t);
+	return 0;
+}
+
+int report_run(struct cli_common *c, uint64_t default_interval_ns, const struct report_ops *ops,
+	       void *ctx)
+{
+	struct report_run_ctx r = { c, ops, ctx };
+
+	return report_loop(c, default_interval_ns, ops->wait ? run_wait : NULL, run_report, &r);
+}
+
+json_object *json_report_new(const char *schema, const struct tick *t, const char *mode)
+{
+	json_object *d = json_doc_new(schema, "report", true);
+
+	if (mode)
+		json_object_object_add(d, "mode", json_object_new_string(mode));
+	json_object_object_add(d, "unit", json_object_new_string("ns"));
+	json_object_object_add(d, "interval_index", json_u64(t->index));
+	json_object_object_add(d, "interval_ns", json_u64(t->span_ns));
+	json_object_object_add(d, "cumulative", json_object_new_boolean(!t->interval));
+	json_object_object_add(d, "final", json_object_new_boolean(t->final));
+	return d;
 }

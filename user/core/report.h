@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include "cli.h"
 #include "histogram.h"
+#include "output.h"
+#include "textfile.h"
 
 struct hist_series {
 	void *key;		   /* key_size bytes */
@@ -73,6 +75,35 @@ typedef int (*loop_report_fn)(void *ctx, const struct tick *t);
  */
 int report_loop(const struct cli_common *c, uint64_t default_interval_ns, loop_wait_fn wait,
 		loop_report_fn report, void *ctx);
+
+/*
+ * One command's report, in the order report_run() calls its parts at each tick:
+ * read (close the BPF epoch, read and fold the maps), then on interval and final
+ * ticks json or text to stdout, the stdout check (a closed pipe ends the loop),
+ * the --prom textfile (prom, when not NULL), and next (this report becomes the
+ * base of the next interval; NULL when there is nothing to carry over).
+ */
+struct report_ops {
+	int (*read)(void *ctx, const struct tick *t); /* 0, or -1 after err_msg() */
+	void (*text)(void *ctx, const struct tick *t);
+	void (*json)(void *ctx, const struct tick *t);
+	textfile_fill_fn prom;
+	void (*next)(void *ctx, const struct tick *t);
+	loop_wait_fn wait; /* NULL: sleep between reports */
+};
+
+/*
+ * report_loop() over ops: reports each INTERVAL, or each default_interval_ns
+ * without one (0: only the final report), and a final one. 0 or EXIT_RUNTIME.
+ */
+int report_run(struct cli_common *c, uint64_t default_interval_ns, const struct report_ops *ops,
+	       void *ctx);
+
+/*
+ * The JSON document of one report: schema, kind "report", kernel, mode (when
+ * not NULL), unit "ns", interval_index, interval_ns, cumulative, final.
+ */
+json_object *json_report_new(const char *schema, const struct tick *t, const char *mode);
 
 /* Sum of a per-CPU u64 array map slot across CPUs. */
 uint64_t percpu_u64_sum(int map_fd, uint32_t idx, int ncpus);

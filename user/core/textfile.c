@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include "textfile.h"
@@ -195,15 +194,13 @@ int textfile_check_writable(struct textfile *t, char *err, size_t errlen)
 static void header(struct textfile *t, struct prom_writer *w)
 {
 	struct prom_label l[5];
-	struct utsname u;
 	struct timespec ts;
 	char v[64];
 
-	uname(&u);
 	l[0] = (struct prom_label){ "command", t->command };
 	l[1] = (struct prom_label){ "file", t->name };
 	l[2] = (struct prom_label){ "version", PVTRACE_VERSION };
-	l[3] = (struct prom_label){ "kernel", u.release };
+	l[3] = (struct prom_label){ "kernel", kernel_release() };
 	l[4] = (struct prom_label){ "mode", t->mode ? t->mode : "" };
 	prom_family(w, "pvtrace_build_info", "gauge",
 		    "pvtrace version, kernel and attach mode of one exporter; always 1");

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/utsname.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
@@ -311,6 +312,41 @@ int drop_all_caps(void)
 	r = cap_set_proc(none) ? -errno : 0;
 	cap_free(none);
 	return r;
+}
+
+void drop_caps_after_attach(void)
+{
+	if (drop_all_caps())
+		warn_msg("could not drop capabilities: %s", strerror(errno));
+}
+
+int env_check(unsigned int need, char *err, size_t len)
+{
+	if ((need & ENV_TRACING) && !have_tracing_caps()) {
+		snprintf(err, len, "needs root or CAP_BPF and CAP_PERFMON to trace");
+		return -1;
+	}
+	if ((need & ENV_BTF) && access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(err, len,
+			 "kernel has no BTF (/sys/kernel/btf/vmlinux missing; needs "
+			 "CONFIG_DEBUG_INFO_BTF)");
+		return -1;
+	}
+	if ((need & ENV_KVM) && access("/sys/module/kvm", F_OK)) {
+		snprintf(err, len,
+			 "KVM is not loaded (no /sys/module/kvm): modprobe kvm_amd or kvm_intel");
+		return -1;
+	}
+	return 0;
+}
+
+const char *kernel_release(void)
+{
+	static struct utsname u;
+
+	if (!u.release[0] && uname(&u))
+		snprintf(u.release, sizeof(u.release), "unknown");
+	return u.release;
 }
 
 /* kernel.<name> from /proc/sys/kernel; INT32_MIN when unreadable */

@@ -70,6 +70,22 @@ bool have_tracing_caps(void);
 /* Drop every capability, the bounding set too where permitted (and set no_new_privs). */
 int drop_all_caps(void);
 /*
+ * After attaching (every fd a command needs is open): drop_all_caps(), with a warning
+ * naming the error when that fails; the command goes on either way.
+ */
+void drop_caps_after_attach(void);
+
+/* What a command needs of the running kernel and of this process. */
+enum env_need {
+	ENV_TRACING = 1 << 0, /* CAP_BPF + CAP_PERFMON (or root) */
+	ENV_BTF = 1 << 1,     /* /sys/kernel/btf/vmlinux */
+	ENV_KVM = 1 << 2,     /* the kvm module */
+};
+/* 0, or -1 with the first missing piece named in one line in err. */
+int env_check(unsigned int need, char *err, size_t len);
+/* The running kernel's release (uname -r), read once. */
+const char *kernel_release(void);
+/*
  * Why /proc/kallsyms shows zero addresses to this process, in words naming the real
  * cause: kernel.kptr_restrict, kernel.perf_event_paranoid, CAP_SYSLOG. A static buffer.
  */

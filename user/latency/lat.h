@@ -54,9 +54,8 @@ struct lat_report_data {
 	uint64_t exited_series; /* series removed after their last report, so far */
 };
 
-void lat_print_text(const struct lat_report_data *d, bool interval_mode);
-int lat_print_json(const struct lat_report_data *d, bool interval_mode, uint64_t index,
-		   uint64_t interval_ns, bool final);
-void lat_fill_prom(struct prom_writer *w, void *ctx); /* ctx: struct lat_report_data */
+void lat_print_text(const struct lat_report_data *d, const struct tick *t);
+int lat_print_json(const struct lat_report_data *d, const struct tick *t);
+void lat_fill_prom(struct prom_writer *w, const struct lat_report_data *d);
 
 #endif

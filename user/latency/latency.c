@@ -395,26 +395,6 @@ static void workload_stop(struct child *c)
 	}
 }
 
-static int check_env(char *err, size_t len)
-{
-	if (!have_tracing_caps()) {
-		snprintf(err, len, "needs root or CAP_BPF and CAP_PERFMON to trace");
-		return -1;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		snprintf(err, len,
-			 "kernel has no BTF (/sys/kernel/btf/vmlinux missing; needs "
-			 "CONFIG_DEBUG_INFO_BTF)");
-		return -1;
-	}
-	if (access("/sys/module/kvm", F_OK)) {
-		snprintf(err, len,
-			 "KVM is not loaded (no /sys/module/kvm): modprobe kvm_amd or kvm_intel");
-		return -1;
-	}
-	return 0;
-}
-
 #define SCAN_MS 200 /* how often new processes are looked at */
 
 /* Everything the loop's callbacks need. */
@@ -598,11 +578,10 @@ static void reap_exited(struct lat_run *r)
 	}
 }
 
-static int lat_report(void *arg, const struct tick *t)
+static int lat_read(void *arg, const struct tick *t)
 {
 	struct lat_run *r = arg;
 	struct latency_bpf *s = r->ctx->skel;
-	bool to_stdout = t->interval || t->final;
 	int err;
 
 	/*
@@ -634,20 +613,42 @@ static int lat_report(void *arg, const struct tick *t)
 		return -1;
 	}
 	r->d.series_used = r->hs.n;
-	if (to_stdout && env.c.json)
-		lat_print_json(&r->d, t->interval, t->index, t->span_ns, t->final);
-	else if (to_stdout)
-		lat_print_text(&r->d, t->interval);
-	/* every tick, printing or not: a closed pipe ends the command */
-	if (out_flush_check(stdout))
-		return -1;
-	textfile_write(&env.c.tf, lat_fill_prom, &r->d);
+	return 0;
+}
+
+static void lat_text(void *arg, const struct tick *t)
+{
+	lat_print_text(&((struct lat_run *)arg)->d, t);
+}
+
+static void lat_json(void *arg, const struct tick *t)
+{
+	lat_print_json(&((struct lat_run *)arg)->d, t);
+}
+
+static void lat_prom(struct prom_writer *w, void *arg)
+{
+	lat_fill_prom(w, &((struct lat_run *)arg)->d);
+}
+
+static void lat_next(void *arg, const struct tick *t)
+{
+	struct lat_run *r = arg;
+
 	if (r->reap && !t->final)
 		reap_exited(r);
 	hist_set_next_interval(&r->hs);
 	hist_set_next_interval(&r->ov);
-	return 0;
 }
+
+static const struct report_ops lat_ops = {
+	.read = lat_read,
+	.text = lat_text,
+	.json = lat_json,
+	.prom = lat_prom,
+	.next = lat_next,
+	.wait = lat_wait,
+};
 
 /* -p: a pidfd that polls readable when the process exits. */
 static int target_open(pid_t pid)
@@ -715,7 +716,7 @@ int cmd_latency(int argc, char **argv)
 		}
 	}
 	ret = EXIT_RUNTIME;
-	if (check_env(why, sizeof(why))) {
+	if (env_check(ENV_TRACING | ENV_BTF | ENV_KVM, why, sizeof(why))) {
 		err_msg("%s", why);
 		goto out;
 	}
@@ -748,8 +749,7 @@ int cmd_latency(int argc, char **argv)
 	if (run.d.mode != ATTACH_KPROBE)
 		attach_release_tracefs();
 	/* fds are open: reading maps needs no privilege from here on */
-	if (drop_all_caps())
-		warn_msg("could not drop capabilities: %s", strerror(errno));
+	drop_caps_after_attach();
 	if ((ret = cli_textfile_ready(&env.c)))
 		goto out;
 	ret = EXIT_RUNTIME;
@@ -759,7 +759,7 @@ int cmd_latency(int argc, char **argv)
 		err_msg("workload: cannot start: %s", strerror(errno));
 		goto out;
 	}
-	ret = report_loop(&env.c, cli_prom_interval_ns(&env.c), lat_wait, lat_report, &run);
+	ret = report_run(&env.c, cli_prom_interval_ns(&env.c), &lat_ops, &run);
 	for (int i = 0; i < LAT_STAT_MAX; i++)
 		if (run.d.st.v[i])
 			warn_msg("%" PRIu64 " ioctls %s: %s", run.d.st.v[i],

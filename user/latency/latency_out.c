@@ -3,7 +3,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include "lat.h"
 #include "kvm_ioctl.h"
 #include "output.h"
@@ -19,17 +18,13 @@ static const struct hist_data *hist_of(const struct lat_view *v, bool interval_m
 	return interval_mode ? v->interval : v->cum;
 }
 
-void lat_print_text(const struct lat_report_data *d, bool interval_mode)
+void lat_print_text(const struct lat_report_data *d, const struct tick *t)
 {
+	bool interval_mode = t->interval;
 	size_t shown = 0;
 
-	if (interval_mode) {
-		char ts[16];
-		time_t t = time(NULL);
-
-		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
-		printf("\n%s\n", ts);
-	}
+	if (interval_mode)
+		text_print_clock(stdout);
 	for (size_t i = 0; i < d->n; i++)
 		shown += hist_of(&d->v[i], interval_mode)->count != 0;
 	if (!shown)
@@ -95,19 +90,14 @@ static json_object *view_json(const struct lat_view *v)
 	return o;
 }
 
-int lat_print_json(const struct lat_report_data *d, bool interval_mode, uint64_t index,
-		   uint64_t interval_ns, bool final)
+int lat_print_json(const struct lat_report_data *d, const struct tick *t)
 {
-	json_object *doc = json_doc_new(LAT_SCHEMA, "report", true), *arr = json_object_new_array();
-	json_object *stats = json_object_new_object(), *series = json_object_new_object();
+	json_object *doc = json_report_new(LAT_SCHEMA, t, attach_mode_name(d->mode));
+	json_object *arr = json_object_new_array(), *stats = json_object_new_object();
+	json_object *series = json_object_new_object();
+	bool interval_mode = t->interval;
 	int r;
 
-	json_object_object_add(doc, "mode", json_object_new_string(attach_mode_name(d->mode)));
-	json_object_object_add(doc, "unit", json_object_new_string("ns"));
-	json_object_object_add(doc, "interval_index", json_u64(index));
-	json_object_object_add(doc, "interval_ns", json_u64(interval_ns));
-	json_object_object_add(doc, "cumulative", json_object_new_boolean(!interval_mode));
-	json_object_object_add(doc, "final", json_object_new_boolean(final));
 	for (size_t i = 0; i < d->n; i++) {
 		const struct hist_data *h = hist_of(&d->v[i], interval_mode);
 		json_object *o;
@@ -131,10 +121,9 @@ int lat_print_json(const struct lat_report_data *d, bool interval_mode, uint64_t
 	return r;
 }
 
-void lat_fill_prom(struct prom_writer *w, void *ctx)
+void lat_fill_prom(struct prom_writer *w, const struct lat_report_data *d)
 {
 	static const char *metric = "pvtrace_kvm_vcpu_ioctl_duration_seconds";
-	const struct lat_report_data *d = ctx;
 	char v[32];
 
 	prom_family(w, metric, "histogram",

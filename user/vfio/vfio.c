@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/utsname.h>
 #include <linux/btf.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
@@ -691,19 +690,21 @@ static const struct hist_data *row_hist(const struct dev_row *row, int kind, boo
 	return interval ? &row->h[kind]->interval : &row->h[kind]->cum;
 }
 
-static void print_text(struct report *r, bool interval_mode)
+struct vfio_run {
+	struct vfio_ctx *ctx;
+	struct report *rep;
+};
+
+static void print_text(void *arg, const struct tick *t)
 {
+	struct report *r = ((struct vfio_run *)arg)->rep;
+	bool interval_mode = t->interval;
 	char a[32], b[32], c[32];
 	uint64_t now = now_ns();
 	size_t shown = 0;
 
-	if (interval_mode) {
-		char ts[16];
-		time_t t = time(NULL);
-
-		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
-		printf("\n%s\n", ts);
-	}
+	if (interval_mode)
+		text_print_clock(stdout);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct dev_row *row = &r->rows[i];
 		const struct vfio_dev_stats *st = interval_mode ? &row->interval : &row->cum;
@@ -761,20 +762,15 @@ static void print_text(struct report *r, bool interval_mode)
 	fflush(stdout);
 }
 
-static void print_json(struct report *r, bool interval_mode, uint64_t index, uint64_t interval_ns,
-		       bool final)
+static void print_json(void *arg, const struct tick *t)
 {
-	json_object *doc = json_doc_new(VFIO_SCHEMA, "report", true),
-		    *arr = json_object_new_array();
-	json_object *hooks = json_object_new_array(), *drops = json_object_new_object();
+	struct report *r = ((struct vfio_run *)arg)->rep;
+	json_object *doc = json_report_new(VFIO_SCHEMA, t, attach_mode_name(env.c.mode));
+	json_object *arr = json_object_new_array(), *hooks = json_object_new_array();
+	json_object *drops = json_object_new_object();
+	bool interval_mode = t->interval;
 	uint64_t now = now_ns();
 
-	json_object_object_add(doc, "mode", json_object_new_string(attach_mode_name(env.c.mode)));
-	json_object_object_add(doc, "unit", json_object_new_string("ns"));
-	json_object_object_add(doc, "interval_index", json_u64(index));
-	json_object_object_add(doc, "interval_ns", json_u64(interval_ns));
-	json_object_object_add(doc, "cumulative", json_object_new_boolean(!interval_mode));
-	json_object_object_add(doc, "final", json_object_new_boolean(final));
 	for (int i = 0; i < nimpls; i++)
 		json_object_array_add(hooks, json_object_new_string(impls[i].name));
 	json_object_object_add(doc, "request_hooks", hooks);
@@ -846,7 +842,7 @@ static void prom_u64(struct prom_writer *w, const char *name, struct prom_label 
 
 static void prom_vfio(struct prom_writer *w, void *arg)
 {
-	struct report *r = arg;
+	const struct report *r = ((struct vfio_run *)arg)->rep;
 	static const char *const counters[][2] = {
 		{ "pvtrace_vfio_unregisters_total",
 		  "vfio_unregister_group_dev calls (device unbind or removal)" },
@@ -910,18 +906,17 @@ static void prom_vfio(struct prom_writer *w, void *arg)
 static bool vfio_missing(char *why, size_t len)
 {
 	static const char *const lists[] = { "modules.dep", "modules.builtin" };
-	struct utsname u;
+	const char *release = kernel_release();
 
 	if (!access("/sys/module/vfio", F_OK))
 		return false;
-	uname(&u);
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
 		char path[512], *buf;
 		FILE *f;
 		bool found = false;
 		size_t cap = 1 << 16, n;
 
-		snprintf(path, sizeof(path), "/lib/modules/%s/%s", u.release, lists[i]);
+		snprintf(path, sizeof(path), "/lib/modules/%s/%s", release, lists[i]);
 		f = fopen(path, "re");
 		buf = f ? malloc(cap + 1) : NULL;
 		while (buf && (n = fread(buf, 1, cap, f)) > 0 && !found) {
@@ -938,23 +933,8 @@ static bool vfio_missing(char *why, size_t len)
 		}
 	}
 	snprintf(why, len, "kernel %s has no vfio (no /sys/module/vfio; needs CONFIG_VFIO)",
-		 u.release);
+		 release);
 	return true;
-}
-
-static int check_env(char *err, size_t len)
-{
-	if (!have_tracing_caps()) {
-		snprintf(err, len, "needs root or CAP_BPF and CAP_PERFMON to trace");
-		return -1;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		snprintf(err, len,
-			 "kernel has no BTF (/sys/kernel/btf/vmlinux missing; needs "
-			 "CONFIG_DEBUG_INFO_BTF)");
-		return -1;
-	}
-	return 0;
 }
 
 /* One line naming everything missing: vfio itself and each attach mode. */
@@ -974,11 +954,6 @@ static void explain_missing(const char *vfio_why)
 	err_msg("cannot trace vfio here: %s", why);
 }
 
-struct vfio_run {
-	struct vfio_ctx *ctx;
-	struct report *rep;
-};
-
 /* Streams events while waiting for the next report. */
 static int vfio_wait(void *arg, int timeout_ms)
 {
@@ -997,7 +972,7 @@ static int vfio_wait(void *arg, int timeout_ms)
 	return out_flush_check(stdout);
 }
 
-static int vfio_report(void *arg, const struct tick *t)
+static int vfio_read(void *arg, const struct tick *t)
 {
 	struct vfio_run *r = arg;
 	int err;
@@ -1010,18 +985,23 @@ static int vfio_report(void *arg, const struct tick *t)
 		err_msg("reading maps: %s", strerror(-err));
 		return -1;
 	}
-	if (t->interval || t->final) {
-		if (env.c.json)
-			print_json(r->rep, t->interval, t->index, t->span_ns, t->final);
-		else
-			print_text(r->rep, t->interval);
-	}
-	if (out_flush_check(stdout))
-		return -1;
-	textfile_write(&env.c.tf, prom_vfio, r->rep);
-	hist_set_next_interval(&r->ctx->hs);
 	return 0;
 }
+
+static void vfio_next(void *arg, const struct tick *t)
+{
+	(void)t;
+	hist_set_next_interval(&((struct vfio_run *)arg)->ctx->hs);
+}
+
+static const struct report_ops vfio_ops = {
+	.read = vfio_read,
+	.text = print_text,
+	.json = print_json,
+	.prom = prom_vfio,
+	.next = vfio_next,
+	.wait = vfio_wait,
+};
 
 int cmd_vfio(int argc, char **argv)
 {
@@ -1047,7 +1027,7 @@ int cmd_vfio(int argc, char **argv)
 	if (ret)
 		return ret;
 	ret = EXIT_RUNTIME;
-	if (check_env(why, sizeof(why))) {
+	if (env_check(ENV_TRACING | ENV_BTF, why, sizeof(why))) {
 		err_msg("%s", why);
 		goto out;
 	}
@@ -1089,8 +1069,7 @@ int cmd_vfio(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (drop_all_caps())
-		warn_msg("could not drop capabilities: %s", strerror(errno));
+	drop_caps_after_attach();
 	if ((ret = cli_textfile_ready(&env.c)))
 		goto out;
 	ret = EXIT_RUNTIME;
@@ -1104,7 +1083,7 @@ int cmd_vfio(int argc, char **argv)
 		"end.\n",
 		attach_mode_name(mode), nimpls ? hooks : "none");
 
-	ret = report_loop(&env.c, cli_prom_interval_ns(&env.c), vfio_wait, vfio_report, &run);
+	ret = report_run(&env.c, cli_prom_interval_ns(&env.c), &vfio_ops, &run);
 	for (int i = 0; i < VFIO_STAT_MAX; i++)
 		if (rep.drops[i])
 			warn_msg("%" PRIu64 " events not recorded: %s", rep.drops[i],
