@@ -13,6 +13,8 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include "output.h"
+#include "report.h"
+#include "util.h"
 #include "textfile.h"
 
 static char dir[] = "/tmp/pvtrace-test-XXXXXX";
@@ -348,6 +350,124 @@ static void test_time_format(void **state)
 	assert_int_not_equal(unit_parse("s", &u), 0);
 }
 
+static void test_hex_str(void **state)
+{
+	static const uint8_t b[] = { 0xe9, 0x00, 0x7f, 0xff };
+	char buf[32], small[8];
+
+	(void)state;
+	assert_string_equal(hex_str(b, 4, " ", buf, sizeof(buf)), "e9 00 7f ff");
+	assert_string_equal(hex_str(b, 4, NULL, buf, sizeof(buf)), "e9007fff");
+	assert_string_equal(hex_str(b, 0, " ", buf, sizeof(buf)), "");
+	/* only whole bytes: "e9 00" and its NUL fill 6 of 8; " 7f" does not fit */
+	assert_string_equal(hex_str(b, 4, " ", small, 7), "e9 00");
+	assert_string_equal(hex_str(b, 4, NULL, small, sizeof(small)), "e9007f");
+	assert_string_equal(hex_str(b, 4, NULL, small, 1), "");
+}
+
+static void test_json_report(void **state)
+{
+	struct tick t = { .index = 3, .span_ns = 1000000000, .interval = true, .final = false };
+	json_object *d = json_report_new("pvtrace.x/1", &t, "kprobe"), *v;
+
+	(void)state;
+	assert_true(json_object_object_get_ex(d, "schema", &v));
+	assert_string_equal(json_object_get_string(v), "pvtrace.x/1");
+	assert_true(json_object_object_get_ex(d, "kind", &v));
+	assert_string_equal(json_object_get_string(v), "report");
+	assert_true(json_object_object_get_ex(d, "kernel", &v));
+	assert_string_equal(json_object_get_string(v), kernel_release());
+	assert_true(json_object_object_get_ex(d, "mode", &v));
+	assert_string_equal(json_object_get_string(v), "kprobe");
+	assert_true(json_object_object_get_ex(d, "interval_index", &v));
+	assert_int_equal(json_object_get_uint64(v), 3);
+	assert_true(json_object_object_get_ex(d, "interval_ns", &v));
+	assert_int_equal(json_object_get_uint64(v), 1000000000);
+	assert_true(json_object_object_get_ex(d, "cumulative", &v));
+	assert_false(json_object_get_boolean(v));
+	assert_true(json_object_object_get_ex(d, "final", &v));
+	assert_false(json_object_get_boolean(v));
+	json_object_put(d);
+	d = json_report_new("pvtrace.x/1", &t, NULL);
+	assert_false(json_object_object_get_ex(d, "mode", &v));
+	json_object_put(d);
+}
+
+/* report_run: the parts of each report in order, outputs only on interval/final ticks */
+struct seq {
+	char log[256];
+	size_t n;
+	int fail_read_at;
+};
+
+static void seq_add(struct seq *s, char c, const struct tick *t)
+{
+	if (s->n + 3 < sizeof(s->log)) {
+		s->log[s->n++] = c;
+		s->log[s->n++] = (char)('0' + t->index);
+		s->log[s->n] = 0;
+	}
+}
+
+static int seq_read(void *ctx, const struct tick *t)
+{
+	struct seq *s = ctx;
+
+	seq_add(s, 'r', t);
+	return (int)t->index == s->fail_read_at ? -1 : 0;
+}
+
+static void seq_text(void *ctx, const struct tick *t)
+{
+	seq_add(ctx, 't', t);
+}
+
+static void seq_json(void *ctx, const struct tick *t)
+{
+	seq_add(ctx, 'j', t);
+}
+
+static void seq_next(void *ctx, const struct tick *t)
+{
+	seq_add(ctx, 'n', t);
+}
+
+static void test_report_run(void **state)
+{
+	static const struct report_ops ops = {
+		.read = seq_read, .text = seq_text, .json = seq_json, .next = seq_next
+	};
+	struct cli_common c = { .interval_ns = 1000000, .count = 3 };
+	struct seq s = { .fail_read_at = 0 };
+
+	(void)state;
+	assert_int_equal(report_run(&c, 0, &ops, &s), 0);
+	assert_string_equal(s.log, "r1t1n1r2t2n2r3t3n3");
+	/* JSON instead of text */
+	memset(&s, 0, sizeof(s));
+	c.json = true;
+	c.count = 2;
+	assert_int_equal(report_run(&c, 0, &ops, &s), 0);
+	assert_string_equal(s.log, "r1j1n1r2j2n2");
+	/* no INTERVAL, a polling default: only the final report prints */
+	memset(&s, 0, sizeof(s));
+	c = (struct cli_common){ .duration_ns = 35000000 };
+	assert_int_equal(report_run(&c, 10000000, &ops, &s), 0);
+	assert_true(s.n >= 6);
+	assert_int_equal(s.log[0], 'r');
+	assert_int_equal(s.log[2], 'n'); /* not printed */
+	assert_int_equal(s.log[s.n - 4], 't');
+	assert_int_equal(s.log[s.n - 2], 'n');
+	/* the first text output is the final one */
+	assert_ptr_equal(strchr(s.log, 't'), s.log + s.n - 4);
+	/* a failing read ends the loop: nothing printed, no next */
+	memset(&s, 0, sizeof(s));
+	s.fail_read_at = 2;
+	c = (struct cli_common){ .interval_ns = 1000000, .count = 5 };
+	assert_int_equal(report_run(&c, 0, &ops, &s), EXIT_RUNTIME);
+	assert_string_equal(s.log, "r1t1n1r2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +475,8 @@ int main(void)
 		cmocka_unit_test(test_prom_file),     cmocka_unit_test(test_prom_refusals),
 		cmocka_unit_test(test_prom_dir_swap), cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_json_utf8),     cmocka_unit_test(test_time_format),
+		cmocka_unit_test(test_hex_str),	      cmocka_unit_test(test_json_report),
+		cmocka_unit_test(test_report_run),
 	};
 
 	return cmocka_run_group_tests_name("output", tests, setup, teardown);
