@@ -36,31 +36,19 @@ int attach_mode_parse(const char *s, enum attach_mode *m)
 }
 
 /*
- * Can this kernel load fentry programs at all? A load with attach_btf_id 0 is
- * invalid: kernels that allow fentry say EINVAL ("must provide btf_id"), and
- * any other answer (EPERM where tracing programs are refused) means no. This
- * needs no BTF parsing; whether the function itself is traceable is left to the
+ * Can this kernel load fentry programs at all? libbpf's own probe (a tracing
+ * program load it expects to fail the way supporting kernels fail it) answers
+ * without BTF parsing; whether the function itself is traceable is left to the
  * real load, which falls back to the next mode when it fails.
  */
 static bool probe_fentry(const struct attach_target *t, char *why, size_t len)
 {
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
-	int fd;
+	int r = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, NULL);
 
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "pvtrace_probe", "GPL", insns, ARRAY_SIZE(insns),
-			   &opts);
-	if (fd >= 0) {
-		close(fd);
-		return true;
-	}
-	if (errno == EINVAL)
+	if (r > 0)
 		return true;
 	snprintf(why, len, "fentry: kernel refuses fentry programs for %s (%s)", t->func,
-		 strerror(errno));
+		 r < 0 ? strerror(-r) : "it loads no BPF tracing programs");
 	return false;
 }
 
