@@ -32,6 +32,21 @@ static __always_inline void hist_add(struct hist *h, __u64 v, __u32 epoch)
 		h->max = v;
 }
 
+/*
+ * The value at key in a hash map, created from init when absent. Two CPUs
+ * creating the same key race harmlessly: one insert wins (BPF_NOEXIST), both
+ * look up that one value. NULL when the map is full or out of memory.
+ */
+static __always_inline void *map_lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
 /* Per-CPU stat counters: one array slot per counter. */
 #define DEFINE_STATS(name, n)                            \
 	struct {                                         \

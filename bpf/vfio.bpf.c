@@ -128,12 +128,8 @@ static __always_inline bool dev_wanted(const struct vfio_key *k)
 
 static __always_inline struct vfio_dev_stats *dev_stats(const struct vfio_key *k)
 {
-	struct vfio_dev_stats *s = bpf_map_lookup_elem(&vfio_devs, k);
+	struct vfio_dev_stats *s = map_lookup_or_init(&vfio_devs, k, &zero_stats);
 
-	if (s)
-		return s;
-	bpf_map_update_elem(&vfio_devs, k, &zero_stats, BPF_NOEXIST);
-	s = bpf_map_lookup_elem(&vfio_devs, k);
 	if (!s)
 		stat_inc(&vfio_drops, VFIO_STAT_DEV_FULL);
 	return s;
@@ -142,15 +138,11 @@ static __always_inline struct vfio_dev_stats *dev_stats(const struct vfio_key *k
 static __always_inline void hist_record(const struct vfio_key *k, __u32 kind, __u64 v)
 {
 	struct vfio_hkey hk = { .dev = *k, .kind = kind };
-	struct hist *h = bpf_map_lookup_elem(&vfio_hists, &hk);
+	struct hist *h = map_lookup_or_init(&vfio_hists, &hk, &zero_hist);
 
 	if (!h) {
-		bpf_map_update_elem(&vfio_hists, &hk, &zero_hist, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&vfio_hists, &hk);
-		if (!h) {
-			stat_inc(&vfio_drops, VFIO_STAT_HIST_FULL);
-			return;
-		}
+		stat_inc(&vfio_drops, VFIO_STAT_HIST_FULL);
+		return;
 	}
 	hist_add(h, v, epoch);
 }
