@@ -85,11 +85,64 @@ static void test_table(void **state)
 	ksyms_free(ks);
 }
 
+static void test_describe(void **state)
+{
+	char p[] = "/tmp/pvtrace-ksyms-describe-XXXXXX", b[128];
+	FILE *f = fdopen(mkstemp(p), "w");
+	struct ksyms *ks;
+
+	(void)state;
+	/* aliases before and after the plain name, a __pfx_ pad, a module symbol */
+	fprintf(f, "ffffffff81001000 T __pfx_kvm_steal_clock\n"
+		   "ffffffff81001010 t kvm_steal_clock\n"
+		   "ffffffff82270c30 T __x86_return_thunk\n"
+		   "ffffffff82270c30 T __pi___x86_return_thunk\n"
+		   "ffffffff82270d00 T __pi_other\n"
+		   "ffffffff82270d00 T other\n"
+		   "ffffffffc0a01000 t vmx_vcpu_run\t[kvm_intel]\n");
+	fclose(f);
+	ks = ksyms_load(p);
+	unlink(p);
+	assert_non_null(ks);
+	assert_string_equal(ksyms_describe(ks, 0xffffffff81001010ULL, 0, b, sizeof(b)),
+			    "kvm_steal_clock");
+	assert_string_equal(ksyms_describe(ks, 0xffffffff81001010ULL, SYM_OFFSET, b, sizeof(b)),
+			    "kvm_steal_clock+0x0");
+	assert_string_equal(ksyms_describe(ks, 0xffffffff81001014ULL, 0, b, sizeof(b)),
+			    "kvm_steal_clock+0x4");
+	assert_string_equal(ksyms_describe(ks, 0xffffffff81001004ULL, 0, b, sizeof(b)),
+			    "__pfx_kvm_steal_clock+0x4");
+	assert_string_equal(ksyms_describe(ks, 0xffffffff82270c30ULL, 0, b, sizeof(b)),
+			    "__x86_return_thunk");
+	assert_string_equal(ksyms_describe(ks, 0xffffffff82270d08ULL, 0, b, sizeof(b)),
+			    "other+0x8");
+	assert_string_equal(ksyms_describe(ks, 0xffffffffc0a01020ULL, SYM_MODULE, b, sizeof(b)),
+			    "vmx_vcpu_run+0x20 [kvm_intel]");
+	assert_string_equal(ksyms_describe(ks, 0xffffffffc0a01020ULL, 0, b, sizeof(b)),
+			    "vmx_vcpu_run+0x20");
+	assert_string_equal(ksyms_describe(ks, 0x1000, 0, b, sizeof(b)), "?");
+	assert_string_equal(ksyms_describe(ks, 0x1000, SYM_HEX_UNKNOWN, b, sizeof(b)), "0x1000");
+	assert_string_equal(ksyms_describe(NULL, 0xffffffff81001010ULL, 0, b, sizeof(b)), "?");
+	ksyms_free(ks);
+	/* kallsyms with hidden addresses (all zero): nothing is known */
+	f = fdopen(mkstemp(strcpy(p, "/tmp/pvtrace-ksyms-describe-XXXXXX")), "w");
+	fprintf(f, "0000000000000000 T _text\n0000000000000000 T other\n");
+	fclose(f);
+	ks = ksyms_load(p);
+	unlink(p);
+	assert_non_null(ks);
+	assert_string_equal(
+		ksyms_describe(ks, 0xffffffff81001010ULL, SYM_HEX_UNKNOWN, b, sizeof(b)),
+		"0xffffffff81001010");
+	ksyms_free(ks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_describe),
 	};
 
 	return cmocka_run_group_tests_name("ksyms", tests, setup, teardown);

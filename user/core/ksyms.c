@@ -230,3 +230,50 @@ const struct ksym *ksyms_by_name(const struct ksyms *ks, const char *name)
 			return &ks->syms[i];
 	return NULL;
 }
+
+static bool alias_name(const char *n)
+{
+	return !strncmp(n, "__pfx_", 6) || !strncmp(n, "__pi_", 5) || !strncmp(n, "__cfi_", 6);
+}
+
+const struct ksym *ksyms_best(const struct ksyms *ks, uint64_t addr)
+{
+	const struct ksym *s = ks ? ksyms_by_addr(ks, addr) : NULL;
+
+	if (!s)
+		return NULL;
+	/* ksyms_by_addr returns the last of the symbols at one address */
+	for (size_t i = (size_t)(s - ks->syms) + 1; i-- > 0 && ks->syms[i].addr == s->addr;)
+		if (!alias_name(ks->syms[i].name))
+			return &ks->syms[i];
+	return s;
+}
+
+const char *sym_format(char *buf, size_t len, const char *name, uint64_t off, const char *module,
+		       unsigned int flags)
+{
+	char m[80] = "";
+
+	if (module && (flags & SYM_MODULE))
+		snprintf(m, sizeof(m), " [%s]", module);
+	if (off || (flags & SYM_OFFSET))
+		snprintf(buf, len, "%s+0x%" PRIx64 "%s", name, off, m);
+	else
+		snprintf(buf, len, "%s%s", name, m);
+	return buf;
+}
+
+const char *ksyms_describe(const struct ksyms *ks, uint64_t addr, unsigned int flags, char *buf,
+			   size_t len)
+{
+	const struct ksym *s = ksyms_best(ks, addr);
+
+	if (!s || !s->addr) {
+		if (flags & SYM_HEX_UNKNOWN)
+			snprintf(buf, len, "0x%" PRIx64, addr);
+		else
+			snprintf(buf, len, "?");
+		return buf;
+	}
+	return sym_format(buf, len, s->name, addr - s->addr, s->module, flags);
+}

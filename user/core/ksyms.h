@@ -35,5 +35,20 @@ void ksyms_free(struct ksyms *ks);
 /* Symbol containing addr (greatest start <= addr), or NULL. */
 const struct ksym *ksyms_by_addr(const struct ksyms *ks, uint64_t addr);
 const struct ksym *ksyms_by_name(const struct ksyms *ks, const char *name);
+/* The symbol containing addr, preferring a plain name over __pfx_/__cfi_/__pi_ aliases. */
+const struct ksym *ksyms_best(const struct ksyms *ks, uint64_t addr);
+
+/* How sym_format() and ksyms_describe() write a location. */
+enum sym_flags {
+	SYM_OFFSET = 1 << 0,	  /* "name+0x0" at the start too (default: "name") */
+	SYM_MODULE = 1 << 1,	  /* " [module]" after a module's symbol */
+	SYM_HEX_UNKNOWN = 1 << 2, /* an unknown address as 0x..., not "?" */
+};
+/* "name", "name+0xOFF", "name+0xOFF [module]" as flags say; returns buf. */
+const char *sym_format(char *buf, size_t len, const char *name, uint64_t off, const char *module,
+		       unsigned int flags);
+/* addr symbolized with ksyms_best(); ks may be NULL (everything unknown). */
+const char *ksyms_describe(const struct ksyms *ks, uint64_t addr, unsigned int flags, char *buf,
+			   size_t len);
 
 #endif
