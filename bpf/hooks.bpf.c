@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Paravirt hooks: read static call targets and per-CPU steal time from kernel
- * memory on demand (task iterators, run by reading their fd), and time the
- * current target of a static call (fentry/fexit or kprobe/kretprobe).
+ * Paravirt hooks: read static call targets (trampoline text, static_call_key.func)
+ * from kernel memory on demand: a task iterator, run by reading its fd, does the
+ * reads at the end of the walk. The only BPF object `pvtrace hooks` lists and
+ * watches with (user/hooks/reader.c).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "core.bpf.h"
 #include "hooks.h"
-
-/* --- reads of kernel memory (iter/task, work done once at the end of the walk) --- */
 
 __u32 nreads;
 struct hooks_read reads[HOOKS_MAX_READS];
@@ -33,196 +30,6 @@ int read_mem(struct bpf_iter__task *ctx)
 			r->err = bpf_probe_read_kernel(r->bytes, HOOKS_READ_SIZE, (void *)r->addr);
 	}
 	return 0;
-}
-
-/* --- steal time per CPU --- */
-
-/*
- * Offsets in the per-CPU section (.data..percpu DATASEC of vmlinux BTF). For one
- * CPU, per_cpu_ptr(&a, cpu) - per_cpu_ptr(&b, cpu) == off(a) - off(b): the
- * address of any one per-CPU variable of that CPU locates the others.
- */
-const volatile __u32 ncpus = 1;
-const volatile __u64 off_anchor = 0;	 /* kernel_cpustat (ksym) or runqueues (runqueue) */
-const volatile __u64 off_cpustat = 0;	 /* kernel_cpustat */
-const volatile __u64 off_steal_time = 0; /* steal_time, 0 when absent */
-
-struct steal_cpu steal[HOOKS_MAX_CPUS];
-__u64 steal_runs;
-
-extern struct kernel_cpustat kernel_cpustat __ksym;
-
-/* base: that CPU's address of a per-CPU variable at section offset 0 */
-static __always_inline void read_cpu(__u32 cpu, __u64 base)
-{
-	struct steal_cpu *o = &steal[cpu & (HOOKS_MAX_CPUS - 1)];
-	__u64 steal = bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_STEAL);
-	__u64 user = bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_USER);
-	__u64 arr = base + off_cpustat + bpf_core_field_offset(struct kernel_cpustat, cpustat);
-	__u64 v = 0, u = 0;
-	__u32 ver = 0;
-
-	o->flags = 0;
-	if (!bpf_probe_read_kernel(&v, sizeof(v), (void *)(arr + steal * sizeof(__u64))) &&
-	    !bpf_probe_read_kernel(&u, sizeof(u), (void *)(arr + user * sizeof(__u64)))) {
-		o->cpustat_steal = v;
-		o->cpustat_user = u;
-		o->flags |= HOOKS_CPU_CPUSTAT;
-	}
-	if (!off_steal_time || !bpf_core_type_exists(struct kvm_steal_time))
-		return;
-	if (!bpf_probe_read_kernel(&v, sizeof(v),
-				   (void *)(base + off_steal_time +
-					    bpf_core_field_offset(struct kvm_steal_time, steal))) &&
-	    !bpf_probe_read_kernel(
-		    &ver, sizeof(ver),
-		    (void *)(base + off_steal_time +
-			     bpf_core_field_offset(struct kvm_steal_time, version)))) {
-		o->kvm_steal = v;
-		o->kvm_version = ver;
-		o->flags |= HOOKS_CPU_KVM;
-	}
-}
-
-/* kernel_cpustat is a ksym (kallsyms lists per-CPU data): bpf_per_cpu_ptr() */
-SEC("iter/task")
-int steal_ksym(struct bpf_iter__task *ctx)
-{
-	if (ctx->task)
-		return 0;
-	for (__u32 c = 0; c < HOOKS_MAX_CPUS && c < ncpus; c++) {
-		void *p = bpf_per_cpu_ptr(&kernel_cpustat, c);
-
-		if (!p) {
-			steal[c].flags = 0;
-			continue;
-		}
-		read_cpu(c, (__u64)p - off_anchor);
-	}
-	steal_runs++;
-	return 0;
-}
-
-/*
- * No per-CPU symbols: each CPU's runqueue, reached from our task group
- * (tg->cfs_rq[cpu]->rq, CONFIG_FAIR_GROUP_SCHED), is the per-CPU variable
- * runqueues of that CPU; rq->cpu confirms it.
- */
-SEC("iter/task")
-int steal_rq(struct bpf_iter__task *ctx)
-{
-	struct task_struct *cur = (void *)bpf_get_current_task();
-	struct cfs_rq **cfs_rqs;
-	struct task_group *tg;
-
-	if (ctx->task)
-		return 0;
-	if (!bpf_core_field_exists(struct task_struct, sched_task_group) ||
-	    !bpf_core_field_exists(struct task_group, cfs_rq) ||
-	    !bpf_core_field_exists(struct cfs_rq, rq) || !bpf_core_field_exists(struct rq, cpu))
-		return 0;
-	tg = BPF_CORE_READ(cur, sched_task_group);
-	cfs_rqs = BPF_CORE_READ(tg, cfs_rq);
-	for (__u32 c = 0; c < HOOKS_MAX_CPUS && c < ncpus; c++) {
-		struct cfs_rq *cfs = NULL;
-		struct rq *rq;
-
-		bpf_probe_read_kernel(&cfs, sizeof(cfs), &cfs_rqs[c]);
-		rq = BPF_CORE_READ(cfs, rq);
-		if (!rq || BPF_CORE_READ(rq, cpu) != (int)c) {
-			steal[c].flags = HOOKS_CPU_BADRQ;
-			continue;
-		}
-		read_cpu(c, (__u64)rq - off_anchor);
-	}
-	steal_runs++;
-	return 0;
-}
-
-/* --- latency of a static call's target: per-CPU stack of entry times --- */
-
-__u32 epoch = 1;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct hooks_stack);
-} stacks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct hist);
-} hists SEC(".maps");
-
-DEFINE_STATS(stats, HOOKS_STAT_MAX);
-
-static __always_inline int on_entry(void)
-{
-	__u32 k = 0, d;
-	struct hooks_stack *s = bpf_map_lookup_elem(&stacks, &k);
-
-	if (!s)
-		return 0;
-	d = s->depth;
-	if (d < HOOKS_DEPTH)
-		s->ts[d & (HOOKS_DEPTH - 1)] = bpf_ktime_get_ns();
-	else
-		stat_inc(&stats, HOOKS_STAT_DEPTH);
-	s->depth = d + 1;
-	return 0;
-}
-
-static __always_inline int on_return(void)
-{
-	__u64 now = bpf_ktime_get_ns();
-	__u32 k = 0, d;
-	struct hooks_stack *s = bpf_map_lookup_elem(&stacks, &k);
-	struct hist *h;
-
-	if (!s)
-		return 0;
-	d = s->depth;
-	if (!d) {
-		stat_inc(&stats, HOOKS_STAT_NO_ENTRY);
-		return 0;
-	}
-	s->depth = --d;
-	if (d >= HOOKS_DEPTH)
-		return 0;
-	h = bpf_map_lookup_elem(&hists, &k);
-	if (!h) {
-		stat_inc(&stats, HOOKS_STAT_HIST_FULL);
-		return 0;
-	}
-	hist_add(h, now - s->ts[d & (HOOKS_DEPTH - 1)], epoch);
-	return 0;
-}
-
-SEC("fentry")
-int BPF_PROG(hook_fentry)
-{
-	return on_entry();
-}
-
-SEC("fexit")
-int BPF_PROG(hook_fexit)
-{
-	return on_return();
-}
-
-SEC("kprobe")
-int BPF_KPROBE(hook_kprobe)
-{
-	return on_entry();
-}
-
-SEC("kretprobe")
-int BPF_KRETPROBE(hook_kretprobe)
-{
-	return on_return();
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

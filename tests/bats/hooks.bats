@@ -34,7 +34,7 @@ hooks_objects() {
 	bpftool -j prog show | jq -r '.[] | select(.name != null) | "\(.name) prog \(.id)"' |
 		awk -v re="$HOOKS_PROGS" '$1 ~ re' || true
 	bpftool -j map show | jq -r '.[] | select(.name != null) | "\(.name) map \(.id)"' |
-		grep -E '^(stacks|hooks_bp\.[a-z]+) ' || true
+		grep -E '^(stacks|hooks_bp\.[a-z]+|steal_bp\.[a-z]+|hooklat_\.[a-z]+) ' || true
 }
 
 # hookvars HOOK: one hook of $HJ in shell variables (jq is slow under TCG: one call)

@@ -18,6 +18,8 @@
 #include <bpf/libbpf.h>
 #include "hooks.h"
 #include "hooks.skel.h"
+#include "hooklat.skel.h"
+#include "steal.skel.h"
 #include "attach.h"
 #include "cli.h"
 #include "commands.h"
@@ -252,15 +254,12 @@ static int iter_run(struct bpf_link *link)
 static int reader_open(struct hooks_ctx *c, char *err, size_t len)
 {
 	struct hooks_bpf *s = hooks_bpf__open();
-	struct bpf_program *p;
 	int e;
 
 	if (!s) {
 		snprintf(err, len, "cannot open BPF object: %s", strerror(errno));
 		return -1;
 	}
-	bpf_object__for_each_program (p, s->obj)
-		bpf_program__set_autoload(p, p == s->progs.read_mem);
 	e = hooks_bpf__load(s);
 	if (!e) {
 		c->reader_link = bpf_program__attach_iter(s->progs.read_mem, NULL);
@@ -886,7 +885,7 @@ out:
 struct steal_src {
 	int method; /* enum hooks_percpu or PERCPU_PROCFS */
 	unsigned int ncpus;
-	struct hooks_bpf *skel;
+	struct steal_bpf *skel;
 	struct bpf_link *link;
 	bool kvm;	 /* steal_time (struct kvm_steal_time) is read */
 	char why[512];	 /* why better methods were not used */
@@ -1047,8 +1046,8 @@ static int steal_try_bpf(struct steal_src *s, int method, const struct btf *btf,
 {
 	uint64_t off_rq, off_cpustat, off_st;
 	bool has_cpustat, has_rq;
-	struct bpf_program *want, *p;
-	struct hooks_bpf *k;
+	struct bpf_program *want;
+	struct steal_bpf *k;
 	char check[256] = "";
 	int e;
 
@@ -1070,21 +1069,21 @@ static int steal_try_bpf(struct steal_src *s, int method, const struct btf *btf,
 		snprintf(why, len, "runqueue: needs CONFIG_FAIR_GROUP_SCHED (tg->cfs_rq[cpu]->rq)");
 		return -1;
 	}
-	k = hooks_bpf__open();
+	k = steal_bpf__open();
 	if (!k) {
 		snprintf(why, len, "%s: cannot open BPF object: %s", percpu_name(method),
 			 strerror(errno));
 		return -1;
 	}
 	want = method == HOOKS_PERCPU_KSYM ? k->progs.steal_ksym : k->progs.steal_rq;
-	bpf_object__for_each_program (p, k->obj)
-		bpf_program__set_autoload(p, p == want);
+	bpf_program__set_autoload(k->progs.steal_ksym, method == HOOKS_PERCPU_KSYM);
+	bpf_program__set_autoload(k->progs.steal_rq, method == HOOKS_PERCPU_RUNQUEUE);
 	k->rodata->ncpus = s->ncpus;
 	k->rodata->off_anchor = method == HOOKS_PERCPU_KSYM ? off_cpustat : off_rq;
 	k->rodata->off_cpustat = off_cpustat;
 	k->rodata->off_steal_time = off_st;
 	libbpf_clear_error();
-	e = hooks_bpf__load(k);
+	e = steal_bpf__load(k);
 	if (!e) {
 		s->link = bpf_program__attach_iter(want, NULL);
 		e = s->link ? 0 : -errno;
@@ -1106,7 +1105,7 @@ static int steal_try_bpf(struct steal_src *s, int method, const struct btf *btf,
 	fail:
 		bpf_link__destroy(s->link);
 		s->link = NULL;
-		hooks_bpf__destroy(k);
+		steal_bpf__destroy(k);
 		return -1;
 	}
 	s->skel = k;
@@ -1168,7 +1167,7 @@ static int steal_open(struct steal_src *s, bool ksym_ok, char *err, size_t len)
 static void steal_close(struct steal_src *s)
 {
 	bpf_link__destroy(s->link);
-	hooks_bpf__destroy(s->skel);
+	steal_bpf__destroy(s->skel);
 	s->link = NULL;
 	s->skel = NULL;
 }
@@ -1599,7 +1598,7 @@ struct traced {
 	bool ok;
 	char why[768];
 	enum attach_mode mode;
-	struct hooks_bpf *skel;
+	struct hooklat_bpf *skel;
 	struct bpf_link *entry, *exit;
 	struct hist_set hs;
 	uint64_t stats[HOOKS_STAT_MAX];
@@ -1636,11 +1635,11 @@ static int ftrace_listed(const char *func)
 static int try_attach(void *arg, enum attach_mode m, char *why, size_t len)
 {
 	struct traced *t = arg;
-	struct hooks_bpf *s;
-	struct bpf_program *p, *entry, *exit;
+	struct hooklat_bpf *s;
+	struct bpf_program *entry, *exit;
 	int e;
 
-	s = hooks_bpf__open();
+	s = hooklat_bpf__open();
 	if (!s) {
 		snprintf(why, len, "%s: cannot open BPF object: %s", attach_mode_name(m),
 			 strerror(errno));
@@ -1648,8 +1647,10 @@ static int try_attach(void *arg, enum attach_mode m, char *why, size_t len)
 	}
 	entry = m == ATTACH_FENTRY ? s->progs.hook_fentry : s->progs.hook_kprobe;
 	exit = m == ATTACH_FENTRY ? s->progs.hook_fexit : s->progs.hook_kretprobe;
-	bpf_object__for_each_program (p, s->obj)
-		bpf_program__set_autoload(p, p == entry || p == exit);
+	bpf_program__set_autoload(s->progs.hook_fentry, m == ATTACH_FENTRY);
+	bpf_program__set_autoload(s->progs.hook_fexit, m == ATTACH_FENTRY);
+	bpf_program__set_autoload(s->progs.hook_kprobe, m == ATTACH_KPROBE);
+	bpf_program__set_autoload(s->progs.hook_kretprobe, m == ATTACH_KPROBE);
 	e = 0;
 	if (m == ATTACH_FENTRY) {
 		e = bpf_program__set_attach_target(entry, 0, t->target);
@@ -1657,7 +1658,7 @@ static int try_attach(void *arg, enum attach_mode m, char *why, size_t len)
 			e = bpf_program__set_attach_target(exit, 0, t->target);
 	}
 	if (!e)
-		e = hooks_bpf__load(s);
+		e = hooklat_bpf__load(s);
 	/* exit first: a call caught only at its exit is counted, never mis-timed */
 	if (!e) {
 		t->exit = m == ATTACH_FENTRY ? bpf_program__attach(exit)
@@ -1686,7 +1687,7 @@ static int try_attach(void *arg, enum attach_mode m, char *why, size_t len)
 		bpf_link__destroy(t->entry);
 		bpf_link__destroy(t->exit);
 		t->entry = t->exit = NULL;
-		hooks_bpf__destroy(s);
+		hooklat_bpf__destroy(s);
 		return -1;
 	}
 	t->skel = s;
@@ -1697,7 +1698,7 @@ static void traced_close(struct traced *t)
 {
 	bpf_link__destroy(t->entry); /* entries stop first, pending exits still complete */
 	bpf_link__destroy(t->exit);
-	hooks_bpf__destroy(t->skel);
+	hooklat_bpf__destroy(t->skel);
 	hist_set_free(&t->hs);
 	t->entry = t->exit = NULL;
 	t->skel = NULL;
