@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What the files of the hooks capability share: the static calls found in the
+ * running kernel and their targets (calls.c, read by reader.c), the options of
+ * `pvtrace hooks` (hooks.c) and its two reports, the listing and --watch
+ * (list.c) and --steal (steal.c). `pvtrace latency --steal-clock/--sched-clock`
+ * (hooklat.c) finds its targets with calls.c too.
+ */
+#ifndef PVTRACE_HOOKS_INT_H
+#define PVTRACE_HOOKS_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "hooks.h"
+#include "cli.h"
+#include "output.h"
+
+#define HOOKS_SCHEMA "pvtrace.hooks/2"
+#define MAX_HOOKS    (HOOKS_MAX_READS / 2)
+#define SCT	     "__SCT__"
+#define SCK	     "__SCK__"
+#define HOOK_PREFIX  "pv_"
+#define MAX_EXTRA    4 /* --call NAME */
+
+/* ------------------------------------------------------------------ */
+/* pvtrace hooks: options (hooks.c)                                    */
+
+#define PERCPU_PROCFS 3
+
+struct hooks_env {
+	bool watch;
+	bool steal;
+	int percpu;		      /* 0 auto, enum hooks_percpu, or PERCPU_PROCFS */
+	const char *extra[MAX_EXTRA]; /* --call NAME: more static calls to show */
+	int nextra;
+	struct cli_common c;
+};
+
+/* The listing and --watch (list.c), --steal (steal.c): an exit status. */
+int hooks_list_or_watch(struct hooks_env *e);
+int hooks_steal_cmd(struct hooks_env *e);
+
+/* ------------------------------------------------------------------ */
+/* Static calls and their targets (calls.c)                            */
+
+enum read_method { METHOD_NONE, METHOD_KEY, METHOD_TEXT };
+
+struct hook {
+	char name[64];
+	uint64_t tramp; /* __SCT__<name>, a text symbol */
+	uint64_t key;	/* __SCK__<name>, a data symbol (KALLSYMS_ALL) */
+	bool btf_key;	/* __SCK__<name> is a VAR in vmlinux BTF */
+	/* last read */
+	int text_err, key_err;
+	uint8_t text[HOOKS_READ_SIZE];
+	struct tramp_insn insn;
+	uint64_t key_func;
+	bool has_text, has_key;
+	bool null;	       /* NULL static call (returns) */
+	bool ret0;	       /* __static_call_return0 (returns 0) */
+	uint64_t target;       /* reported target */
+	enum read_method from; /* where the reported target comes from */
+	bool agree;	       /* key and text agree (both read) */
+	char target_name[128];
+};
+
+struct btf;
+struct hooks_reader;
+
+struct hooks_ctx {
+	struct ksyms *ks;
+	struct hook h[MAX_HOOKS];
+	int n;
+	uint64_t noinstr_start, noinstr_end;
+	bool data_syms;		  /* kallsyms lists data symbols (any __SCK__ or per-CPU var) */
+	const char *const *extra; /* --call names, besides the pv_ ones */
+	int nextra;
+	struct hooks_reader *reader;
+};
+
+/*
+ * Discover the static calls (pv_* and c->extra), open the reader, read the
+ * targets once. Returns 0 or an exit status (after a message).
+ */
+int hooks_setup(struct hooks_ctx *c, const struct btf *btf);
+/* Read every hook's trampoline text and key again; 0 or -errno. */
+int hooks_read_targets(struct hooks_ctx *c);
+/* The reader alone: the targets stay. */
+void hooks_reader_drop(struct hooks_ctx *c);
+void hooks_ctx_free(struct hooks_ctx *c);
+
+struct hook *hook_get(struct hooks_ctx *c, const char *name, bool add);
+bool hooks_in_noinstr(const struct hooks_ctx *c, uint64_t addr);
+const char *hooks_method_name(enum read_method m);
+const char *hooks_insn_name(const struct tramp_insn *i);
+/* Why the key or the trampoline text of a hook could not be read, or NULL. */
+const char *hooks_key_why(const struct hooks_ctx *c, const struct hook *h, char *buf, size_t len);
+const char *hooks_text_why(const struct hook *h, char *buf, size_t len);
+void hooks_hex_bytes(const uint8_t *b, size_t n, char *buf, size_t len);
+
+/* Root, or CAP_BPF and CAP_PERFMON: 0, or -1 after a message. */
+int hooks_check_caps(void);
+/* Run a task iterator once: its programs do their work at the end of the walk. */
+struct bpf_link;
+int hooks_iter_run(struct bpf_link *link);
+
+json_object *hooks_json_hex(uint64_t v);
+/* A pvtrace.hooks document of this kind. */
+json_object *hooks_doc_new(const char *kind);
+
+/* ------------------------------------------------------------------ */
+/* The target reader (reader.c): one BPF task iterator over kernel memory */
+
+struct hooks_reader *hooks_reader_open(char *err, size_t len);
+/* Do n requests (addr and kind in, err and bytes out) in one run; 0 or -errno. */
+int hooks_reader_run(struct hooks_reader *r, struct hooks_read *req, unsigned int n);
+void hooks_reader_close(struct hooks_reader *r);
+
+#endif
