@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "hooks_int.h"
 #include "ksyms.h"
@@ -106,11 +105,20 @@ static bool wanted(const struct hooks_ctx *c, const char *name)
 	return false;
 }
 
+/* __SCK__pv_* in BTF: a hook, and its key is known to BTF. */
+static void on_sck_var(void *ctx, const char *name)
+{
+	struct hook *h = hook_get(ctx, name + strlen(SCK), true);
+
+	if (h)
+		h->btf_key = true;
+}
+
 /*
  * __SCT__pv_* (text) and __SCK__pv_* (data) in kallsyms, __SCK__pv_* VARs in
  * BTF, and the --call names.
  */
-static int hooks_discover(struct hooks_ctx *c, const struct btf *btf, char *err, size_t len)
+static int hooks_discover(struct hooks_ctx *c, char *err, size_t len)
 {
 	c->ks = ksyms_load(NULL);
 	if (!c->ks) {
@@ -151,20 +159,7 @@ static int hooks_discover(struct hooks_ctx *c, const struct btf *btf, char *err,
 			return -ENOENT;
 		}
 	}
-	for (__u32 id = 1; btf && id < btf__type_cnt(btf); id++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-		const char *name;
-		struct hook *h;
-
-		if (!btf_is_var(t))
-			continue;
-		name = btf__name_by_offset(btf, t->name_off);
-		if (!name || strncmp(name, SCK HOOK_PREFIX, strlen(SCK HOOK_PREFIX)))
-			continue;
-		h = hook_get(c, name + strlen(SCK), true);
-		if (h)
-			h->btf_key = true;
-	}
+	hbtf_vars(SCK HOOK_PREFIX, on_sck_var, c); /* optional: no BTF, no in_btf */
 	qsort(c->h, c->n, sizeof(c->h[0]), hook_cmp);
 	return 0;
 }
@@ -370,12 +365,12 @@ int hooks_check_caps(void)
 	return 0;
 }
 
-int hooks_setup(struct hooks_ctx *c, const struct btf *btf)
+int hooks_setup(struct hooks_ctx *c)
 {
 	char err[512];
 	int e;
 
-	e = hooks_discover(c, btf, err, sizeof(err));
+	e = hooks_discover(c, err, sizeof(err));
 	if (e) {
 		err_msg("%s", err);
 		return e == -ENOENT ? EXIT_USAGE : EXIT_RUNTIME;

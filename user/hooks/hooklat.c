@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "hooks_int.h"
 #include "hooklat.skel.h"
@@ -108,7 +107,6 @@ struct traced {
 	struct hist_set hs;
 	uint64_t stats[HOOKS_STAT_MAX];
 	/* for try_attach */
-	const struct btf *btf;
 	bool module; /* --function FUNC lives in a module */
 };
 
@@ -176,8 +174,7 @@ static int try_attach(void *arg, enum attach_mode m, char *why, size_t len)
 		e = t->entry ? 0 : -errno;
 	}
 	/* explain a failed fentry (reading the ftrace list is slow, so only then) */
-	if (e && m == ATTACH_FENTRY && t->btf &&
-	    btf__find_by_name_kind(t->btf, t->target, BTF_KIND_FUNC) < 0 && !t->module)
+	if (e && m == ATTACH_FENTRY && !t->module && hbtf_has_func(t->target) == 0)
 		snprintf(why, len, "fentry: %s has no BTF (FUNC) in vmlinux", t->target);
 	else if (e && m == ATTACH_FENTRY && ftrace_listed(t->target) == 0)
 		snprintf(why, len,
@@ -216,7 +213,7 @@ static const char *const hstat_names[HOOKS_STAT_MAX] = {
 };
 
 /* Find the hook's target and decide whether it can be traced; attach if so. */
-static void trace_one(struct hooks_ctx *c, struct traced *t, const struct btf *btf)
+static void trace_one(struct hooks_ctx *c, struct traced *t)
 {
 	struct attach_target at = { 0 };
 	struct hook *h = hook_get(c, t->hook, false);
@@ -253,7 +250,6 @@ static void trace_one(struct hooks_ctx *c, struct traced *t, const struct btf *b
 			return;
 		}
 	}
-	t->btf = btf;
 	at.func = t->target;
 	if (attach_select(&at, lenv.c.mode, try_attach, t, &t->mode, t->why, sizeof(t->why)))
 		return;
@@ -416,7 +412,6 @@ int hooks_latency_cmd(int argc, char **argv)
 	};
 	struct hooks_ctx c = { 0 };
 	struct traced t[2];
-	struct btf *btf = NULL;
 	int nt = 0, ntraced = 0, ret;
 
 	memset(t, 0, sizeof(t));
@@ -437,8 +432,7 @@ int hooks_latency_cmd(int argc, char **argv)
 	if (hooks_check_caps())
 		return EXIT_RUNTIME;
 	libbpf_setup_logging();
-	btf = btf__load_vmlinux_btf();
-	ret = hooks_setup(&c, btf);
+	ret = hooks_setup(&c);
 	if (ret)
 		goto out;
 	/* the reader is not needed once the targets are known */
@@ -448,12 +442,10 @@ int hooks_latency_cmd(int argc, char **argv)
 		if (!lenv.hook[i])
 			continue;
 		t[nt].hook = lat_hooks[i];
-		trace_one(&c, &t[nt], btf);
+		trace_one(&c, &t[nt]);
 		ntraced += t[nt].ok;
 		nt++;
 	}
-	btf__free(btf);
-	btf = NULL;
 	attach_release_tracefs();
 	for (int i = 0; i < nt; i++)
 		if (!t[i].ok)
@@ -488,7 +480,6 @@ int hooks_latency_cmd(int argc, char **argv)
 				warn_msg("%s: %" PRIu64 " calls not timed: %s", t[i].target,
 					 t[i].stats[k], hstat_names[k]);
 out:
-	btf__free(btf);
 	for (int i = 0; i < nt; i++)
 		traced_close(&t[i]);
 	attach_release_tracefs();

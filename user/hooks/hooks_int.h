@@ -66,7 +66,6 @@ struct hook {
 	char target_name[128];
 };
 
-struct btf;
 struct hooks_reader;
 
 struct hooks_ctx {
@@ -84,7 +83,7 @@ struct hooks_ctx {
  * Discover the static calls (pv_* and c->extra), open the reader, read the
  * targets once. Returns 0 or an exit status (after a message).
  */
-int hooks_setup(struct hooks_ctx *c, const struct btf *btf);
+int hooks_setup(struct hooks_ctx *c);
 /* Read every hook's trampoline text and key again; 0 or -errno. */
 int hooks_read_targets(struct hooks_ctx *c);
 /* The reader alone: the targets stay. */
@@ -109,6 +108,22 @@ int hooks_iter_run(struct bpf_link *link);
 json_object *hooks_json_hex(uint64_t v);
 /* A pvtrace.hooks document of this kind. */
 json_object *hooks_doc_new(const char *kind);
+
+/* ------------------------------------------------------------------ */
+/* vmlinux BTF, read in pieces (hbtf.c): 0 or -errno unless said      */
+
+/* cb for each VAR whose name starts with prefix. */
+int hbtf_vars(const char *prefix, void (*cb)(void *ctx, const char *name), void *ctx);
+/* 1 when name is a FUNC, 0 when not, -errno when that cannot be read. */
+int hbtf_has_func(const char *name);
+
+struct hbtf_percpu {
+	uint64_t rq, cpustat, st; /* offsets in .data..percpu (0 when absent) */
+	bool has_rq, has_cpustat; /* runqueues, kernel_cpustat found */
+	bool fair_group;	  /* task_group.cfs_rq and cfs_rq.rq exist */
+};
+/* Per-CPU section offsets of runqueues, kernel_cpustat, steal_time. */
+int hbtf_percpu(struct hbtf_percpu *o);
 
 /* ------------------------------------------------------------------ */
 /* The target reader (reader.c): one BPF task iterator over kernel memory */

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 #include <sys/utsname.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "hooks_int.h"
 #include "ksyms.h"
@@ -278,15 +277,12 @@ int hooks_list_or_watch(struct hooks_env *e)
 {
 	struct hooks_ctx c = { .extra = e->extra, .nextra = e->nextra };
 	struct seen prev[MAX_HOOKS];
-	struct btf *btf;
 	int ret;
 
 	if (hooks_check_caps())
 		return EXIT_RUNTIME;
 	libbpf_setup_logging();
-	btf = btf__load_vmlinux_btf(); /* for __SCK__ variables; optional */
-	ret = hooks_setup(&c, btf);
-	btf__free(btf);
+	ret = hooks_setup(&c);
 	if (ret)
 		goto out;
 	/* the iterator link is open: reading needs no privilege from here on */

@@ -12,11 +12,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "hooks_int.h"
 #include "steal.skel.h"
-#include "kbtf.h"
 #include "ksyms.h"
 #include "report.h"
 #include "util.h"
@@ -50,47 +48,6 @@ struct steal_sample {
 static const char *percpu_name(int m)
 {
 	return m == HOOKS_PERCPU_KSYM ? "ksym" : m == HOOKS_PERCPU_RUNQUEUE ? "runqueue" : "procfs";
-}
-
-/* Offsets of per-CPU variables in the .data..percpu DATASEC (0 when absent). */
-static void percpu_offsets(const struct btf *btf, uint64_t *rq, uint64_t *cpustat, uint64_t *st,
-			   bool *found_cpustat, bool *found_rq)
-{
-	*rq = *cpustat = *st = 0;
-	*found_cpustat = *found_rq = false;
-	for (__u32 id = 1; id < btf__type_cnt(btf); id++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-		const struct btf_var_secinfo *vs;
-		const char *name = btf__name_by_offset(btf, t->name_off);
-
-		if (!btf_is_datasec(t) || !name || strcmp(name, ".data..percpu"))
-			continue;
-		vs = btf_var_secinfos(t);
-		for (int i = 0; i < btf_vlen(t); i++, vs++) {
-			const struct btf_type *v = btf__type_by_id(btf, vs->type);
-			const char *vn = btf__name_by_offset(btf, v->name_off);
-
-			if (!vn)
-				continue;
-			if (!strcmp(vn, "runqueues")) {
-				*rq = vs->offset;
-				*found_rq = true;
-			} else if (!strcmp(vn, "kernel_cpustat")) {
-				*cpustat = vs->offset;
-				*found_cpustat = true;
-			} else if (!strcmp(vn, "steal_time")) {
-				*st = vs->offset;
-			}
-		}
-		break;
-	}
-}
-
-static bool btf_has_member(const struct btf *btf, const char *st, const char *member)
-{
-	__u32 off, size;
-
-	return !kbtf_member(btf, st, member, &off, &size);
 }
 
 /* /proc/stat per-CPU user and steal columns, in USER_HZ ticks; -1 for absent CPUs. */
@@ -190,18 +147,11 @@ out:
 	return e;
 }
 
-static int steal_try_bpf(struct steal_src *s, int method, const struct btf *btf, bool ksym_ok,
-			 char *why, size_t len)
+/* What a BPF method needs from BTF and kallsyms: 0, or -1 with the reason. */
+static int steal_check(int method, const struct hbtf_percpu *pc, bool ksym_ok, char *why,
+		       size_t len)
 {
-	uint64_t off_rq, off_cpustat, off_st;
-	bool has_cpustat, has_rq;
-	struct bpf_program *want;
-	struct steal_bpf *k;
-	char check[256] = "";
-	int e;
-
-	percpu_offsets(btf, &off_rq, &off_cpustat, &off_st, &has_cpustat, &has_rq);
-	if (!has_cpustat) {
+	if (!pc->has_cpustat) {
 		snprintf(why, len, "%s: kernel_cpustat is not in the BTF per-CPU section",
 			 percpu_name(method));
 		return -1;
@@ -212,12 +162,22 @@ static int steal_try_bpf(struct steal_src *s, int method, const struct btf *btf,
 			 "so bpf_per_cpu_ptr() cannot resolve it");
 		return -1;
 	}
-	if (method == HOOKS_PERCPU_RUNQUEUE &&
-	    (!has_rq || !btf_has_member(btf, "task_group", "cfs_rq") ||
-	     !btf_has_member(btf, "cfs_rq", "rq"))) {
+	if (method == HOOKS_PERCPU_RUNQUEUE && (!pc->has_rq || !pc->fair_group)) {
 		snprintf(why, len, "runqueue: needs CONFIG_FAIR_GROUP_SCHED (tg->cfs_rq[cpu]->rq)");
 		return -1;
 	}
+	return 0;
+}
+
+/* Load and attach the method's iterator, check what it reads; 0 or -1 with the reason. */
+static int steal_try_bpf(struct steal_src *s, int method, const struct hbtf_percpu *pc, char *why,
+			 size_t len)
+{
+	struct bpf_program *want;
+	struct steal_bpf *k;
+	char check[256] = "";
+	int e;
+
 	k = steal_bpf__open();
 	if (!k) {
 		snprintf(why, len, "%s: cannot open BPF object: %s", percpu_name(method),
@@ -228,9 +188,9 @@ static int steal_try_bpf(struct steal_src *s, int method, const struct btf *btf,
 	bpf_program__set_autoload(k->progs.steal_ksym, method == HOOKS_PERCPU_KSYM);
 	bpf_program__set_autoload(k->progs.steal_rq, method == HOOKS_PERCPU_RUNQUEUE);
 	k->rodata->ncpus = s->ncpus;
-	k->rodata->off_anchor = method == HOOKS_PERCPU_KSYM ? off_cpustat : off_rq;
-	k->rodata->off_cpustat = off_cpustat;
-	k->rodata->off_steal_time = off_st;
+	k->rodata->off_anchor = method == HOOKS_PERCPU_KSYM ? pc->cpustat : pc->rq;
+	k->rodata->off_cpustat = pc->cpustat;
+	k->rodata->off_steal_time = pc->st;
 	libbpf_clear_error();
 	e = steal_bpf__load(k);
 	if (!e) {
@@ -258,15 +218,17 @@ static int steal_try_bpf(struct steal_src *s, int method, const struct btf *btf,
 		return -1;
 	}
 	s->skel = k;
-	s->kvm = off_st != 0;
+	s->kvm = pc->st != 0;
 	s->method = method;
 	return 0;
 }
 
+/* The best method available (or the --percpu one): 0, or -1 with every reason in err. */
 static int steal_open(struct steal_src *s, int percpu, bool ksym_ok, char *err, size_t len)
 {
 	int order[] = { HOOKS_PERCPU_KSYM, HOOKS_PERCPU_RUNQUEUE, PERCPU_PROCFS };
-	struct btf *btf = NULL;
+	struct hbtf_percpu pc;
+	bool have_pc = false;
 	size_t off = 0;
 	int n;
 
@@ -287,27 +249,20 @@ static int steal_open(struct steal_src *s, int percpu, bool ksym_ok, char *err, 
 		if (order[i] == PERCPU_PROCFS) {
 			s->clk_ns = tick_ns();
 			s->method = PERCPU_PROCFS;
-			btf__free(btf);
 			return 0;
 		}
-		if (!btf) {
-			btf = btf__load_vmlinux_btf();
-			if (!btf) {
-				snprintf(one, sizeof(one), "%s: no vmlinux BTF",
-					 percpu_name(order[i]));
-				goto fail_one;
-			}
+		if (!have_pc && hbtf_percpu(&pc)) {
+			snprintf(one, sizeof(one), "%s: no vmlinux BTF", percpu_name(order[i]));
+		} else {
+			have_pc = true;
+			if (!steal_check(order[i], &pc, ksym_ok, one, sizeof(one)) &&
+			    !steal_try_bpf(s, order[i], &pc, one, sizeof(one)))
+				return 0;
 		}
-		if (!steal_try_bpf(s, order[i], btf, ksym_ok, one, sizeof(one))) {
-			btf__free(btf);
-			return 0;
-		}
-	fail_one:
 		if (off < sizeof(s->why))
 			off += snprintf(s->why + off, sizeof(s->why) - off, "%s%s", off ? "; " : "",
 					one);
 	}
-	btf__free(btf);
 	snprintf(err, len, "--percpu %s is not available here: %s", percpu_name(percpu), s->why);
 	return -1;
 }
