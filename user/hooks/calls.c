@@ -197,7 +197,7 @@ static bool is_ret_thunk(const char *name)
 	       !strcmp(name, "__static_call_return");
 }
 
-static void resolve(struct hooks_ctx *c, struct hook *h)
+static void resolve(const struct hooks_ctx *c, struct hook *h)
 {
 	char a[128] = "", b[128] = "";
 

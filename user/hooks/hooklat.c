@@ -260,7 +260,7 @@ static void trace_one(struct hooks_ctx *c, struct traced *t)
 	}
 }
 
-static const struct hist_data *hook_hist(struct traced *t, bool interval_mode)
+static const struct hist_data *hook_hist(const struct traced *t, bool interval_mode)
 {
 	static struct hist_data empty;
 
@@ -271,7 +271,7 @@ static const struct hist_data *hook_hist(struct traced *t, bool interval_mode)
 	return interval_mode ? &t->hs.s[0].interval : &t->hs.s[0].cum;
 }
 
-static void lprint_text(struct traced *t, int nt, bool interval_mode)
+static void lprint_text(const struct traced *t, int nt, bool interval_mode)
 {
 	if (interval_mode) {
 		char ts[16];
@@ -293,7 +293,7 @@ static void lprint_text(struct traced *t, int nt, bool interval_mode)
 	fflush(stdout);
 }
 
-static void lprint_json(struct traced *t, int nt, bool interval_mode, uint64_t index,
+static void lprint_json(const struct traced *t, int nt, bool interval_mode, uint64_t index,
 			uint64_t interval_ns, bool final)
 {
 	json_object *d = json_doc_new(HLAT_SCHEMA, "report", true), *arr = json_object_new_array();
@@ -343,7 +343,7 @@ static void lprom_fill(struct prom_writer *w, void *arg)
 {
 	static const char *metric = "pvtrace_paravirt_hook_duration_seconds";
 	const struct hlat_run *r = arg;
-	struct traced *t = r->t;
+	const struct traced *t = r->t;
 	int nt = r->nt;
 
 	prom_family(w, "pvtrace_paravirt_hook_traced", "gauge",
@@ -399,6 +399,57 @@ static int hlat_report(void *arg, const struct tick *tk)
 	return 0;
 }
 
+/* Find and attach each requested hook's target; the number traced (reasons said). */
+static int trace_all(struct hooks_ctx *c, struct traced *t, int *nt)
+{
+	int ntraced = 0;
+
+	for (int i = 0; i < 2; i++) {
+		if (!lenv.hook[i])
+			continue;
+		t[*nt].hook = lat_hooks[i];
+		trace_one(c, &t[*nt]);
+		ntraced += t[*nt].ok;
+		(*nt)++;
+	}
+	attach_release_tracefs();
+	for (int i = 0; i < *nt; i++)
+		if (!t[i].ok)
+			(ntraced ? warn_msg : err_msg)("cannot trace %s -> %s: %s", t[i].hook,
+						       t[i].target[0] ? t[i].target : "?",
+						       t[i].why);
+	return ntraced;
+}
+
+/* Attached: report until the end, then say what was not timed. An exit status. */
+static int hlat_run(struct traced *t, int nt)
+{
+	int ret;
+
+	if (drop_all_caps())
+		warn_msg("could not drop capabilities: %s", strerror(errno));
+	if ((ret = cli_textfile_ready(&lenv.c)))
+		return ret;
+	signals_install();
+	fprintf(stderr, "Tracing");
+	for (int i = 0, first = 1; i < nt; i++)
+		if (t[i].ok) {
+			fprintf(stderr, "%s %s -> %s (mode: %s)", first ? "" : ",", t[i].hook,
+				t[i].target, attach_mode_name(t[i].mode));
+			first = 0;
+		}
+	fprintf(stderr, "... Hit Ctrl-C to end.\n");
+
+	ret = report_loop(&lenv.c, cli_prom_interval_ns(&lenv.c), NULL, hlat_report,
+			  &(struct hlat_run){ t, nt });
+	for (int i = 0; i < nt; i++)
+		for (int k = 0; k < HOOKS_STAT_MAX; k++)
+			if (t[i].stats[k])
+				warn_msg("%s: %" PRIu64 " calls not timed: %s", t[i].target,
+					 t[i].stats[k], hstat_names[k]);
+	return ret;
+}
+
 int hooks_latency_cmd(int argc, char **argv)
 {
 	static const struct cli cli = {
@@ -412,7 +463,7 @@ int hooks_latency_cmd(int argc, char **argv)
 	};
 	struct hooks_ctx c = { 0 };
 	struct traced t[2];
-	int nt = 0, ntraced = 0, ret;
+	int nt = 0, ret;
 
 	memset(t, 0, sizeof(t));
 	ret = cli_parse(&cli, argc, argv, NULL);
@@ -438,47 +489,10 @@ int hooks_latency_cmd(int argc, char **argv)
 	/* the reader is not needed once the targets are known */
 	hooks_reader_drop(&c);
 	ret = EXIT_RUNTIME;
-	for (int i = 0; i < 2; i++) {
-		if (!lenv.hook[i])
-			continue;
-		t[nt].hook = lat_hooks[i];
-		trace_one(&c, &t[nt]);
-		ntraced += t[nt].ok;
-		nt++;
-	}
-	attach_release_tracefs();
-	for (int i = 0; i < nt; i++)
-		if (!t[i].ok)
-			(ntraced ? warn_msg : err_msg)("cannot trace %s -> %s: %s", t[i].hook,
-						       t[i].target[0] ? t[i].target : "?",
-						       t[i].why);
-	if (!ntraced) {
-		if (lenv.c.json)
-			lprint_json(t, nt, false, 0, 0, true);
-		goto out;
-	}
-	if (drop_all_caps())
-		warn_msg("could not drop capabilities: %s", strerror(errno));
-	if ((ret = cli_textfile_ready(&lenv.c)))
-		goto out;
-	signals_install();
-	fprintf(stderr, "Tracing");
-	for (int i = 0, first = 1; i < nt; i++)
-		if (t[i].ok) {
-			fprintf(stderr, "%s %s -> %s (mode: %s)", first ? "" : ",", t[i].hook,
-				t[i].target, attach_mode_name(t[i].mode));
-			first = 0;
-		}
-	fprintf(stderr, "... Hit Ctrl-C to end.\n");
-
-	ret = 0;
-	ret = report_loop(&lenv.c, cli_prom_interval_ns(&lenv.c), NULL, hlat_report,
-			  &(struct hlat_run){ t, nt });
-	for (int i = 0; i < nt; i++)
-		for (int k = 0; k < HOOKS_STAT_MAX; k++)
-			if (t[i].stats[k])
-				warn_msg("%s: %" PRIu64 " calls not timed: %s", t[i].target,
-					 t[i].stats[k], hstat_names[k]);
+	if (trace_all(&c, t, &nt))
+		ret = hlat_run(t, nt);
+	else if (lenv.c.json)
+		lprint_json(t, nt, false, 0, 0, true);
 out:
 	for (int i = 0; i < nt; i++)
 		traced_close(&t[i]);

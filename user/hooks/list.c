@@ -19,7 +19,7 @@
 /* ------------------------------------------------------------------ */
 /* Listing                                                              */
 
-static void print_hooks_text(struct hooks_ctx *c)
+static void print_hooks_text(const struct hooks_ctx *c)
 {
 	struct utsname u;
 	char why[256], bytes[64], a[128];
@@ -28,7 +28,7 @@ static void print_hooks_text(struct hooks_ctx *c)
 	printf("Paravirt static calls in %s (targets read from kernel memory with BPF)\n",
 	       u.release);
 	for (int i = 0; i < c->n; i++) {
-		struct hook *h = &c->h[i];
+		const struct hook *h = &c->h[i];
 
 		printf("%-16s -> %s", h->name, h->target_name);
 		if (h->ret0)
@@ -64,7 +64,7 @@ static void print_hooks_text(struct hooks_ctx *c)
 	fflush(stdout);
 }
 
-static json_object *hook_json(struct hooks_ctx *c, struct hook *h)
+static json_object *hook_json(const struct hooks_ctx *c, const struct hook *h)
 {
 	json_object *o = json_object_new_object(), *t, *k;
 	char why[256], bytes[64], a[128];
@@ -118,7 +118,7 @@ static json_object *hook_json(struct hooks_ctx *c, struct hook *h)
 	return o;
 }
 
-static void print_hooks_json(struct hooks_ctx *c)
+static void print_hooks_json(const struct hooks_ctx *c)
 {
 	json_object *d = hooks_doc_new("hooks"), *arr = json_object_new_array();
 
@@ -131,12 +131,12 @@ static void print_hooks_json(struct hooks_ctx *c)
 
 static void prom_hooks(struct prom_writer *w, void *arg)
 {
-	struct hooks_ctx *c = arg;
+	const struct hooks_ctx *c = arg;
 
 	prom_family(w, "pvtrace_paravirt_hook_target_info", "gauge",
 		    "Current target of a paravirt static call (1), and how it was read");
 	for (int i = 0; i < c->n; i++) {
-		struct hook *h = &c->h[i];
+		const struct hook *h = &c->h[i];
 		struct prom_label l[] = { { "hook", h->name },
 					  { "target", h->target_name },
 					  { "method", hooks_method_name(h->from) } };
@@ -146,7 +146,7 @@ static void prom_hooks(struct prom_writer *w, void *arg)
 	prom_family(w, "pvtrace_paravirt_hook_methods_agree", "gauge",
 		    "1 when static_call_key.func and the trampoline agree, 0 when not");
 	for (int i = 0; i < c->n; i++) {
-		struct hook *h = &c->h[i];
+		const struct hook *h = &c->h[i];
 
 		if (h->has_key && h->has_text)
 			prom_sample(w, "pvtrace_paravirt_hook_methods_agree",
@@ -155,10 +155,10 @@ static void prom_hooks(struct prom_writer *w, void *arg)
 	}
 }
 
-static void warn_disagree(struct hooks_ctx *c)
+static void warn_disagree(const struct hooks_ctx *c)
 {
 	for (int i = 0; i < c->n; i++) {
-		struct hook *h = &c->h[i];
+		const struct hook *h = &c->h[i];
 		char a[128];
 
 		if (h->has_key && h->has_text && !h->agree)
@@ -177,7 +177,7 @@ struct seen {
 	bool has_key, has_text;
 };
 
-static void report_change(const struct hooks_env *e, struct hook *h, const char *method,
+static void report_change(const struct hooks_env *e, const struct hook *h, const char *method,
 			  uint64_t old, uint64_t now, const char *oldn, const char *newn)
 {
 	char ts[16];
@@ -206,7 +206,7 @@ static void report_change(const struct hooks_env *e, struct hook *h, const char 
 	}
 }
 
-static void text_desc(struct hooks_ctx *c, int kind, uint64_t target, char *buf, size_t len)
+static void text_desc(const struct hooks_ctx *c, int kind, uint64_t target, char *buf, size_t len)
 {
 	if (kind == TRAMP_JMP)
 		hooks_sym_name(c->ks, target, buf, len);
@@ -214,12 +214,12 @@ static void text_desc(struct hooks_ctx *c, int kind, uint64_t target, char *buf,
 		snprintf(buf, len, "(%s)", kind == TRAMP_RET ? "NULL: returns" : "undecodable");
 }
 
-static int watch_changes(const struct hooks_env *e, struct hooks_ctx *c, struct seen *prev)
+static int watch_changes(const struct hooks_env *e, const struct hooks_ctx *c, struct seen *prev)
 {
 	int changes = 0;
 
 	for (int i = 0; i < c->n; i++) {
-		struct hook *h = &c->h[i];
+		const struct hook *h = &c->h[i];
 		struct seen *p = &prev[i];
 		char a[128], b[128];
 

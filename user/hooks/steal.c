@@ -82,7 +82,7 @@ static uint64_t tick_ns(void)
 	return tck > 0 ? 1000000000ULL / tck : 10000000ULL;
 }
 
-static int procfs_sample(struct steal_src *s, struct steal_sample *x)
+static int procfs_sample(const struct steal_src *s, struct steal_sample *x)
 {
 	int64_t *user = calloc(s->ncpus, sizeof(*user)), *steal = calloc(s->ncpus, sizeof(*steal));
 	int e = user && steal ? procfs_ticks(s->ncpus, user, steal) : -ENOMEM;
@@ -102,7 +102,7 @@ static int procfs_sample(struct steal_src *s, struct steal_sample *x)
  * in BPF must fall between /proc/stat's user column read before and after
  * (/proc/stat shows floor(ns / tick)), and at least one CPU must have some.
  */
-static int steal_validate(struct steal_src *s, char *why, size_t len)
+static int steal_validate(const struct steal_src *s, char *why, size_t len)
 {
 	int64_t *u0 = calloc(s->ncpus, sizeof(int64_t)), *u1 = calloc(s->ncpus, sizeof(int64_t));
 	int64_t *st = calloc(s->ncpus, sizeof(int64_t));
@@ -301,7 +301,7 @@ static void sample_copy(struct steal_sample *d, const struct steal_sample *s, un
 	memcpy(d->flags, s->flags, n * sizeof(uint32_t));
 }
 
-static int steal_sample(struct steal_src *s, struct steal_sample *x)
+static int steal_sample(const struct steal_src *s, struct steal_sample *x)
 {
 	int e;
 
