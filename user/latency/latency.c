@@ -43,7 +43,7 @@ enum {
 	OPT_VM,
 	OPT_CGROUP,
 	OPT_MAX_SERIES,
-	OPT_HOOK, /* --steal-clock, --sched-clock: handled by hooks_latency_cmd() */
+	OPT_HOOK, /* --steal-clock, --sched-clock: for --help; latency_modes[] runs them */
 };
 
 static const char doc[] =
@@ -662,6 +662,30 @@ static int target_open(pid_t pid)
 #endif
 }
 
+/*
+ * The measurements of `pvtrace latency` besides --ioctl, picked by their mode option
+ * before anything is parsed: each parses the whole command line with its own options,
+ * checks and --help. The option counts as a whole argument anywhere before "--"; a
+ * command line with none of them is --ioctl's (whose parser says when a mode is
+ * missing, and whose --help lists these options too).
+ */
+static const struct latency_mode {
+	const char *opt;
+	int (*run)(int argc, char **argv);
+} latency_modes[] = {
+	{ "--steal-clock", hooks_latency_cmd }, /* user/hooks/hooklat.c */
+	{ "--sched-clock", hooks_latency_cmd },
+};
+
+static const struct latency_mode *latency_mode(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		for (size_t m = 0; m < ARRAY_SIZE(latency_modes); m++)
+			if (!strcmp(argv[i], latency_modes[m].opt))
+				return &latency_modes[m];
+	return NULL;
+}
+
 int cmd_latency(int argc, char **argv)
 {
 	static const struct cli cli = { .name = "pvtrace latency",
@@ -675,12 +699,12 @@ int cmd_latency(int argc, char **argv)
 	struct lat_run run = { .ctx = &ctx,
 			       .target_fd = -1,
 			       .child = { .pid = 0, .go_fd = -1, .result_fd = -1 } };
+	const struct latency_mode *mode = latency_mode(argc, argv);
 	char why[1024];
 	int ret;
 
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--steal-clock") || !strcmp(argv[i], "--sched-clock"))
-			return hooks_latency_cmd(argc, argv);
+	if (mode)
+		return mode->run(argc, argv);
 	ret = cli_parse(&cli, argc, argv, NULL);
 	if (ret)
 		return ret == CLI_HELP ? 0 : ret;
