@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Types shared by hooks.bpf.c and user/hooks.c (paravirt static calls, steal time). */
+/*
+ * Types shared by the hooks capability's BPF objects and user/hooks/: the target
+ * reader (hooks.bpf.c), steal time (steal.bpf.c), hook latency (hooklat.bpf.c).
+ */
 #ifndef PVTRACE_HOOKS_H
 #define PVTRACE_HOOKS_H
 
