@@ -62,8 +62,6 @@ struct hooks_stack {
 #include <stddef.h>
 #include <stdint.h>
 
-struct ksyms;
-
 /* Decoded x86 static call trampoline (8 bytes: one insn + the signature 0f b9 cc). */
 enum tramp_kind {
 	TRAMP_JMP,    /* e9 rel32: calls go to target */
@@ -80,8 +78,6 @@ struct tramp_insn {
 
 /* Decode len bytes read at addr. */
 void hooks_decode_tramp(uint64_t addr, const uint8_t *b, size_t len, struct tramp_insn *out);
-/* "name" or "name+0xoff" for addr (aliases at one address: the plain name). */
-const char *hooks_sym_name(const struct ksyms *ks, uint64_t addr, char *buf, size_t len);
 /* Steal rate over an interval: ns of steal per second of wall time, and percent. */
 void hooks_steal_rate(uint64_t delta_ns, uint64_t interval_ns, unsigned int ncpus, double *ns_per_s,
 		      double *pct);

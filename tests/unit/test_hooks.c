@@ -92,14 +92,20 @@ static void test_sym_names(void **state)
 	ks = ksyms_load(path);
 	unlink(path);
 	assert_non_null(ks);
-	assert_string_equal(hooks_sym_name(ks, 0xffffffff81001010ULL, buf, sizeof(buf)),
-			    "kvm_steal_clock");
-	assert_string_equal(hooks_sym_name(ks, 0xffffffff81001014ULL, buf, sizeof(buf)),
-			    "kvm_steal_clock+0x4");
-	assert_string_equal(hooks_sym_name(ks, 0xffffffff82270c30ULL, buf, sizeof(buf)),
-			    "__x86_return_thunk");
-	assert_string_equal(hooks_sym_name(ks, 0xffffffff82270d00ULL, buf, sizeof(buf)), "other");
-	assert_string_equal(hooks_sym_name(ks, 0x1000, buf, sizeof(buf)), "0x1000");
+	assert_string_equal(
+		ksyms_describe(ks, 0xffffffff81001010ULL, SYM_HEX_UNKNOWN, buf, sizeof(buf)),
+		"kvm_steal_clock");
+	assert_string_equal(
+		ksyms_describe(ks, 0xffffffff81001014ULL, SYM_HEX_UNKNOWN, buf, sizeof(buf)),
+		"kvm_steal_clock+0x4");
+	assert_string_equal(
+		ksyms_describe(ks, 0xffffffff82270c30ULL, SYM_HEX_UNKNOWN, buf, sizeof(buf)),
+		"__x86_return_thunk");
+	assert_string_equal(
+		ksyms_describe(ks, 0xffffffff82270d00ULL, SYM_HEX_UNKNOWN, buf, sizeof(buf)),
+		"other");
+	assert_string_equal(ksyms_describe(ks, 0x1000, SYM_HEX_UNKNOWN, buf, sizeof(buf)),
+			    "0x1000");
 	ksyms_free(ks);
 }
 

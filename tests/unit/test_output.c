@@ -368,7 +368,7 @@ static void test_hex_str(void **state)
 static void test_json_report(void **state)
 {
 	struct tick t = { .index = 3, .span_ns = 1000000000, .interval = true, .final = false };
-	json_object *d = json_report_new("pvtrace.x/1", &t, "kprobe"), *v;
+	json_object *d = json_report_new("pvtrace.x/1", NULL, &t, "kprobe"), *v;
 
 	(void)state;
 	assert_true(json_object_object_get_ex(d, "schema", &v));
@@ -388,8 +388,10 @@ static void test_json_report(void **state)
 	assert_true(json_object_object_get_ex(d, "final", &v));
 	assert_false(json_object_get_boolean(v));
 	json_object_put(d);
-	d = json_report_new("pvtrace.x/1", &t, NULL);
+	d = json_report_new("pvtrace.x/1", "steal", &t, NULL);
 	assert_false(json_object_object_get_ex(d, "mode", &v));
+	assert_true(json_object_object_get_ex(d, "kind", &v));
+	assert_string_equal(json_object_get_string(v), "steal");
 	json_object_put(d);
 }
 

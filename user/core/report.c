@@ -254,9 +254,10 @@ int report_run(struct cli_common *c, uint64_t default_interval_ns, const struct 
 	return report_loop(c, default_interval_ns, ops->wait ? run_wait : NULL, run_report, &r);
 }
 
-json_object *json_report_new(const char *schema, const struct tick *t, const char *mode)
+json_object *json_report_new(const char *schema, const char *kind, const struct tick *t,
+			     const char *mode)
 {
-	json_object *d = json_doc_new(schema, "report", true);
+	json_object *d = json_doc_new(schema, kind ? kind : "report", true);
 
 	if (mode)
 		json_object_object_add(d, "mode", json_object_new_string(mode));

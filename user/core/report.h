@@ -100,10 +100,11 @@ int report_run(struct cli_common *c, uint64_t default_interval_ns, const struct 
 	       void *ctx);
 
 /*
- * The JSON document of one report: schema, kind "report", kernel, mode (when
- * not NULL), unit "ns", interval_index, interval_ns, cumulative, final.
+ * The JSON document of one report: schema, kind (NULL: "report"), kernel, mode
+ * (when not NULL), unit "ns", interval_index, interval_ns, cumulative, final.
  */
-json_object *json_report_new(const char *schema, const struct tick *t, const char *mode);
+json_object *json_report_new(const char *schema, const char *kind, const struct tick *t,
+			     const char *mode);
 
 /* Sum of a per-CPU u64 array map slot across CPUs. */
 uint64_t percpu_u64_sum(int map_fd, uint32_t idx, int ncpus);

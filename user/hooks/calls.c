@@ -43,33 +43,6 @@ void hooks_decode_tramp(uint64_t addr, const uint8_t *b, size_t len, struct tram
 	}
 }
 
-static bool weak_name(const char *n)
-{
-	return !strncmp(n, "__pfx_", 6) || !strncmp(n, "__pi_", 5) || !strncmp(n, "__cfi_", 6);
-}
-
-const char *hooks_sym_name(const struct ksyms *ks, uint64_t addr, char *buf, size_t len)
-{
-	const struct ksym *s = ks ? ksyms_by_addr(ks, addr) : NULL;
-
-	if (!s) {
-		snprintf(buf, len, "0x%" PRIx64, addr);
-		return buf;
-	}
-	/* ksyms_by_addr returns the last of the symbols at one address: prefer a plain name */
-	for (size_t i = s - ks->syms + 1; i-- > 0 && ks->syms[i].addr == s->addr;) {
-		if (!weak_name(ks->syms[i].name)) {
-			s = &ks->syms[i];
-			break;
-		}
-	}
-	if (addr == s->addr)
-		snprintf(buf, len, "%s", s->name);
-	else
-		snprintf(buf, len, "%s+0x%" PRIx64, s->name, addr - s->addr);
-	return buf;
-}
-
 /* ------------------------------------------------------------------ */
 /* Hook discovery and target reads                                     */
 
@@ -205,9 +178,9 @@ static void resolve(const struct hooks_ctx *c, struct hook *h)
 	h->null = false;
 	h->agree = false;
 	if (h->has_text && h->insn.kind == TRAMP_JMP)
-		hooks_sym_name(c->ks, h->insn.target, a, sizeof(a));
+		hooks_sym(c->ks, h->insn.target, a, sizeof(a));
 	if (h->has_key && h->key_func)
-		hooks_sym_name(c->ks, h->key_func, b, sizeof(b));
+		hooks_sym(c->ks, h->key_func, b, sizeof(b));
 	if (h->has_key) {
 		h->from = METHOD_KEY;
 		h->target = h->key_func;
@@ -331,25 +304,8 @@ const char *hooks_insn_name(const struct tramp_insn *i)
 	return n[i->kind];
 }
 
-void hooks_hex_bytes(const uint8_t *b, size_t n, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; i < n && off + 4 < len; i++)
-		off += snprintf(buf + off, len - off, "%s%02x", i ? " " : "", b[i]);
-}
-
 /* ------------------------------------------------------------------ */
 /* Shared by the reports                                               */
-
-json_object *hooks_json_hex(uint64_t v)
-{
-	char b[24];
-
-	snprintf(b, sizeof(b), "0x%" PRIx64, v);
-	return json_object_new_string(b);
-}
 
 json_object *hooks_doc_new(const char *kind)
 {
@@ -358,8 +314,10 @@ json_object *hooks_doc_new(const char *kind)
 
 int hooks_check_caps(void)
 {
-	if (!have_tracing_caps()) {
-		err_msg("needs root or CAP_BPF and CAP_PERFMON (and kallsyms addresses)");
+	char why[128];
+
+	if (env_check(ENV_TRACING, why, sizeof(why))) {
+		err_msg("%s (and kallsyms addresses)", why);
 		return -1;
 	}
 	return 0;

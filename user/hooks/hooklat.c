@@ -273,13 +273,8 @@ static const struct hist_data *hook_hist(const struct traced *t, bool interval_m
 
 static void lprint_text(const struct traced *t, int nt, bool interval_mode)
 {
-	if (interval_mode) {
-		char ts[16];
-		time_t now = time(NULL);
-
-		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
-		printf("\n%s\n", ts);
-	}
+	if (interval_mode)
+		text_print_clock(stdout);
 	for (int i = 0; i < nt; i++) {
 		if (!t[i].ok) {
 			printf("\n%s -> %s: not traced: %s\n", t[i].hook,
@@ -293,17 +288,13 @@ static void lprint_text(const struct traced *t, int nt, bool interval_mode)
 	fflush(stdout);
 }
 
-static void lprint_json(const struct traced *t, int nt, bool interval_mode, uint64_t index,
-			uint64_t interval_ns, bool final)
+static void lprint_json(const struct traced *t, int nt, const struct tick *tk)
 {
-	json_object *d = json_doc_new(HLAT_SCHEMA, "report", true), *arr = json_object_new_array();
+	json_object *d = json_report_new(HLAT_SCHEMA, NULL, tk, NULL),
+		    *arr = json_object_new_array();
 	json_object *st = json_object_new_object();
+	bool interval_mode = tk->interval;
 
-	json_object_object_add(d, "unit", json_object_new_string("ns"));
-	json_object_object_add(d, "interval_index", json_u64(index));
-	json_object_object_add(d, "interval_ns", json_u64(interval_ns));
-	json_object_object_add(d, "cumulative", json_object_new_boolean(!interval_mode));
-	json_object_object_add(d, "final", json_object_new_boolean(final));
 	for (int i = 0; i < nt; i++) {
 		json_object *o = json_object_new_object();
 
@@ -365,7 +356,7 @@ static void lprom_fill(struct prom_writer *w, void *arg)
 				  2, hook_hist(&t[i], false));
 }
 
-static int hlat_report(void *arg, const struct tick *tk)
+static int hlat_read(void *arg, const struct tick *tk)
 {
 	struct hlat_run *r = arg;
 	struct traced *t = r->t;
@@ -384,20 +375,40 @@ static int hlat_report(void *arg, const struct tick *tk)
 			t[i].stats[k] = percpu_u64_sum(bpf_map__fd(t[i].skel->maps.stats), k,
 						       t[i].hs.ncpus);
 	}
-	if (tk->interval || tk->final) {
-		if (lenv.c.json)
-			lprint_json(t, r->nt, tk->interval, tk->index, tk->span_ns, tk->final);
-		else
-			lprint_text(t, r->nt, tk->interval);
-	}
-	if (out_flush_check(stdout))
-		return -1;
-	textfile_write(&lenv.c.tf, lprom_fill, r);
-	for (int i = 0; i < r->nt; i++)
-		if (t[i].ok)
-			hist_set_next_interval(&t[i].hs);
 	return 0;
 }
+
+static void hlat_text(void *arg, const struct tick *tk)
+{
+	const struct hlat_run *r = arg;
+
+	lprint_text(r->t, r->nt, tk->interval);
+}
+
+static void hlat_json(void *arg, const struct tick *tk)
+{
+	const struct hlat_run *r = arg;
+
+	lprint_json(r->t, r->nt, tk);
+}
+
+static void hlat_next(void *arg, const struct tick *tk)
+{
+	struct hlat_run *r = arg;
+
+	(void)tk;
+	for (int i = 0; i < r->nt; i++)
+		if (r->t[i].ok)
+			hist_set_next_interval(&r->t[i].hs);
+}
+
+static const struct report_ops hlat_ops = {
+	.read = hlat_read,
+	.text = hlat_text,
+	.json = hlat_json,
+	.prom = lprom_fill,
+	.next = hlat_next,
+};
 
 /* Find and attach each requested hook's target; the number traced (reasons said). */
 static int trace_all(struct hooks_ctx *c, struct traced *t, int *nt)
@@ -426,8 +437,7 @@ static int hlat_run(struct traced *t, int nt)
 {
 	int ret;
 
-	if (drop_all_caps())
-		warn_msg("could not drop capabilities: %s", strerror(errno));
+	drop_caps_after_attach();
 	if ((ret = cli_textfile_ready(&lenv.c)))
 		return ret;
 	signals_install();
@@ -440,8 +450,8 @@ static int hlat_run(struct traced *t, int nt)
 		}
 	fprintf(stderr, "... Hit Ctrl-C to end.\n");
 
-	ret = report_loop(&lenv.c, cli_prom_interval_ns(&lenv.c), NULL, hlat_report,
-			  &(struct hlat_run){ t, nt });
+	ret = report_run(&lenv.c, cli_prom_interval_ns(&lenv.c), &hlat_ops,
+			 &(struct hlat_run){ t, nt });
 	for (int i = 0; i < nt; i++)
 		for (int k = 0; k < HOOKS_STAT_MAX; k++)
 			if (t[i].stats[k])
@@ -492,7 +502,7 @@ int hooks_latency_cmd(int argc, char **argv)
 	if (trace_all(&c, t, &nt))
 		ret = hlat_run(t, nt);
 	else if (lenv.c.json)
-		lprint_json(t, nt, false, 0, 0, true);
+		lprint_json(t, nt, &(struct tick){ .final = true });
 out:
 	for (int i = 0; i < nt; i++)
 		traced_close(&t[i]);

@@ -15,6 +15,7 @@
 #include <linux/types.h>
 #include "hooks.h"
 #include "cli.h"
+#include "ksyms.h"
 #include "output.h"
 
 #define HOOKS_SCHEMA "pvtrace.hooks/2"
@@ -97,7 +98,12 @@ const char *hooks_insn_name(const struct tramp_insn *i);
 /* Why the key or the trampoline text of a hook could not be read, or NULL. */
 const char *hooks_key_why(const struct hooks_ctx *c, const struct hook *h, char *buf, size_t len);
 const char *hooks_text_why(const struct hook *h, char *buf, size_t len);
-void hooks_hex_bytes(const uint8_t *b, size_t n, char *buf, size_t len);
+
+/* A kernel address as hooks shows it: name[+0xOFF], 0x... when unknown. */
+static inline const char *hooks_sym(const struct ksyms *ks, uint64_t a, char *buf, size_t len)
+{
+	return ksyms_describe(ks, a, SYM_HEX_UNKNOWN, buf, len);
+}
 
 /* Root, or CAP_BPF and CAP_PERFMON: 0, or -1 after a message. */
 int hooks_check_caps(void);
@@ -105,7 +111,6 @@ int hooks_check_caps(void);
 struct bpf_link;
 int hooks_iter_run(struct bpf_link *link);
 
-json_object *hooks_json_hex(uint64_t v);
 /* A pvtrace.hooks document of this kind. */
 json_object *hooks_doc_new(const char *kind);
 

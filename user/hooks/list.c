@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "hooks_int.h"
 #include "ksyms.h"
@@ -21,12 +20,10 @@
 
 static void print_hooks_text(const struct hooks_ctx *c)
 {
-	struct utsname u;
 	char why[256], bytes[64], a[128];
 
-	uname(&u);
 	printf("Paravirt static calls in %s (targets read from kernel memory with BPF)\n",
-	       u.release);
+	       kernel_release());
 	for (int i = 0; i < c->n; i++) {
 		const struct hook *h = &c->h[i];
 
@@ -45,12 +42,12 @@ static void print_hooks_text(const struct hooks_ctx *c)
 		if (hooks_text_why(h, why, sizeof(why))) {
 			printf("    trampoline %s%s: %s\n", SCT, h->name, why);
 		} else {
-			hooks_hex_bytes(h->text, sizeof(h->text), bytes, sizeof(bytes));
+			hex_str(h->text, sizeof(h->text), " ", bytes, sizeof(bytes));
 			printf("    trampoline %s%s %016" PRIx64 ": %s = %s", SCT, h->name,
 			       h->tramp, bytes, hooks_insn_name(&h->insn));
 			if (h->insn.kind == TRAMP_JMP || h->insn.kind == TRAMP_JCC)
 				printf(" %016" PRIx64 " <%s>", h->insn.target,
-				       hooks_sym_name(c->ks, h->insn.target, a, sizeof(a)));
+				       hooks_sym(c->ks, h->insn.target, a, sizeof(a)));
 			printf("%s\n", h->insn.signature ? "" : " (no trampoline signature)");
 		}
 		if (hooks_key_why(c, h, why, sizeof(why)))
@@ -58,8 +55,7 @@ static void print_hooks_text(const struct hooks_ctx *c)
 		else
 			printf("    key        %s%s %016" PRIx64 ": func = %016" PRIx64 " <%s>\n",
 			       SCK, h->name, h->key, h->key_func,
-			       h->key_func ? hooks_sym_name(c->ks, h->key_func, a, sizeof(a))
-					   : "NULL");
+			       h->key_func ? hooks_sym(c->ks, h->key_func, a, sizeof(a)) : "NULL");
 	}
 	fflush(stdout);
 }
@@ -72,7 +68,7 @@ static json_object *hook_json(const struct hooks_ctx *c, const struct hook *h)
 	json_object_object_add(o, "hook", json_object_new_string(h->name));
 	json_object_object_add(
 		o, "target", h->target && !h->null ? json_object_new_string(h->target_name) : NULL);
-	json_object_object_add(o, "target_addr", h->target ? hooks_json_hex(h->target) : NULL);
+	json_object_object_add(o, "target_addr", h->target ? json_hex_u64(h->target) : NULL);
 	json_object_object_add(o, "null", json_object_new_boolean(h->null));
 	json_object_object_add(o, "ret0", json_object_new_boolean(h->ret0));
 	json_object_object_add(o, "method", json_object_new_string(hooks_method_name(h->from)));
@@ -83,19 +79,19 @@ static json_object *hook_json(const struct hooks_ctx *c, const struct hook *h)
 	t = json_object_new_object();
 	snprintf(a, sizeof(a), "%s%s", SCT, h->name);
 	json_object_object_add(t, "symbol", json_object_new_string(a));
-	json_object_object_add(t, "addr", h->tramp ? hooks_json_hex(h->tramp) : NULL);
+	json_object_object_add(t, "addr", h->tramp ? json_hex_u64(h->tramp) : NULL);
 	if (hooks_text_why(h, why, sizeof(why))) {
 		json_object_object_add(t, "error", json_object_new_string(why));
 	} else {
-		hooks_hex_bytes(h->text, sizeof(h->text), bytes, sizeof(bytes));
+		hex_str(h->text, sizeof(h->text), " ", bytes, sizeof(bytes));
 		json_object_object_add(t, "bytes", json_object_new_string(bytes));
 		json_object_object_add(t, "insn",
 				       json_object_new_string(hooks_insn_name(&h->insn)));
 		json_object_object_add(t, "signature", json_object_new_boolean(h->insn.signature));
 		if (h->insn.kind == TRAMP_JMP || h->insn.kind == TRAMP_JCC) {
-			json_object_object_add(t, "dest", hooks_json_hex(h->insn.target));
+			json_object_object_add(t, "dest", json_hex_u64(h->insn.target));
 			json_object_object_add(t, "dest_symbol",
-					       json_object_new_string(hooks_sym_name(
+					       json_object_new_string(hooks_sym(
 						       c->ks, h->insn.target, a, sizeof(a))));
 		}
 	}
@@ -103,14 +99,14 @@ static json_object *hook_json(const struct hooks_ctx *c, const struct hook *h)
 	k = json_object_new_object();
 	snprintf(a, sizeof(a), "%s%s", SCK, h->name);
 	json_object_object_add(k, "symbol", json_object_new_string(a));
-	json_object_object_add(k, "addr", h->key ? hooks_json_hex(h->key) : NULL);
+	json_object_object_add(k, "addr", h->key ? json_hex_u64(h->key) : NULL);
 	json_object_object_add(k, "in_btf", json_object_new_boolean(h->btf_key));
 	if (hooks_key_why(c, h, why, sizeof(why))) {
 		json_object_object_add(k, "error", json_object_new_string(why));
 	} else {
-		json_object_object_add(k, "func", hooks_json_hex(h->key_func));
+		json_object_object_add(k, "func", json_hex_u64(h->key_func));
 		json_object_object_add(k, "func_symbol",
-				       h->key_func ? json_object_new_string(hooks_sym_name(
+				       h->key_func ? json_object_new_string(hooks_sym(
 							     c->ks, h->key_func, a, sizeof(a)))
 						   : NULL);
 	}
@@ -165,7 +161,7 @@ static void warn_disagree(const struct hooks_ctx *c)
 			warn_msg("%s: static_call_key.func is %s but the trampoline says %s %s",
 				 h->name, h->target_name, hooks_insn_name(&h->insn),
 				 h->insn.kind == TRAMP_JMP
-					 ? hooks_sym_name(c->ks, h->insn.target, a, sizeof(a))
+					 ? hooks_sym(c->ks, h->insn.target, a, sizeof(a))
 					 : "");
 	}
 }
@@ -181,9 +177,8 @@ static void report_change(const struct hooks_env *e, const struct hook *h, const
 			  uint64_t old, uint64_t now, const char *oldn, const char *newn)
 {
 	char ts[16];
-	time_t t = time(NULL);
 
-	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
+	fmt_clock(ts, sizeof(ts), time(NULL));
 	if (e->c.json) {
 		json_object *d = hooks_doc_new("change");
 
@@ -195,9 +190,9 @@ static void report_change(const struct hooks_env *e, const struct hook *h, const
 		json_object_object_add(d, "hook", json_object_new_string(h->name));
 		json_object_object_add(d, "method", json_object_new_string(method));
 		json_object_object_add(d, "old", json_object_new_string(oldn));
-		json_object_object_add(d, "old_addr", hooks_json_hex(old));
+		json_object_object_add(d, "old_addr", json_hex_u64(old));
 		json_object_object_add(d, "new", json_object_new_string(newn));
-		json_object_object_add(d, "new_addr", hooks_json_hex(now));
+		json_object_object_add(d, "new_addr", json_hex_u64(now));
 		json_print_line(stdout, d);
 		json_object_put(d);
 	} else {
@@ -209,7 +204,7 @@ static void report_change(const struct hooks_env *e, const struct hook *h, const
 static void text_desc(const struct hooks_ctx *c, int kind, uint64_t target, char *buf, size_t len)
 {
 	if (kind == TRAMP_JMP)
-		hooks_sym_name(c->ks, target, buf, len);
+		hooks_sym(c->ks, target, buf, len);
 	else
 		snprintf(buf, len, "(%s)", kind == TRAMP_RET ? "NULL: returns" : "undecodable");
 }
@@ -224,8 +219,8 @@ static int watch_changes(const struct hooks_env *e, const struct hooks_ctx *c, s
 		char a[128], b[128];
 
 		if (h->has_key && p->has_key && h->key_func != p->key_func) {
-			hooks_sym_name(c->ks, p->key_func, a, sizeof(a));
-			hooks_sym_name(c->ks, h->key_func, b, sizeof(b));
+			hooks_sym(c->ks, p->key_func, a, sizeof(a));
+			hooks_sym(c->ks, h->key_func, b, sizeof(b));
 			report_change(e, h, "key", p->key_func, h->key_func,
 				      p->key_func ? a : "NULL", h->key_func ? b : "NULL");
 			changes++;
@@ -286,8 +281,7 @@ int hooks_list_or_watch(struct hooks_env *e)
 	if (ret)
 		goto out;
 	/* the iterator link is open: reading needs no privilege from here on */
-	if (drop_all_caps())
-		warn_msg("could not drop capabilities: %s", strerror(errno));
+	drop_caps_after_attach();
 	if (e->c.json)
 		print_hooks_json(&c);
 	else

@@ -371,9 +371,8 @@ static void print_steal_text(const struct steal_src *s, const struct steal_row *
 			     const struct steal_row *all, uint64_t dt, bool interval_mode)
 {
 	char ts[16];
-	time_t t = time(NULL);
 
-	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
+	fmt_clock(ts, sizeof(ts), time(NULL));
 	printf("%s%s steal time over %.3f s (per-CPU data: %s)\n", interval_mode ? "\n" : "", ts,
 	       dt / 1e9, percpu_name(s->method));
 	printf("  %-5s %14s %8s %18s%s\n", "CPU", "steal ns/s", "steal %", "since boot (s)",
@@ -417,17 +416,14 @@ static json_object *steal_row_json(const struct steal_row *r, bool kvm)
 }
 
 static void print_steal_json(const struct steal_src *s, const struct steal_row *rows,
-			     const struct steal_row *all, uint64_t dt, bool interval_mode,
-			     uint64_t index, bool final)
+			     const struct steal_row *all, uint64_t dt, const struct tick *t)
 {
-	json_object *d = hooks_doc_new("steal"), *arr = json_object_new_array();
+	json_object *d = json_report_new(HOOKS_SCHEMA, "steal", t, NULL);
+	json_object *arr = json_object_new_array();
 
-	json_object_object_add(d, "percpu", json_object_new_string(percpu_name(s->method)));
-	json_object_object_add(d, "unit", json_object_new_string("ns"));
-	json_object_object_add(d, "interval_index", json_u64(index));
+	/* the span the samples cover, exactly, rather than the loop's tick */
 	json_object_object_add(d, "interval_ns", json_u64(dt));
-	json_object_object_add(d, "cumulative", json_object_new_boolean(!interval_mode));
-	json_object_object_add(d, "final", json_object_new_boolean(final));
+	json_object_object_add(d, "percpu", json_object_new_string(percpu_name(s->method)));
 	json_object_object_add(d, "ncpus", json_object_new_int(s->ncpus));
 	json_object_object_add(d, "kvm_steal_time", json_object_new_boolean(all->kvm));
 	for (unsigned int c = 0; c < s->ncpus; c++) {
@@ -494,30 +490,53 @@ static void prom_steal(struct prom_writer *w, void *arg)
 	}
 }
 
-static int steal_report(void *arg, const struct tick *t)
+static int steal_read(void *arg, const struct tick *t)
 {
 	struct steal_run *r = arg;
-	struct steal_sample *base = t->interval ? r->prev : r->first;
 	int err = steal_sample(r->s, r->cur);
 
 	if (err) {
 		err_msg("reading steal time: %s", strerror(-err));
 		return -1;
 	}
-	steal_rows(r->s, base, r->cur, r->rows, r->all);
-	if (t->interval || t->final) {
-		if (r->e->c.json)
-			print_steal_json(r->s, r->rows, r->all, r->cur->t - base->t, t->interval,
-					 t->index, t->final);
-		else
-			print_steal_text(r->s, r->rows, r->all, r->cur->t - base->t, t->interval);
-	}
-	if (out_flush_check(stdout))
-		return -1;
-	textfile_write(&r->e->c.tf, prom_steal, r);
-	sample_copy(r->prev, r->cur, r->s->ncpus);
+	steal_rows(r->s, t->interval ? r->prev : r->first, r->cur, r->rows, r->all);
 	return 0;
 }
+
+static uint64_t steal_span(const struct steal_run *r, const struct tick *t)
+{
+	return r->cur->t - (t->interval ? r->prev : r->first)->t;
+}
+
+static void steal_text(void *arg, const struct tick *t)
+{
+	const struct steal_run *r = arg;
+
+	print_steal_text(r->s, r->rows, r->all, steal_span(r, t), t->interval);
+}
+
+static void steal_json(void *arg, const struct tick *t)
+{
+	const struct steal_run *r = arg;
+
+	print_steal_json(r->s, r->rows, r->all, steal_span(r, t), t);
+}
+
+static void steal_next(void *arg, const struct tick *t)
+{
+	struct steal_run *r = arg;
+
+	(void)t;
+	sample_copy(r->prev, r->cur, r->s->ncpus);
+}
+
+static const struct report_ops steal_ops = {
+	.read = steal_read,
+	.text = steal_text,
+	.json = steal_json,
+	.prom = prom_steal,
+	.next = steal_next,
+};
 
 int hooks_steal_cmd(struct hooks_env *e)
 {
@@ -544,8 +563,8 @@ int hooks_steal_cmd(struct hooks_env *e)
 		warn_msg("steal: from /proc/stat (tick resolution): %s", s.why);
 	else if (verbose && s.why[0])
 		warn_msg("steal: not using %s", s.why);
-	if (s.method != PERCPU_PROCFS && drop_all_caps())
-		warn_msg("could not drop capabilities: %s", strerror(errno));
+	if (s.method != PERCPU_PROCFS)
+		drop_caps_after_attach();
 	if ((ret = cli_textfile_ready(&e->c)))
 		goto out;
 	ret = EXIT_RUNTIME;
@@ -568,7 +587,7 @@ int hooks_steal_cmd(struct hooks_env *e)
 	{
 		struct steal_run r = { e, &s, &first, &prev, &cur, rows, &all };
 
-		ret = report_loop(&e->c, cli_prom_interval_ns(&e->c), NULL, steal_report, &r);
+		ret = report_run(&e->c, cli_prom_interval_ns(&e->c), &steal_ops, &r);
 	}
 out:
 	free(rows);

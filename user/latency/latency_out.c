@@ -92,7 +92,7 @@ static json_object *view_json(const struct lat_view *v)
 
 int lat_print_json(const struct lat_report_data *d, const struct tick *t)
 {
-	json_object *doc = json_report_new(LAT_SCHEMA, t, attach_mode_name(d->mode));
+	json_object *doc = json_report_new(LAT_SCHEMA, NULL, t, attach_mode_name(d->mode));
 	json_object *arr = json_object_new_array(), *stats = json_object_new_object();
 	json_object *series = json_object_new_object();
 	bool interval_mode = t->interval;

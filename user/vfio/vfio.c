@@ -765,7 +765,7 @@ static void print_text(void *arg, const struct tick *t)
 static void print_json(void *arg, const struct tick *t)
 {
 	struct report *r = ((struct vfio_run *)arg)->rep;
-	json_object *doc = json_report_new(VFIO_SCHEMA, t, attach_mode_name(env.c.mode));
+	json_object *doc = json_report_new(VFIO_SCHEMA, NULL, t, attach_mode_name(env.c.mode));
 	json_object *arr = json_object_new_array(), *hooks = json_object_new_array();
 	json_object *drops = json_object_new_object();
 	bool interval_mode = t->interval;
