@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Kernel ELF reader: see kelf.h. Only x86-64 little-endian ELF64. */
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <gelf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kelf.h"
@@ -32,6 +32,12 @@ static uint64_t get64(const uint8_t *p)
 	return get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
+/* [off, off + size) inside [0, len) without overflow */
+static bool in_bounds(uint64_t off, uint64_t size, uint64_t len)
+{
+	return off <= len && size <= len - off;
+}
+
 static void put32(uint8_t *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -44,70 +50,95 @@ static void put64(uint8_t *p, uint64_t v)
 	put32(p + 4, v >> 32);
 }
 
-/* [off, off + size) inside [0, len) without overflow */
-static bool in_bounds(uint64_t off, uint64_t size, uint64_t len)
+static const char *elf_err(void)
 {
-	return off <= len && size <= len - off;
-}
+	const char *m = elf_errmsg(-1);
 
-/* NUL-terminated string at off of a string table, or NULL */
-static const char *strtab_str(const struct kelf_sec *s, uint64_t off)
-{
-	if (!s || !s->data || off >= s->size)
-		return NULL;
-	if (!memchr(s->data + off, 0, s->size - off))
-		return NULL;
-	return (const char *)s->data + off;
+	return m ? m : "malformed ELF";
 }
 
 /* --- open ------------------------------------------------------------------------ */
 
+/*
+ * The section header table's place, checked before libelf reads it so a truncated
+ * file says so (libelf would only call the whole file invalid).
+ */
+static int check_shdrs(const struct kelf *k, const Elf64_Ehdr *eh, char *err, size_t errlen)
+{
+	uint64_t shnum = eh->e_shnum;
+
+	if (!eh->e_shoff)
+		return ERR("no section headers");
+	if (eh->e_shentsize != sizeof(Elf64_Shdr))
+		return ERR("bad section header size %u", eh->e_shentsize);
+	if (!in_bounds(eh->e_shoff, sizeof(Elf64_Shdr), k->len))
+		return ERR("section headers beyond the end of the file (truncated?)");
+	if (shnum == 0) { /* extended numbering: section 0's sh_size */
+		Elf64_Shdr s0;
+
+		memcpy(&s0, k->buf + eh->e_shoff, sizeof(s0));
+		shnum = s0.sh_size;
+	}
+	if (shnum == 0 || shnum > (k->len - eh->e_shoff) / sizeof(Elf64_Shdr))
+		return ERR("section headers beyond the end of the file (truncated?)");
+	return 0;
+}
+
 static int read_sections(struct kelf *k, char *err, size_t errlen)
 {
-	const uint8_t *b = k->buf;
-	uint64_t shoff = get64(b + 0x28);
-	uint16_t shentsize = get16(b + 0x3a);
-	uint64_t shnum = get16(b + 0x3c);
-	uint32_t shstrndx = get16(b + 0x3e);
+	size_t shnum, shstrndx;
 
-	if (!shoff)
-		return ERR("no section headers");
-	if (shentsize != sizeof(Elf64_Shdr))
-		return ERR("bad section header size %u", shentsize);
-	if (!in_bounds(shoff, sizeof(Elf64_Shdr), k->len))
-		return ERR("section headers beyond the end of the file (truncated?)");
-	if (shnum == 0) /* extended numbering */
-		shnum = get64(b + shoff + 0x20);
-	if (shstrndx == SHN_XINDEX)
-		shstrndx = get32(b + shoff + 0x28);
-	if (shnum == 0 || shnum > (k->len - shoff) / sizeof(Elf64_Shdr))
-		return ERR("section headers beyond the end of the file (truncated?)");
+	if (elf_getshdrnum(k->elf, &shnum) || !shnum)
+		return ERR("section headers: %s", elf_err());
+	if (elf_getshdrstrndx(k->elf, &shstrndx))
+		return ERR("section name table index: %s", elf_err());
 	if (shstrndx >= shnum)
-		return ERR("bad section name table index %u", shstrndx);
+		return ERR("bad section name table index %zu", shstrndx);
 	k->secs = calloc(shnum, sizeof(*k->secs));
 	if (!k->secs)
 		return ERR("out of memory");
 	k->nsecs = shnum;
 	for (size_t i = 0; i < shnum; i++) {
-		const uint8_t *h = b + shoff + i * sizeof(Elf64_Shdr);
+		Elf_Scn *scn = elf_getscn(k->elf, i);
 		struct kelf_sec *s = &k->secs[i];
+		bool contents;
+		GElf_Shdr h;
+		Elf_Data *d;
 
-		s->type = get32(h + 4);
-		s->flags = get64(h + 8);
-		s->addr = get64(h + 0x10);
-		s->offset = get64(h + 0x18);
-		s->size = get64(h + 0x20);
-		s->link = get32(h + 0x28);
-		s->info = get32(h + 0x2c);
-		if (s->type != SHT_NOBITS && s->type != SHT_NULL && !(s->flags & SHF_COMPRESSED) &&
-		    in_bounds(s->offset, s->size, k->len))
-			s->data = b + s->offset;
-		else if (s->type != SHT_NOBITS && s->type != SHT_NULL && s->size &&
-			 !(s->flags & SHF_COMPRESSED))
-			return ERR("section %zu lies beyond the end of the file (truncated?)", i);
+		if (!scn || !gelf_getshdr(scn, &h))
+			return ERR("section %zu: %s", i, elf_err());
+		s->type = h.sh_type;
+		s->flags = h.sh_flags;
+		s->addr = h.sh_addr;
+		s->offset = h.sh_offset;
+		s->size = h.sh_size;
+		s->align = h.sh_addralign;
+		s->link = h.sh_link;
+		s->info = h.sh_info;
+		s->name_off = h.sh_name;
+		contents = s->type != SHT_NOBITS && s->type != SHT_NULL &&
+			   !(s->flags & SHF_COMPRESSED);
+		if (!contents)
+			continue;
+		if (!in_bounds(s->offset, s->size, k->len)) {
+			if (s->size)
+				return ERR(
+					"section %zu lies beyond the end of the file (truncated?)",
+					i);
+			continue;
+		}
+		if (!s->size) {
+			s->data = k->buf + s->offset;
+			continue;
+		}
+		/* the file's own bytes (the private copy for ET_REL), never converted */
+		d = elf_rawdata(scn, NULL);
+		if (!d || !d->d_buf || d->d_size != s->size)
+			return ERR("section %zu: %s", i, elf_err());
+		s->data = d->d_buf;
 	}
 	for (size_t i = 0; i < shnum; i++) {
-		const char *n = strtab_str(&k->secs[shstrndx], get32(b + shoff + i * 64));
+		const char *n = elf_strptr(k->elf, shstrndx, k->secs[i].name_off);
 
 		k->secs[i].name = n ? n : "";
 	}
@@ -127,12 +158,11 @@ static int sym_addr_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static const struct kelf *name_sort_k;
-
-static int sym_name_cmp(const void *a, const void *b)
+static int sym_name_cmp(const void *a, const void *b, void *arg)
 {
-	const struct kelf_sym *x = &name_sort_k->syms[*(const uint32_t *)a];
-	const struct kelf_sym *y = &name_sort_k->syms[*(const uint32_t *)b];
+	const struct kelf_sym *syms = arg;
+	const struct kelf_sym *x = &syms[*(const uint32_t *)a];
+	const struct kelf_sym *y = &syms[*(const uint32_t *)b];
 	int r = strcmp(x->name, y->name);
 
 	if (r)
@@ -142,49 +172,68 @@ static int sym_name_cmp(const void *a, const void *b)
 		       ?: (x->addr > y->addr) - (x->addr < y->addr);
 }
 
-static const struct kelf_sec *symtab_sec(const struct kelf *k)
+static size_t symtab_index(const struct kelf *k)
 {
 	for (size_t i = 0; i < k->nsecs; i++)
 		if (k->secs[i].type == SHT_SYMTAB && k->secs[i].data)
-			return &k->secs[i];
-	return NULL;
+			return i;
+	return 0;
+}
+
+/* The symbol table's entries (libelf's view of a SHT_SYMTAB section); NULL on error. */
+static Elf_Data *symtab_data(const struct kelf *k, size_t idx, size_t *n)
+{
+	Elf_Data *d = elf_getdata(elf_getscn(k->elf, idx), NULL);
+
+	if (!d)
+		return NULL;
+	*n = d->d_size / sizeof(Elf64_Sym);
+	return d;
 }
 
 static int read_symbols(struct kelf *k, char *err, size_t errlen)
 {
-	const struct kelf_sec *st = symtab_sec(k), *str;
-	size_t n, m = 0;
+	size_t st = symtab_index(k), n = 0, m = 0;
+	uint32_t strndx;
+	Elf_Data *d;
 
 	if (!st)
 		return 0; /* stripped: no function names */
-	if (st->link >= k->nsecs)
-		return ERR("bad symbol string table index %u", st->link);
-	str = &k->secs[st->link];
-	n = st->size / sizeof(Elf64_Sym);
+	strndx = k->secs[st].link;
+	if (strndx >= k->nsecs)
+		return ERR("bad symbol string table index %u", strndx);
+	d = symtab_data(k, st, &n);
+	if (!d)
+		return ERR("symbol table: %s", elf_err());
 	if (n > UINT32_MAX)
 		return ERR("too many symbols");
 	k->syms = calloc(n ? n : 1, sizeof(*k->syms));
 	if (!k->syms)
 		return ERR("out of memory");
 	for (size_t i = 1; i < n; i++) {
-		const uint8_t *e = st->data + i * sizeof(Elf64_Sym);
-		uint16_t shndx = get16(e + 6);
-		uint8_t type = e[4] & 0xf;
-		const char *name = strtab_str(str, get32(e));
 		struct kelf_sym *s;
+		const char *name;
+		GElf_Sym e;
+		uint8_t type;
 
-		if (!name || !*name || shndx == SHN_UNDEF || shndx >= k->nsecs ||
-		    !(k->secs[shndx].flags & SHF_ALLOC))
+		if (!gelf_getsym(d, i, &e))
+			return ERR("symbol %zu: %s", i, elf_err());
+		type = GELF_ST_TYPE(e.st_info);
+		if (e.st_shndx == SHN_UNDEF || e.st_shndx >= k->nsecs ||
+		    !(k->secs[e.st_shndx].flags & SHF_ALLOC))
 			continue;
 		if (type != STT_FUNC && type != STT_NOTYPE && type != STT_OBJECT)
+			continue;
+		name = k->secs[strndx].data ? elf_strptr(k->elf, strndx, e.st_name) : NULL;
+		if (!name || !*name)
 			continue;
 		s = &k->syms[m++];
 		s->name = name;
 		s->type = type;
-		s->bind = e[4] >> 4;
-		s->shndx = shndx;
-		s->addr = get64(e + 8) + (k->rel ? k->secs[shndx].addr : 0);
-		s->size = get64(e + 16);
+		s->bind = GELF_ST_BIND(e.st_info);
+		s->shndx = e.st_shndx;
+		s->addr = e.st_value + (k->rel ? k->secs[e.st_shndx].addr : 0);
+		s->size = e.st_size;
 	}
 	k->nsyms = m;
 	qsort(k->syms, m, sizeof(*k->syms), sym_addr_cmp);
@@ -193,8 +242,7 @@ static int read_symbols(struct kelf *k, char *err, size_t errlen)
 		return ERR("out of memory");
 	for (size_t i = 0; i < m; i++)
 		k->by_name[i] = i;
-	name_sort_k = k;
-	qsort(k->by_name, m, sizeof(*k->by_name), sym_name_cmp);
+	qsort_r(k->by_name, m, sizeof(*k->by_name), sym_name_cmp, k->syms);
 	return 0;
 }
 
@@ -205,7 +253,7 @@ static int layout_rel(struct kelf *k, char *err, size_t errlen)
 
 	for (size_t i = 0; i < k->nsecs; i++) {
 		struct kelf_sec *s = &k->secs[i];
-		uint64_t align = get64(k->buf + get64(k->buf + 0x28) + i * 64 + 0x30);
+		uint64_t align = s->align;
 
 		if (!(s->flags & SHF_ALLOC))
 			continue;
@@ -222,12 +270,69 @@ static int layout_rel(struct kelf *k, char *err, size_t errlen)
 	return 0;
 }
 
+/* Width of a relocation type pvtrace applies, 0 for one it skips. */
+static int reloc_width(uint32_t type)
+{
+	switch (type) {
+	case R_X86_64_64:
+	case R_X86_64_PC64:
+		return 8;
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+	case R_X86_64_32:
+	case R_X86_64_32S:
+		return 4;
+	default:
+		return 0;
+	}
+}
+
+/* One RELA entry of section i (target t, symbols sd) into the private copy. */
+static int relocate_one(struct kelf *k, size_t i, size_t j, const struct kelf_sec *t, Elf_Data *sd,
+			size_t nsyms, const GElf_Rela *r, char *err, size_t errlen)
+{
+	uint32_t type = GELF_R_TYPE(r->r_info), sym = GELF_R_SYM(r->r_info);
+	int width = reloc_width(type);
+	uint64_t s_val, p;
+	uint8_t *dst;
+	GElf_Sym se;
+
+	if (!width) {
+		k->relocs_skipped++;
+		return 0;
+	}
+	if (!in_bounds(r->r_offset, width, t->size))
+		return ERR("relocation %zu of section %zu outside its target", j, i);
+	if (sym >= nsyms || !gelf_getsym(sd, sym, &se))
+		return ERR("relocation %zu of section %zu: bad symbol %u", j, i, sym);
+	if (se.st_shndx == SHN_UNDEF) {
+		k->relocs_skipped++;
+		return 0;
+	}
+	s_val = se.st_value;
+	if (se.st_shndx < k->nsecs && se.st_shndx != SHN_ABS)
+		s_val += k->secs[se.st_shndx].addr;
+	p = t->addr + r->r_offset;
+	dst = k->copy + t->offset + r->r_offset;
+	if (type == R_X86_64_64)
+		put64(dst, s_val + r->r_addend);
+	else if (type == R_X86_64_PC64)
+		put64(dst, s_val + r->r_addend - p);
+	else if (type == R_X86_64_32 || type == R_X86_64_32S)
+		put32(dst, (uint32_t)(s_val + r->r_addend));
+	else
+		put32(dst, (uint32_t)(s_val + r->r_addend - p));
+	k->relocs_applied++;
+	return 0;
+}
+
 /* ET_REL: apply RELA relocations to allocated sections of the private copy */
 static int relocate(struct kelf *k, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < k->nsecs; i++) {
 		const struct kelf_sec *r = &k->secs[i], *t, *st;
-		size_t n;
+		Elf_Data *rd, *sd;
+		size_t n, nsyms;
 
 		if (r->type != SHT_RELA || !r->data)
 			continue;
@@ -239,58 +344,18 @@ static int relocate(struct kelf *k, char *err, size_t errlen)
 			continue;
 		if (st->type != SHT_SYMTAB || !st->data)
 			return ERR("relocation section %zu: no symbol table", i);
-		n = r->size / sizeof(Elf64_Rela);
+		rd = elf_getdata(elf_getscn(k->elf, i), NULL);
+		sd = symtab_data(k, r->link, &nsyms);
+		if (!rd || !sd)
+			return ERR("relocation section %zu: %s", i, elf_err());
+		n = rd->d_size / sizeof(Elf64_Rela);
 		for (size_t j = 0; j < n; j++) {
-			const uint8_t *e = r->data + j * sizeof(Elf64_Rela);
-			uint64_t off = get64(e), info = get64(e + 8), s_val, p;
-			int64_t add = (int64_t)get64(e + 16);
-			uint32_t type = info & 0xffffffff, sym = info >> 32;
-			const uint8_t *se;
-			uint16_t shndx;
-			uint8_t *dst;
-			int width;
+			GElf_Rela e;
 
-			switch (type) {
-			case R_X86_64_64:
-			case R_X86_64_PC64:
-				width = 8;
-				break;
-			case R_X86_64_PC32:
-			case R_X86_64_PLT32:
-			case R_X86_64_32:
-			case R_X86_64_32S:
-				width = 4;
-				break;
-			default:
-				k->relocs_skipped++;
-				continue;
-			}
-			if (!in_bounds(off, width, t->size))
-				return ERR("relocation %zu of section %zu outside its target", j,
-					   i);
-			if ((uint64_t)sym >= st->size / sizeof(Elf64_Sym))
-				return ERR("relocation %zu of section %zu: bad symbol %u", j, i,
-					   sym);
-			se = st->data + (uint64_t)sym * sizeof(Elf64_Sym);
-			shndx = get16(se + 6);
-			if (shndx == SHN_UNDEF) {
-				k->relocs_skipped++;
-				continue;
-			}
-			s_val = get64(se + 8);
-			if (shndx < k->nsecs && shndx != SHN_ABS)
-				s_val += k->secs[shndx].addr;
-			p = t->addr + off;
-			dst = k->copy + t->offset + off;
-			if (type == R_X86_64_64)
-				put64(dst, s_val + add);
-			else if (type == R_X86_64_PC64)
-				put64(dst, s_val + add - p);
-			else if (type == R_X86_64_32 || type == R_X86_64_32S)
-				put32(dst, (uint32_t)(s_val + add));
-			else
-				put32(dst, (uint32_t)(s_val + add - p));
-			k->relocs_applied++;
+			if (!gelf_getrela(rd, j, &e))
+				return ERR("relocation %zu of section %zu: %s", j, i, elf_err());
+			if (relocate_one(k, i, j, t, sd, nsyms, &e, err, errlen))
+				return -1;
 		}
 	}
 	return 0;
@@ -299,15 +364,27 @@ static int relocate(struct kelf *k, char *err, size_t errlen)
 static void read_build_id(struct kelf *k)
 {
 	for (size_t i = 0; i < k->nsecs; i++) {
-		const struct kelf_sec *s = &k->secs[i];
-		int n;
+		Elf_Data *d;
+		GElf_Nhdr nh;
+		size_t off = 0, next, name, desc;
 
-		if (s->type != SHT_NOTE || !s->data)
+		if (k->secs[i].type != SHT_NOTE || !k->secs[i].data)
 			continue;
-		n = kelf_notes_build_id(s->data, s->size, k->build_id, sizeof(k->build_id));
-		if (n > 0) {
-			k->build_id_len = n;
-			return;
+		d = elf_getdata(elf_getscn(k->elf, i), NULL);
+		if (!d || !d->d_buf)
+			continue;
+		while ((next = gelf_getnote(d, off, &nh, &name, &desc)) > 0) {
+			const char *nb = (const char *)d->d_buf;
+
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    !memcmp(nb + name, "GNU", 4)) {
+				if (!nh.n_descsz || nh.n_descsz > sizeof(k->build_id))
+					break;
+				memcpy(k->build_id, nb + desc, nh.n_descsz);
+				k->build_id_len = nh.n_descsz;
+				return;
+			}
+			off = next;
 		}
 	}
 }
@@ -316,19 +393,23 @@ int kelf_notes_build_id(const uint8_t *notes, size_t len, uint8_t *id, size_t id
 {
 	size_t off = 0;
 
-	while (len - off >= 12) {
-		uint32_t namesz = get32(notes + off), descsz = get32(notes + off + 4);
-		uint32_t type = get32(notes + off + 8);
-		uint64_t name = off + 12, desc = name + (((uint64_t)namesz + 3) & ~3ULL);
-		uint64_t next = desc + (((uint64_t)descsz + 3) & ~3ULL);
+	/* raw notes (not an ELF file: /sys/kernel/notes), so not through libelf */
+	while (len - off >= sizeof(Elf64_Nhdr)) {
+		Elf64_Nhdr nh;
+		uint64_t name, desc, next;
 
-		if (!in_bounds(name, namesz, len) || !in_bounds(desc, descsz, len))
+		memcpy(&nh, notes + off, sizeof(nh));
+		name = off + sizeof(nh);
+		desc = name + (((uint64_t)nh.n_namesz + 3) & ~3ULL);
+		next = desc + (((uint64_t)nh.n_descsz + 3) & ~3ULL);
+		if (!in_bounds(name, nh.n_namesz, len) || !in_bounds(desc, nh.n_descsz, len))
 			return -1;
-		if (type == NT_GNU_BUILD_ID && namesz == 4 && !memcmp(notes + name, "GNU", 4)) {
-			if (!descsz || descsz > idlen)
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+		    !memcmp(notes + name, "GNU", 4)) {
+			if (!nh.n_descsz || nh.n_descsz > idlen)
 				return -1;
-			memcpy(id, notes + desc, descsz);
-			return descsz;
+			memcpy(id, notes + desc, nh.n_descsz);
+			return nh.n_descsz;
 		}
 		if (next > len)
 			return -1;
@@ -337,19 +418,9 @@ int kelf_notes_build_id(const uint8_t *notes, size_t len, uint8_t *id, size_t id
 	return -1;
 }
 
-int kelf_open_mem(struct kelf *k, const void *buf, size_t len, char *err, size_t errlen)
+/* The ELF header checks whose messages users see, before libelf parses the file. */
+static int check_ehdr(const uint8_t *b, size_t len, Elf64_Ehdr *eh, char *err, size_t errlen)
 {
-	const uint8_t *b = buf;
-	uint16_t type, machine;
-	char dummy[8];
-
-	if (!err) {
-		err = dummy;
-		errlen = sizeof(dummy);
-	}
-	memset(k, 0, sizeof(*k));
-	k->buf = b;
-	k->len = len;
 	if (len < sizeof(Elf64_Ehdr) || memcmp(b, ELFMAG, SELFMAG))
 		return ERR("not an ELF file%s",
 			   len < sizeof(Elf64_Ehdr) && len >= SELFMAG && !memcmp(b, ELFMAG, SELFMAG)
@@ -357,30 +428,62 @@ int kelf_open_mem(struct kelf *k, const void *buf, size_t len, char *err, size_t
 				   : "");
 	if (b[EI_CLASS] != ELFCLASS64 || b[EI_DATA] != ELFDATA2LSB)
 		return ERR("not a 64-bit little-endian ELF file");
-	type = get16(b + 0x10);
-	machine = get16(b + 0x12);
-	if (machine != EM_X86_64)
-		return ERR("not an x86-64 ELF file (e_machine %u)", machine);
-	if (type != ET_EXEC && type != ET_REL && type != ET_DYN)
-		return ERR("unsupported ELF type %u (want a vmlinux, module or object)", type);
-	k->rel = type == ET_REL;
-	if (k->rel) {
-		k->copy = malloc(len);
-		if (!k->copy)
-			return ERR("out of memory");
-		memcpy(k->copy, b, len);
-		k->buf = k->copy;
+	memcpy(eh, b, sizeof(*eh)); /* x86-64 hosts only: the file's byte order */
+	if (eh->e_machine != EM_X86_64)
+		return ERR("not an x86-64 ELF file (e_machine %u)", eh->e_machine);
+	if (eh->e_type != ET_EXEC && eh->e_type != ET_REL && eh->e_type != ET_DYN)
+		return ERR("unsupported ELF type %u (want a vmlinux, module or object)",
+			   eh->e_type);
+	return 0;
+}
+
+int kelf_open_mem(struct kelf *k, const void *buf, size_t len, char *err, size_t errlen)
+{
+	Elf64_Ehdr eh;
+	char dummy[8];
+
+	if (!err) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	memset(k, 0, sizeof(*k));
+	k->buf = buf;
+	k->len = len;
+	if (check_ehdr(buf, len, &eh, err, errlen))
+		return -1;
+	k->type = eh.e_type;
+	k->rel = eh.e_type == ET_REL;
+	if (check_shdrs(k, &eh, err, errlen))
+		goto fail;
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		snprintf(err, errlen, "libelf: %s", elf_err());
+		goto fail;
+	}
+	/* read only: libelf never writes the image (a read-only mapping for files) */
+	k->elf = elf_memory((char *)buf, len);
+	if (!k->elf || elf_kind(k->elf) != ELF_K_ELF) {
+		snprintf(err, errlen, "%s", elf_err());
+		goto fail;
 	}
 	if (read_sections(k, err, errlen))
 		goto fail;
 	if (k->rel) {
-		if (layout_rel(k, err, errlen))
+		/*
+		 * Relocations go to a private copy of the section contents; libelf keeps
+		 * reading the file itself (its headers stay as they are even where a
+		 * malformed relocation's target overlaps them).
+		 */
+		k->copy = malloc(len);
+		if (!k->copy) {
+			snprintf(err, errlen, "out of memory");
 			goto fail;
-		/* section data now points into the copy */
+		}
+		memcpy(k->copy, buf, len);
+		k->buf = k->copy;
 		for (size_t i = 0; i < k->nsecs; i++)
 			if (k->secs[i].data)
 				k->secs[i].data = k->copy + k->secs[i].offset;
-		if (relocate(k, err, errlen))
+		if (layout_rel(k, err, errlen) || relocate(k, err, errlen))
 			goto fail;
 	}
 	if (read_symbols(k, err, errlen))
@@ -458,6 +561,8 @@ int kelf_open(struct kelf *k, const char *path, char *err, size_t errlen)
 
 void kelf_close(struct kelf *k)
 {
+	if (k->elf)
+		elf_end(k->elf);
 	free(k->secs);
 	free(k->syms);
 	free(k->by_name);

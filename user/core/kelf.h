@@ -21,7 +21,9 @@ struct kelf_sec {
 	uint64_t addr; /* virtual address (assigned by kelf for ET_REL) */
 	uint64_t size;
 	uint64_t offset;
+	uint64_t align;
 	uint32_t link, info;
+	uint32_t name_off;
 	const uint8_t *data; /* NULL for NOBITS, compressed or out-of-file contents */
 };
 
@@ -34,10 +36,14 @@ struct kelf_sym {
 	uint16_t shndx;
 };
 
+struct Elf;
+
 struct kelf {
 	const uint8_t *buf; /* the file (relocated copy for ET_REL) */
 	size_t len;
-	void *map; /* mmap of the file, or NULL */
+	struct Elf *elf; /* libelf's view of buf */
+	uint16_t type;	 /* e_type */
+	void *map;	 /* mmap of the file, or NULL */
 	size_t map_len;
 	uint8_t *copy; /* ET_REL: relocated copy of buf */
 	bool rel;      /* ET_REL: section addresses assigned by kelf, relocations applied */

@@ -67,7 +67,7 @@ int kimage_find_vmlinux(const char *release, bool running, char *path, size_t le
 int kimage_identify(const struct kelf *k, char *why, size_t len)
 {
 	const struct kelf_sec *s = kelf_sec(k, ".modinfo"), *ro = kelf_sec(k, ".rodata");
-	uint16_t type = k->len >= 0x12 ? (uint16_t)(k->buf[0x10] | k->buf[0x11] << 8) : 0;
+	uint16_t type = k->type;
 	char ver[64];
 
 	if (!kelf_kernel_version(k, ver, sizeof(ver))) {
