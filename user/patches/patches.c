@@ -22,12 +22,11 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
-#include "patches.h"
-#include "patches.skel.h"
 #include "cli.h"
 #include "commands.h"
 #include "kbtf.h"
 #include "kelf.h"
+#include "kmem.h"
 #include "patches/kimage.h"
 #include "ksyms.h"
 #include "output.h"
@@ -191,204 +190,24 @@ static json_object *json_addr(uint64_t a)
 	return json_object_new_string(b);
 }
 
-/* --- kernel memory readers: /proc/kcore or bpf_probe_read_kernel ------------------- */
+/* --read: the kernel memory readers to try (kmem.h), kcore first where it exists */
+static const enum kmem_method read_auto[] = { KMEM_KCORE, KMEM_TEST_RUN, KMEM_ITER };
+static const enum kmem_method read_kcore[] = { KMEM_KCORE };
+static const enum kmem_method read_bpf[] = { KMEM_TEST_RUN, KMEM_ITER };
 
-struct kseg {
-	uint64_t vaddr, size, offset;
-};
-
-struct kreader {
-	enum read_mode mode;
-	int fd; /* /proc/kcore */
-	struct kseg *segs;
-	size_t nsegs;
-	struct patches_bpf *skel;
-	uint64_t reads, failed;
-};
-
-static const char *reader_name(enum read_mode m)
+static int reader_open(struct kmem *m, enum read_mode want, char *err, size_t len)
 {
-	return m == READ_KCORE ? "/proc/kcore"
-			       : "bpf_probe_read_kernel (BPF program run with BPF_PROG_TEST_RUN)";
-}
+	const enum kmem_method *o = want == READ_KCORE ? read_kcore
+				    : want == READ_BPF ? read_bpf
+						       : read_auto;
+	size_t n = want == READ_KCORE ? 1 : want == READ_BPF ? 2 : 3;
 
-static int kcore_open(struct kreader *r, char *err, size_t len)
-{
-	Elf64_Ehdr eh;
-	Elf64_Phdr *ph;
-
-	r->fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0) {
-		snprintf(err, len, "/proc/kcore: %s", strerror(errno));
-		return -1;
-	}
-	if (pread(r->fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-	    eh.e_phentsize != sizeof(Elf64_Phdr) || !eh.e_phnum) {
-		snprintf(err, len, "/proc/kcore: unexpected ELF header");
-		return -1;
-	}
-	ph = calloc(eh.e_phnum, sizeof(*ph));
-	r->segs = calloc(eh.e_phnum, sizeof(*r->segs));
-	if (!ph || !r->segs ||
-	    pread(r->fd, ph, eh.e_phnum * sizeof(*ph), eh.e_phoff) !=
-		    (ssize_t)(eh.e_phnum * sizeof(*ph))) {
-		free(ph);
-		snprintf(err, len, "/proc/kcore: cannot read program headers");
-		return -1;
-	}
-	for (size_t i = 0; i < eh.e_phnum; i++)
-		if (ph[i].p_type == PT_LOAD)
-			r->segs[r->nsegs++] =
-				(struct kseg){ ph[i].p_vaddr, ph[i].p_filesz, ph[i].p_offset };
-	free(ph);
-	return 0;
-}
-
-static int bpf_reader_open(struct kreader *r, char *err, size_t len)
-{
-	int e;
-
-	r->skel = patches_bpf__open();
-	if (!r->skel) {
-		snprintf(err, len, "cannot open the BPF reader: %s", strerror(errno));
-		return -1;
-	}
-	e = patches_bpf__load(r->skel);
-	if (e) {
-		snprintf(err, len, "cannot load the BPF reader: %s (%s)",
-			 *libbpf_last_error() ? libbpf_last_error() : "load failed", strerror(-e));
-		patches_bpf__destroy(r->skel);
-		r->skel = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static void reader_close(struct kreader *r);
-
-/* AUTO: /proc/kcore where it opens, else BPF; a forced method is not replaced */
-static int reader_open(struct kreader *r, enum read_mode want, char *err, size_t len)
-{
-	char kerr[256] = "";
-
-	memset(r, 0, sizeof(*r));
-	r->fd = -1;
-	if (want == READ_KCORE || (want == READ_AUTO && !access("/proc/kcore", F_OK))) {
-		r->mode = READ_KCORE;
-		if (!kcore_open(r, kerr, sizeof(kerr)))
-			return 0;
-		reader_close(r);
-		if (want == READ_KCORE) {
-			snprintf(err, len, "%s", kerr);
-			return -1;
-		}
-	}
-	r->mode = READ_BPF;
-	if (!have_tracing_caps()) {
-		snprintf(err, len,
-			 "%s%sreading kernel memory with BPF needs root or CAP_BPF and "
-			 "CAP_PERFMON",
-			 kerr, kerr[0] ? "; " : "");
-		return -1;
-	}
-	if (bpf_reader_open(r, err, len)) {
-		if (kerr[0]) {
-			size_t n = strlen(err);
-
-			snprintf(err + n, len - n, "; %s", kerr);
-		}
-		return -1;
-	}
-	return 0;
-}
-
-static void reader_close(struct kreader *r)
-{
-	if (r->fd >= 0)
-		close(r->fd);
-	free(r->segs);
-	patches_bpf__destroy(r->skel);
-	memset(r, 0, sizeof(*r));
-	r->fd = -1;
-}
-
-struct kreq {
-	uint64_t addr;
-	uint32_t len;
-	uint8_t *buf;
-	int err;
-};
-
-static int kcore_read1(struct kreader *r, struct kreq *q)
-{
-	for (size_t i = 0; i < r->nsegs; i++) {
-		const struct kseg *s = &r->segs[i];
-
-		if (q->addr < s->vaddr || q->addr - s->vaddr >= s->size ||
-		    q->len > s->size - (q->addr - s->vaddr))
-			continue;
-		if (pread(r->fd, q->buf, q->len, s->offset + (q->addr - s->vaddr)) == q->len)
-			return 0;
-		return errno ? -errno : -EIO;
-	}
-	return -EFAULT;
-}
-
-/* Read every request; each gets its own err (0 or -errno). */
-static int reader_read(struct kreader *r, struct kreq *q, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!q[i].len || q[i].len > PATCHES_MAXLEN)
-			return -EINVAL;
-	if (r->mode == READ_KCORE) {
-		for (size_t i = 0; i < n; i++) {
-			q[i].err = kcore_read1(r, &q[i]);
-			r->reads++;
-			r->failed += q[i].err != 0;
-		}
-		return 0;
-	}
-	for (size_t i = 0; i < n; i += PATCHES_BATCH) {
-		size_t m = n - i < PATCHES_BATCH ? n - i : PATCHES_BATCH;
-		LIBBPF_OPTS(bpf_test_run_opts, o);
-		int e;
-
-		for (size_t j = 0; j < m; j++) {
-			r->skel->bss->reqs[j].addr = q[i + j].addr;
-			r->skel->bss->reqs[j].len = q[i + j].len;
-			r->skel->bss->reqs[j].err = -EINPROGRESS;
-		}
-		r->skel->bss->nreqs = m;
-		e = bpf_prog_test_run_opts(bpf_program__fd(r->skel->progs.read_kmem), &o);
-		if (e)
-			return -errno;
-		for (size_t j = 0; j < m; j++) {
-			q[i + j].err = r->skel->bss->reqs[j].err;
-			if (!q[i + j].err)
-				memcpy(q[i + j].buf, r->skel->bss->bufs[j], q[i + j].len);
-			r->reads++;
-			r->failed += q[i + j].err != 0;
-		}
-	}
-	return 0;
-}
-
-static int reader_read1(struct kreader *r, uint64_t addr, void *buf, uint32_t len)
-{
-	struct kreq q = { addr, len, buf, 0 };
-	int e = reader_read(r, &q, 1);
-
-	return e ? e : q.err;
+	return kmem_open(m, o, n, err, len);
 }
 
 static int read_ptr_cb(void *arg, uint64_t addr, uint64_t *val)
 {
-	uint8_t b[8];
-
-	if (reader_read1(arg, addr, b, 8))
-		return -1;
-	memcpy(val, b, 8);
-	return 0;
+	return kmem_read_u64(arg, addr, val) ? -1 : 0;
 }
 
 /* --- the inventory ------------------------------------------------------------------ */
@@ -647,14 +466,14 @@ struct scall_live {
 };
 
 struct live {
-	struct kreader r;
+	struct kmem r;
 	int64_t kaslr;
 	bool have_caps;
 	uint32_t caps[64];
 	unsigned ncaps;
 	char caps_src[160];
 	int up; /* 1 uniprocessor lock prefixes, 0 SMP, -1 no .smp_locks */
-	enum read_mode method;
+	enum kmem_method method;
 	uint64_t reads;
 	uint64_t *rets;
 	size_t nrets;
@@ -740,7 +559,7 @@ static void live_locks(struct inv *v, struct live *L)
 		uint8_t b, elf;
 
 		if (in_any_site(v, L->locks[i]) || kelf_read(&v->k, L->locks[i], &elf, 1) ||
-		    elf != 0xf0 || reader_read1(&L->r, L->locks[i] + L->kaslr, &b, 1))
+		    elf != 0xf0 || kmem_read1(&L->r, L->locks[i] + L->kaslr, &b, 1))
 			continue;
 		f0 += b == 0xf0;
 		ds += b == 0x3e;
@@ -780,7 +599,7 @@ static void live_caps(struct inv *v, struct live *L)
 			 "unknown (needs boot_cpu_data in the symbol table and BTF)");
 		return;
 	}
-	if (reader_read1(&L->r, s->addr + off + L->kaslr, L->caps, size)) {
+	if (kmem_read1(&L->r, s->addr + off + L->kaslr, L->caps, size)) {
 		snprintf(L->caps_src, sizeof(L->caps_src), "unreadable");
 		return;
 	}
@@ -848,7 +667,7 @@ static void live_sites(struct inv *v, struct live *L)
 			       .return_thunk = L->return_thunk,
 			       .its_thunk = L->its_thunk };
 	const struct kelf_sym *nf = kelf_sym(&v->k, "nop_func"), *end = kelf_sym(&v->k, "_end");
-	struct kreq *q = calloc(v->nsites + 1, sizeof(*q));
+	struct kmem_req *q = calloc(v->nsites + 1, sizeof(*q));
 	size_t *idx = calloc(v->nsites + 1, sizeof(*idx)), nq = 0;
 
 	m.nop_func = nf ? nf->addr + L->kaslr : 0;
@@ -873,10 +692,12 @@ static void live_sites(struct inv *v, struct live *L)
 			L->n_freed++;
 		} else if (s->len) {
 			idx[nq] = i;
-			q[nq++] = (struct kreq){ s->addr + L->kaslr, s->len, L->sl[i].bytes, 0 };
+			q[nq++] = (struct kmem_req){ .addr = s->addr + L->kaslr,
+						     .len = s->len,
+						     .buf = L->sl[i].bytes };
 		}
 	}
-	if (reader_read(&L->r, q, nq))
+	if (kmem_read(&L->r, q, nq))
 		for (size_t j = 0; j < nq; j++)
 			q[j].err = -EIO;
 	for (size_t j = 0; j < nq; j++) {
@@ -909,7 +730,7 @@ static void live_scalls(struct inv *v, struct live *L)
 	const struct kelf_sym *r0 = kelf_sym(&v->k, "__static_call_return0");
 	const struct kelf_sym *rt = kelf_sym(&v->k, "__static_call_return");
 	const struct kelf_sym *thunk = kelf_sym(&v->k, "x86_return_thunk");
-	struct kreq *q = calloc(2 * v->nscalls + 1, sizeof(*q));
+	struct kmem_req *q = calloc(2 * v->nscalls + 1, sizeof(*q));
 	uint8_t(*keys)[8] = calloc(v->nscalls + 1, 8);
 	size_t nq = 0;
 	int rethunk = -1;
@@ -927,10 +748,14 @@ static void live_scalls(struct inv *v, struct live *L)
 			L->cl[i].state = LV_FREED;
 			continue;
 		}
-		q[nq++] = (struct kreq){ v->scalls[i].addr + L->kaslr, 6, L->cl[i].bytes, 0 };
-		q[nq++] = (struct kreq){ v->scalls[i].key + L->kaslr, 8, keys[i], 0 };
+		q[nq++] = (struct kmem_req){ .addr = v->scalls[i].addr + L->kaslr,
+					     .len = 6,
+					     .buf = L->cl[i].bytes };
+		q[nq++] = (struct kmem_req){ .addr = v->scalls[i].key + L->kaslr,
+					     .len = 8,
+					     .buf = keys[i] };
 	}
-	if (reader_read(&L->r, q, nq))
+	if (kmem_read(&L->r, q, nq))
 		for (size_t j = 0; j < nq; j++)
 			q[j].err = -EIO;
 	for (size_t i = 0, j = 0; i < v->nscalls; i++) {
@@ -1024,7 +849,7 @@ static int live_run(struct inv *v, struct live *L, char *err, size_t len)
 	L->kaslr = (int64_t)(ktext - t->addr);
 	if (reader_open(&L->r, env.read, err, len))
 		return -1;
-	L->method = L->r.mode;
+	L->method = L->r.method;
 	live_caps(v, L);
 	live_locks(v, L);
 	live_returns(v, L);
@@ -1036,7 +861,7 @@ static int live_run(struct inv *v, struct live *L, char *err, size_t len)
 
 static void live_free(struct live *L)
 {
-	reader_close(&L->r);
+	kmem_close(&L->r);
 	free(L->locks);
 	free(L->rets);
 	free(L->sl);
@@ -1167,7 +992,7 @@ static void print_text(struct inv *v, struct live *L)
 
 	if (L) {
 		printf("\nLive: %s, KASLR offset 0x%" PRIx64 ", read with %s\n", v->running_why,
-		       (uint64_t)L->kaslr, reader_name(L->method));
+		       (uint64_t)L->kaslr, kmem_method_name(L->method));
 		printf("  feature bits: %s\n", L->caps_src);
 		if (L->up >= 0)
 			printf("  lock prefixes: %s (%zu .smp_locks sites sampled)\n",
@@ -1503,9 +1328,8 @@ static void print_json(struct inv *v, struct live *L)
 	if (L) {
 		json_object *lv = json_object_new_object(), *sum = json_object_new_object();
 
-		json_object_object_add(
-			lv, "method",
-			json_object_new_string(L->method == READ_KCORE ? "kcore" : "bpf"));
+		json_object_object_add(lv, "method",
+				       json_object_new_string(kmem_method_id(L->method)));
 		json_object_object_add(lv, "kaslr_offset", json_object_new_int64(L->kaslr));
 		json_object_object_add(lv, "reads", json_u64(L->reads));
 		json_object_object_add(lv, "feature_bits", json_object_new_string(L->caps_src));
@@ -1550,17 +1374,17 @@ static void print_json(struct inv *v, struct live *L)
 
 static int do_dump(void)
 {
-	char sym[256], err[512], h[3 * PATCHES_MAXLEN + 1];
+	char sym[256], err[512], h[3 * KMEM_MAX_LEN + 1];
 	const char *p = env.dump, *colon = strrchr(p, ':'), *plus;
 	uint64_t addr, off = 0, len = 16;
-	struct kreader r;
-	uint8_t buf[PATCHES_MAXLEN];
+	struct kmem r;
+	uint8_t buf[KMEM_MAX_LEN];
 	size_t n;
 	int e;
 
 	n = colon ? (size_t)(colon - p) : strlen(p);
-	if (colon && (!parse_u64(colon + 1, &len) || !len || len > PATCHES_MAXLEN)) {
-		err_msg("--dump: invalid length '%s' (1 to %d)", colon + 1, PATCHES_MAXLEN);
+	if (colon && (!parse_u64(colon + 1, &len) || !len || len > KMEM_MAX_LEN)) {
+		err_msg("--dump: invalid length '%s' (1 to %d)", colon + 1, KMEM_MAX_LEN);
 		return EXIT_USAGE;
 	}
 	if (n >= sizeof(sym) || !n) {
@@ -1601,19 +1425,18 @@ static int do_dump(void)
 		err_msg("%s", err);
 		return EXIT_RUNTIME;
 	}
-	e = reader_read1(&r, addr, buf, len);
+	e = kmem_read1(&r, addr, buf, len);
 	if (e) {
 		err_msg("--dump: reading %" PRIu64 " bytes at 0x%" PRIx64 " with %s failed: %s",
-			len, addr, r.mode == READ_KCORE ? "/proc/kcore" : "BPF", strerror(-e));
-		reader_close(&r);
+			len, addr, r.method == KMEM_KCORE ? "/proc/kcore" : "BPF", strerror(-e));
+		kmem_close(&r);
 		return EXIT_RUNTIME;
 	}
 	if (env.c.json) {
 		json_object *d = json_doc_new(SCHEMA, "dump", false);
 		json_object_object_add(d, "addr", json_addr(addr));
-		json_object_object_add(
-			d, "method",
-			json_object_new_string(r.mode == READ_KCORE ? "kcore" : "bpf"));
+		json_object_object_add(d, "method",
+				       json_object_new_string(kmem_method_id(r.method)));
 		json_object_object_add(d, "bytes",
 				       json_object_new_string(hexs(buf, len, h, sizeof(h))));
 		json_print_line(stdout, d);
@@ -1621,7 +1444,7 @@ static int do_dump(void)
 	} else {
 		printf("%016" PRIx64 " %s: %s\n", addr, env.dump, hex(buf, len, h, sizeof(h)));
 	}
-	reader_close(&r);
+	kmem_close(&r);
 	return 0;
 }
 
@@ -2070,7 +1893,7 @@ int cmd_patches(int argc, char **argv)
 			err_msg("--live: %s", err);
 			goto out;
 		}
-		reader_close(&L.r); /* nothing stays loaded while printing */
+		kmem_close(&L.r); /* nothing stays loaded while printing */
 	}
 	if (env.c.json)
 		print_json(v, env.live ? &L : NULL);
