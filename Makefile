@@ -118,7 +118,7 @@ $(OUT)/tests/floor: tests/bench/floor.c $(OUT)/floor.skel.h | $(OUT)/tests
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 # libFuzzer target over the kernel ELF reader (clang + libclang-rt-14-dev); tests/fuzz/run.sh
-$(OUT)/tests/fuzz_kelf: tests/fuzz/fuzz_kelf.c user/core/kelf.c user/core/kelf.h user/patches/kimage.c user/patches/kimage.h user/core/kbtf.c user/core/kbtf.h user/patches/x86_cpufeatures.h | $(OUT)/tests
+$(OUT)/tests/fuzz_kelf: tests/fuzz/fuzz_kelf.c user/core/kelf.c user/core/kelf.h user/core/kbtf.c user/core/kbtf.h user/patches/kimage.c user/patches/kimage.h user/patches/tables.c user/patches/tables.h user/patches/x86_decode.c user/patches/x86_decode.h user/patches/altmodel.c user/patches/altmodel.h user/patches/le.h user/patches/x86_cpufeatures.h | $(OUT)/tests
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iuser -Iuser/core $(filter %.c,$^) -o $@ -lbpf -lelf -lz
 

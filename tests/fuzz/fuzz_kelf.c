@@ -14,7 +14,10 @@
 #include <bpf/libbpf.h>
 #include "kbtf.h"
 #include "kelf.h"
+#include "patches/altmodel.h"
 #include "patches/kimage.h"
+#include "patches/tables.h"
+#include "patches/x86_decode.h"
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -75,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint32_t off, sz;
 
 		kbtf_member(btf, "cpuinfo_x86", "x86_capability", &off, &sz);
-		kelf_btf_member_path(btf, "paravirt_patch_template", 8, buf, sizeof(buf));
+		kbtf_member_path(btf, "paravirt_patch_template", 8, buf, sizeof(buf));
 	}
 	if (!kelf_alts_read(&k, &l, f.nbits, &a, err, sizeof(err))) {
 		struct alt_model m = { .read_ptr = read_slot, .nop_func = 0x1000, .up = true };

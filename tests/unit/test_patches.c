@@ -17,7 +17,11 @@
 #include <cmocka.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "kbtf.h"
 #include "kelf.h"
+#include "patches/altmodel.h"
+#include "patches/tables.h"
+#include "patches/x86_decode.h"
 #include "patches/kimage.h"
 
 static char dir[] = "/tmp/pvtrace-patches-XXXXXX";
@@ -655,12 +659,12 @@ static void test_btf_layout_and_para(void **state)
 	assert_int_equal(p[0].addr, kelf_sym(&k, "old_func")->addr + 4);
 	assert_int_equal(p[0].type, 2);
 	assert_int_equal(p[0].len, 6);
-	assert_int_equal(kelf_btf_member_path(btf, "paravirt_patch_template", p[0].type * 8, path,
-					      sizeof(path)),
-			 0);
-	assert_string_equal(path, "irq.save_fl");
 	assert_int_equal(
-		kelf_btf_member_path(btf, "paravirt_patch_template", 8, path, sizeof(path)), 0);
+		kbtf_member_path(btf, "paravirt_patch_template", p[0].type * 8, path, sizeof(path)),
+		0);
+	assert_string_equal(path, "irq.save_fl");
+	assert_int_equal(kbtf_member_path(btf, "paravirt_patch_template", 8, path, sizeof(path)),
+			 0);
 	assert_string_equal(path, "cpu.read_cr0");
 	free(p);
 	btf__free(btf);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -391,4 +392,47 @@ int kbtf_member(const struct btf *btf, const char *sname, const char *member, __
 	*off = bitoff / 8;
 	*size = sz;
 	return 0;
+}
+
+static int member_path(const struct btf *btf, __u32 id, __u32 off, char *buf, size_t len, int depth)
+{
+	const struct btf_type *t = kbtf_skip_mods(btf, id, NULL);
+
+	if (!t || depth > 8 || (!btf_is_struct(t) && !btf_is_union(t)))
+		return -1;
+	for (__u16 i = 0; i < btf_vlen(t); i++) {
+		const struct btf_member *m = btf_members(t) + i;
+		const char *mn = btf__name_by_offset(btf, m->name_off);
+		__u32 moff = btf_member_bit_offset(t, i) / 8;
+		long sz = btf__resolve_size(btf, m->type);
+		const struct btf_type *mt = kbtf_skip_mods(btf, m->type, NULL);
+		size_t n = strlen(buf);
+
+		if (sz <= 0 || off < moff || off - moff >= (__u64)sz || !mt)
+			continue;
+		if (mn && *mn)
+			snprintf(buf + n, len - n, "%s%s", n ? "." : "", mn);
+		if (btf_is_struct(mt) || btf_is_union(mt)) {
+			if (!member_path(btf, m->type, off - moff, buf, len, depth + 1))
+				return 0;
+			buf[n] = 0;
+			continue;
+		}
+		if (off != moff) {
+			buf[n] = 0;
+			continue;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+int kbtf_member_path(const struct btf *btf, const char *sname, __u32 off, char *buf, size_t len)
+{
+	__u32 id = kbtf_struct_id(btf, sname);
+
+	if (!id || !len)
+		return -1;
+	buf[0] = 0;
+	return member_path(btf, id, off, buf, len, 0);
 }

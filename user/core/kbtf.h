@@ -67,5 +67,7 @@ int kbtf_find_member(const struct btf *btf, __u32 id, const char *name, int dept
 /* Byte offset and byte size of a named member of a struct; 0 or -1. */
 int kbtf_member(const struct btf *btf, const char *sname, const char *member, __u32 *off,
 		__u32 *size);
+/* Member path at byte offset off of a struct, "mmu.read_cr2"; 0 or -1. */
+int kbtf_member_path(const struct btf *btf, const char *sname, __u32 off, char *buf, size_t len);
 
 #endif

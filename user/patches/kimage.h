@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "kelf.h"
+#include "patches/tables.h"
 
 /*
  * Debian's package with the vmlinux of release ("linux-image-RELEASE-dbg") into buf;

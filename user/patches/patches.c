@@ -26,8 +26,11 @@
 #include "commands.h"
 #include "kbtf.h"
 #include "kelf.h"
+#include "patches/altmodel.h"
 #include "kmem.h"
 #include "patches/kimage.h"
+#include "patches/tables.h"
+#include "patches/x86_decode.h"
 #include "ksyms.h"
 #include "output.h"
 #include "util.h"
@@ -418,7 +421,7 @@ static bool pv_slot(const struct inv *v, const struct kelf_alt_site *s, uint64_t
 		(int64_t)(int32_t)((uint32_t)b[2] | b[3] << 8 | b[4] << 16 | (uint32_t)b[5] << 24);
 	name[0] = 0;
 	if (pv && v->btf && *slot >= pv->addr &&
-	    !kelf_btf_member_path(v->btf, "paravirt_patch_template", *slot - pv->addr, name, len))
+	    !kbtf_member_path(v->btf, "paravirt_patch_template", *slot - pv->addr, name, len))
 		return true;
 	if (pv && *slot >= pv->addr)
 		snprintf(name, len, "+%" PRIu64, *slot - pv->addr);
@@ -1080,9 +1083,8 @@ static void print_text(struct inv *v, struct live *L)
 				char path[128] = "";
 
 				if (v->btf)
-					kelf_btf_member_path(v->btf, "paravirt_patch_template",
-							     v->paras[i].type * 8, path,
-							     sizeof(path));
+					kbtf_member_path(v->btf, "paravirt_patch_template",
+							 v->paras[i].type * 8, path, sizeof(path));
 				printf("  %016" PRIx64 "  %-40s %u%s%s %u\n", v->paras[i].addr,
 				       func_str(v, v->paras[i].addr, fb, sizeof(fb)),
 				       v->paras[i].type, path[0] ? " pv_ops." : "", path,
@@ -1272,8 +1274,8 @@ static void print_json(struct inv *v, struct live *L)
 			char path[128] = "";
 
 			if (v->btf)
-				kelf_btf_member_path(v->btf, "paravirt_patch_template",
-						     v->paras[i].type * 8, path, sizeof(path));
+				kbtf_member_path(v->btf, "paravirt_patch_template",
+						 v->paras[i].type * 8, path, sizeof(path));
 			json_object_object_add(o, "addr", json_addr(v->paras[i].addr));
 			json_object_object_add(o, "function",
 					       json_object_new_string(func_str(v, v->paras[i].addr,
