@@ -78,7 +78,7 @@ pvtrace: $(OUT)/user/main.o $(OUT)/libpvtrace.a
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # AddressSanitizer + UBSan build of the CLI, for the CLI fuzz (tests/bats/cli.bats)
-ASAN_CFLAGS := -O2 -g -fsanitize=address,undefined -fno-omit-frame-pointer -Wno-format-truncation
+ASAN_CFLAGS := -O2 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 asan:
 	$(Q)CFLAGS='$(ASAN_CFLAGS)' $(MAKE) --no-print-directory OUT=$(OUT)/asan $(OUT)/asan/pvtrace
 $(OUT)/pvtrace: $(OUT)/user/main.o $(OUT)/libpvtrace.a

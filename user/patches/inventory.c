@@ -52,8 +52,8 @@ void inv_free(struct inv *v)
 /* Does the ELF describe the running kernel? Compares GNU build ids. */
 static bool is_running_kernel(const struct kelf *k, char *why, size_t len)
 {
-	uint8_t notes[4096], id[64];
-	char a[130], b[130];
+	uint8_t notes[4096], id[sizeof(k->build_id)];
+	char a[2 * sizeof(id) + 1], b[2 * sizeof(id) + 1];
 	int fd = open("/sys/kernel/notes", O_RDONLY | O_CLOEXEC), n;
 	ssize_t r;
 

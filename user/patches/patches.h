@@ -39,7 +39,9 @@ struct inv {
 	struct btf *btf;
 	const char *btf_origin; /* "the ELF's .BTF" or "the running kernel" */
 	bool running;		/* the ELF is the running kernel (build id) */
-	char running_why[256];
+	/* "build id X, running kernel Y": two hex ids of the longest build id kelf keeps */
+	char running_why[sizeof("build id , running kernel ") +
+			 4 * sizeof(((struct kelf *)0)->build_id)];
 	struct kelf_alt_layout layout;
 	struct kelf_alts alts;
 	struct kelf_alt_site *sites;
