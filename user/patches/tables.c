@@ -260,6 +260,27 @@ static struct kelf_feat_sum *feat_find(struct kelf_feat_sum *f, size_t n, unsign
 	return lo < n && f[lo].bit == bit ? &f[lo] : NULL;
 }
 
+/* Sites per function; u[] is sorted by name. */
+static void count_sites(struct kelf_func_sum *u, size_t nu, const struct kelf_alt_site *sites,
+			size_t nsites)
+{
+	for (size_t s = 0; s < nsites; s++) {
+		const char *name = sites[s].func ? sites[s].func->name : "?";
+		size_t lo = 0, hi = nu;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (strcmp(u[mid].name, name) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < nu && !strcmp(u[lo].name, name))
+			u[lo].sites++;
+	}
+}
+
 int kelf_alt_summary(const struct kelf_alts *a, const struct kelf_alt_site *sites, size_t nsites,
 		     struct kelf_feat_sum **fs, size_t *nfs, struct kelf_func_sum **fn, size_t *nfn)
 {
@@ -305,22 +326,7 @@ int kelf_alt_summary(const struct kelf_alts *a, const struct kelf_alt_site *site
 			feat_find(f, nf, p[i].bit)->functions++;
 		}
 	}
-	/* u[] is sorted by name here */
-	for (size_t s = 0; s < nsites; s++) {
-		const char *name = sites[s].func ? sites[s].func->name : "?";
-		size_t lo = 0, hi = nu;
-
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (strcmp(u[mid].name, name) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < nu && !strcmp(u[lo].name, name))
-			u[lo].sites++;
-	}
+	count_sites(u, nu, sites, nsites);
 	/* bits of entries outside the given sites are dropped */
 	{
 		size_t j = 0;
@@ -512,6 +518,80 @@ static int read_flag_array(const struct kelf *k, const char *sym, unsigned first
 	return count;
 }
 
+/* "6.12" matches "6.12.117...", "6.12-rc1" and "6.12"; "" matches every kernel */
+static bool version_matches(const char *kver, const char *version)
+{
+	size_t n = strlen(version);
+
+	return !version[0] || (kver[0] && !strncmp(kver, version, n) &&
+			       (kver[n] == '.' || kver[n] == 0 || kver[n] == '-'));
+}
+
+/* Names from the table; how many of the kernel's own agree. */
+static void apply_table(struct kelf_features *f, const struct x86_feature_def *t, size_t n,
+			const char **kernel_names)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned b = t[i].bit;
+
+		if (b >= X86_MAX_FEATURE_BITS)
+			continue;
+		f->name[b] = t[i].name;
+		f->cpuinfo[b] = t[i].cpuinfo;
+	}
+	for (unsigned b = 0; b < X86_MAX_FEATURE_BITS && kernel_names; b++) {
+		if (!kernel_names[b])
+			continue;
+		f->kernel_names++;
+		if (f->cpuinfo[b] && !strcmp(f->cpuinfo[b], kernel_names[b]))
+			f->agree++;
+		else
+			f->disagree++;
+	}
+}
+
+static void use_table(struct kelf_features *f, unsigned ncapints, unsigned nbugints,
+		      const char *version, int nc)
+{
+	f->from_table = true;
+	f->ncapints = ncapints;
+	f->nbugints = nbugints;
+	if (nc >= 0)
+		snprintf(f->source, sizeof(f->source),
+			 "table generated from Linux %s cpufeatures.h; all %u cpuinfo names "
+			 "agree with the kernel's x86_cap_flags/x86_bug_flags",
+			 version[0] ? version : "?", f->kernel_names);
+	else
+		snprintf(f->source, sizeof(f->source),
+			 "table generated from Linux %s cpufeatures.h (kernel %s; no "
+			 "x86_cap_flags in the ELF to cross-check)",
+			 version[0] ? version : "?", f->version[0] ? f->version : "unknown");
+}
+
+/* The kernel's own cpuinfo names (x86_cap_flags/x86_bug_flags), when the table is not for it */
+static void use_kernel_names(struct kelf_features *f, const char **kernel_names, int nc, int nb,
+			     unsigned kcap, unsigned kbug, const char *version)
+{
+	memset(f->name, 0, sizeof(f->name));
+	memset(f->cpuinfo, 0, sizeof(f->cpuinfo));
+	for (unsigned b = 0; b < X86_MAX_FEATURE_BITS && kernel_names; b++)
+		f->cpuinfo[b] = kernel_names[b];
+	f->ncapints = nc >= 0 ? kcap : 0;
+	f->nbugints = nb >= 0 ? kbug : 0;
+	if (nc >= 0)
+		snprintf(f->source, sizeof(f->source),
+			 "cpuinfo names from the kernel's x86_cap_flags/x86_bug_flags (%u "
+			 "names; the Linux %s table %s); unnamed bits as word*32+bit",
+			 f->kernel_names ? f->kernel_names : (unsigned)(nc + (nb > 0 ? nb : 0)),
+			 version, f->disagree ? "disagrees" : "is for another version");
+	else
+		snprintf(f->source, sizeof(f->source),
+			 "no names: kernel %s is not Linux %s and has no x86_cap_flags; "
+			 "bits "
+			 "as word*32+bit",
+			 f->version[0] ? f->version : "unknown", version);
+}
+
 void kelf_features_load_table(const struct kelf *k, struct kelf_features *f,
 			      const struct x86_feature_def *t, size_t n, unsigned ncapints,
 			      unsigned nbugints, const char *version)
@@ -533,68 +613,15 @@ void kelf_features_load_table(const struct kelf *k, struct kelf_features *f,
 					     &used, cap);
 	}
 	/* the table applies to its own kernel version ("6.12" matches "6.12.117...") */
-	version_ok = !version[0] ||
-		     (f->version[0] && !strncmp(f->version, version, strlen(version)) &&
-		      (f->version[strlen(version)] == '.' || f->version[strlen(version)] == 0 ||
-		       f->version[strlen(version)] == '-'));
+	version_ok = version_matches(f->version, version);
 	if (nc >= 0 && kcap != ncapints)
 		version_ok = false;
-	if (version_ok) {
-		for (size_t i = 0; i < n; i++) {
-			unsigned b = t[i].bit;
-
-			if (b >= X86_MAX_FEATURE_BITS)
-				continue;
-			f->name[b] = t[i].name;
-			f->cpuinfo[b] = t[i].cpuinfo;
-		}
-		for (unsigned b = 0; b < X86_MAX_FEATURE_BITS && kernel_names; b++) {
-			if (!kernel_names[b])
-				continue;
-			f->kernel_names++;
-			if (f->cpuinfo[b] && !strcmp(f->cpuinfo[b], kernel_names[b]))
-				f->agree++;
-			else
-				f->disagree++;
-		}
-	}
-	if (version_ok && !f->disagree) {
-		f->from_table = true;
-		f->ncapints = ncapints;
-		f->nbugints = nbugints;
-		if (nc >= 0)
-			snprintf(
-				f->source, sizeof(f->source),
-				"table generated from Linux %s cpufeatures.h; all %u cpuinfo names "
-				"agree with the kernel's x86_cap_flags/x86_bug_flags",
-				version[0] ? version : "?", f->kernel_names);
-		else
-			snprintf(f->source, sizeof(f->source),
-				 "table generated from Linux %s cpufeatures.h (kernel %s; no "
-				 "x86_cap_flags in the ELF to cross-check)",
-				 version[0] ? version : "?",
-				 f->version[0] ? f->version : "unknown");
-	} else {
-		memset(f->name, 0, sizeof(f->name));
-		memset(f->cpuinfo, 0, sizeof(f->cpuinfo));
-		for (unsigned b = 0; b < X86_MAX_FEATURE_BITS && kernel_names; b++)
-			f->cpuinfo[b] = kernel_names[b];
-		f->ncapints = nc >= 0 ? kcap : 0;
-		f->nbugints = nb >= 0 ? kbug : 0;
-		if (nc >= 0)
-			snprintf(f->source, sizeof(f->source),
-				 "cpuinfo names from the kernel's x86_cap_flags/x86_bug_flags (%u "
-				 "names; the Linux %s table %s); unnamed bits as word*32+bit",
-				 f->kernel_names ? f->kernel_names
-						 : (unsigned)(nc + (nb > 0 ? nb : 0)),
-				 version, f->disagree ? "disagrees" : "is for another version");
-		else
-			snprintf(f->source, sizeof(f->source),
-				 "no names: kernel %s is not Linux %s and has no x86_cap_flags; "
-				 "bits "
-				 "as word*32+bit",
-				 f->version[0] ? f->version : "unknown", version);
-	}
+	if (version_ok)
+		apply_table(f, t, n, kernel_names);
+	if (version_ok && !f->disagree)
+		use_table(f, ncapints, nbugints, version, nc);
+	else
+		use_kernel_names(f, kernel_names, nc, nb, kcap, kbug, version);
 	f->nbits = (f->ncapints + f->nbugints) * 32;
 	free(kernel_names);
 }
