@@ -723,13 +723,3 @@ struct btf *kelf_btf(const struct kelf *k)
 	btf = btf__new(s->data, s->size);
 	return btf && !libbpf_get_error(btf) ? btf : NULL;
 }
-
-const char *kelf_build_id_hex(const struct kelf *k, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; i < k->build_id_len && o + 3 <= len; i++)
-		o += snprintf(buf + o, len - o, "%02x", k->build_id[i]);
-	return buf;
-}

@@ -86,8 +86,6 @@ int kelf_region(const struct kelf *k, const char *sec, const char *start, const 
 int kelf_kernel_version(const struct kelf *k, char *buf, size_t len);
 /* Parsed .BTF section (libbpf), or NULL. Free with btf__free(). */
 struct btf *kelf_btf(const struct kelf *k);
-/* Hex build id, "" if none. */
-const char *kelf_build_id_hex(const struct kelf *k, char *buf, size_t len);
 /* Parse NT_GNU_BUILD_ID out of raw notes (as in /sys/kernel/notes); length or -1. */
 int kelf_notes_build_id(const uint8_t *notes, size_t len, uint8_t *id, size_t idlen);
 

@@ -199,16 +199,16 @@ static int do_dump(void)
 	}
 	if (env.c.json) {
 		json_object *d = json_doc_new(PATCHES_SCHEMA, "dump", false);
-		json_object_object_add(d, "addr", patches_json_addr(addr));
+		json_object_object_add(d, "addr", json_hex_u64(addr));
 		json_object_object_add(d, "method",
 				       json_object_new_string(kmem_method_id(r.method)));
 		json_object_object_add(
-			d, "bytes", json_object_new_string(patches_hexs(buf, len, h, sizeof(h))));
+			d, "bytes", json_object_new_string(hex_str(buf, len, NULL, h, sizeof(h))));
 		json_print_line(stdout, d);
 		json_object_put(d);
 	} else {
 		printf("%016" PRIx64 " %s: %s\n", addr, env.dump,
-		       patches_hex(buf, len, h, sizeof(h)));
+		       hex_str(buf, len, " ", h, sizeof(h)));
 	}
 	kmem_close(&r);
 	return 0;

@@ -12,29 +12,10 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kbtf.h"
+#include "ksyms.h"
 #include "util.h"
 #include "patches/kimage.h"
 #include "patches/patches.h"
-
-const char *patches_hex(const uint8_t *p, size_t n, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; i < n && o + 4 <= len; i++)
-		o += snprintf(buf + o, len - o, "%s%02x", i ? " " : "", p[i]);
-	return buf;
-}
-
-const char *patches_hexs(const uint8_t *p, size_t n, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; i < n && o + 3 <= len; i++)
-		o += snprintf(buf + o, len - o, "%02x", p[i]);
-	return buf;
-}
 
 void inv_free(struct inv *v)
 {
@@ -72,8 +53,8 @@ static bool is_running_kernel(const struct kelf *k, char *why, size_t len)
 		snprintf(why, len, "the ELF has no build id");
 		return false;
 	}
-	patches_hexs(id, n, a, sizeof(a));
-	kelf_build_id_hex(k, b, sizeof(b));
+	hex_str(id, n, NULL, a, sizeof(a));
+	hex_str(k->build_id, k->build_id_len, NULL, b, sizeof(b));
 	if ((size_t)n != k->build_id_len || memcmp(id, k->build_id, n)) {
 		snprintf(why, len, "build id %s, running kernel %s", b, a);
 		return false;
@@ -132,11 +113,10 @@ int inv_load(struct inv *v, const struct patches_opts *o, char *err, size_t len)
 	if (o->vmlinux) {
 		snprintf(v->path, sizeof(v->path), "%s", o->vmlinux);
 	} else {
-		struct utsname u;
+		const char *running = kernel_release();
 
-		uname(&u);
-		if (kimage_find_vmlinux(o->release ? o->release : u.release,
-					!o->release || !strcmp(o->release, u.release), v->path,
+		if (kimage_find_vmlinux(o->release ? o->release : running,
+					!o->release || !strcmp(o->release, running), v->path,
 					sizeof(v->path), err, len))
 			return EXIT_RUNTIME;
 	}
@@ -200,12 +180,8 @@ const char *inv_func_str(const struct inv *v, uint64_t a, char *buf, size_t len)
 	const struct kelf_sym *s = kelf_func_at(&v->k, a);
 
 	if (!s)
-		snprintf(buf, len, "?");
-	else if (a == s->addr)
-		snprintf(buf, len, "%s", s->name);
-	else
-		snprintf(buf, len, "%s+0x%" PRIx64, s->name, a - s->addr);
-	return buf;
+		return snprintf(buf, len, "?"), buf;
+	return sym_format(buf, len, s->name, a - s->addr, NULL, 0);
 }
 
 const char *inv_entry_str(const struct inv *v, const struct kelf_alt *e, char *buf, size_t len)

@@ -9,14 +9,6 @@
 #include "output.h"
 #include "patches/patches.h"
 
-json_object *patches_json_addr(uint64_t a)
-{
-	char b[24];
-
-	snprintf(b, sizeof(b), "0x%" PRIx64, a);
-	return json_object_new_string(b);
-}
-
 static json_object *json_variant(const struct inv *v, const struct kelf_alt_site *s, int var)
 {
 	json_object *o = json_object_new_object();
@@ -51,7 +43,7 @@ static json_object *json_site(const struct inv *v, const struct live *L, size_t 
 	uint64_t slot;
 	const struct kelf_sec *sec = kelf_sec_at(&v->k, s->addr);
 
-	json_object_object_add(o, "addr", patches_json_addr(s->addr));
+	json_object_object_add(o, "addr", json_hex_u64(s->addr));
 	json_object_object_add(o, "function", fs ? json_object_new_string(fs->name) : NULL);
 	json_object_object_add(o, "offset", fs ? json_u64(s->addr - fs->addr) : NULL);
 	/* false: past the symbol's size (code without a symbol of its own) */
@@ -79,13 +71,13 @@ static json_object *json_site(const struct inv *v, const struct live *L, size_t 
 		json_object_object_add(x, "flags", json_object_new_int(e->flags));
 		json_object_object_add(x, "instrlen", json_object_new_int(e->instrlen));
 		json_object_object_add(x, "replacementlen", json_object_new_int(e->repllen));
-		json_object_object_add(x, "replacement", patches_json_addr(e->repl));
+		json_object_object_add(x, "replacement", json_hex_u64(e->repl));
 		json_object_array_add(es, x);
 	}
 	json_object_object_add(o, "entries", es);
 	if (inv_pv_slot(v, s, &slot, pv, sizeof(pv))) {
 		json_object_object_add(o, "pv_op", json_object_new_string(pv));
-		json_object_object_add(o, "pv_slot", patches_json_addr(slot));
+		json_object_object_add(o, "pv_slot", json_hex_u64(slot));
 	}
 	if (L && L->sl) {
 		const struct site_live *sl = &L->sl[i];
@@ -93,8 +85,8 @@ static json_object *json_site(const struct inv *v, const struct live *L, size_t 
 
 		if (sl->variant != LV_FREED)
 			json_object_object_add(lv, "bytes",
-					       json_object_new_string(patches_hexs(
-						       sl->bytes, s->len, h, sizeof(h))));
+					       json_object_new_string(hex_str(sl->bytes, s->len,
+									      NULL, h, sizeof(h))));
 		for (size_t var = 0; var <= s->n && var < 32; var++)
 			if (sl->matches >> var & 1)
 				json_object_array_add(m, json_object_new_int(var));
@@ -108,7 +100,7 @@ static json_object *json_site(const struct inv *v, const struct live *L, size_t 
 		if (sl->why[0] && sl->variant == LV_NEITHER)
 			json_object_object_add(lv, "note", json_object_new_string(sl->why));
 		if (sl->pv_target) {
-			json_object_object_add(lv, "pv_target", patches_json_addr(sl->pv_target));
+			json_object_object_add(lv, "pv_target", json_hex_u64(sl->pv_target));
 			json_object_object_add(
 				lv, "pv_target_symbol",
 				json_object_new_string(
@@ -195,7 +187,7 @@ static json_object *json_paras(const struct inv *v)
 		if (v->btf)
 			kbtf_member_path(v->btf, "paravirt_patch_template", v->paras[i].type * 8,
 					 path, sizeof(path));
-		json_object_object_add(o, "addr", patches_json_addr(v->paras[i].addr));
+		json_object_object_add(o, "addr", json_hex_u64(v->paras[i].addr));
 		json_object_object_add(
 			o, "function",
 			json_object_new_string(inv_func_str(v, v->paras[i].addr, b, sizeof(b))));
@@ -219,7 +211,7 @@ static json_object *json_scall_live(const struct scall_live *c)
 									      : "mismatch"));
 	if (c->state != LV_FREED && c->state != LV_UNREAD) {
 		json_object_object_add(lv, "insn", json_object_new_string(c->what));
-		json_object_object_add(lv, "key_func", patches_json_addr(c->func));
+		json_object_object_add(lv, "key_func", json_hex_u64(c->func));
 	}
 	return lv;
 }
@@ -236,7 +228,7 @@ static json_object *json_scalls(const struct inv *v, const struct live *L, const
 		if (function && (!fs || strcmp(fs->name, function)))
 			continue;
 		o = json_object_new_object();
-		json_object_object_add(o, "addr", patches_json_addr(v->scalls[i].addr));
+		json_object_object_add(o, "addr", json_hex_u64(v->scalls[i].addr));
 		json_object_object_add(o, "function", fs ? json_object_new_string(fs->name) : NULL);
 		json_object_object_add(o, "key",
 				       json_object_new_string(inv_key_name(v, v->scalls[i].key)));
@@ -311,7 +303,8 @@ void print_json(const struct inv *v, const struct live *L, const struct patches_
 			       v->f.version[0] ? json_object_new_string(v->f.version) : NULL);
 	json_object_object_add(
 		d, "build_id",
-		v->k.build_id_len ? json_object_new_string(kelf_build_id_hex(&v->k, b, sizeof(b)))
+		v->k.build_id_len ? json_object_new_string(hex_str(v->k.build_id, v->k.build_id_len,
+								   NULL, b, sizeof(b)))
 				  : NULL);
 	json_object_object_add(d, "running_kernel", json_object_new_boolean(v->running));
 	json_object_object_add(d, "layout", json_object_new_string(v->layout.source));

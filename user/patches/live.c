@@ -309,7 +309,7 @@ static bool scall_check(const struct scall_ctx *x, const struct kelf_scall *sc, 
 	{
 		char h[32];
 
-		snprintf(what, len, "unexpected bytes %s", patches_hex(b, 5, h, sizeof(h)));
+		snprintf(what, len, "unexpected bytes %s", hex_str(b, 5, " ", h, sizeof(h)));
 	}
 	return false;
 }

@@ -77,9 +77,6 @@ bool inv_pv_slot(const struct inv *v, const struct kelf_alt_site *s, uint64_t *s
 		 size_t len);
 const char *inv_key_name(const struct inv *v, uint64_t key);
 int patches_cmp_u64(const void *a, const void *b);
-/* "01 02 03" and "010203" */
-const char *patches_hex(const uint8_t *p, size_t n, char *buf, size_t len);
-const char *patches_hexs(const uint8_t *p, size_t n, char *buf, size_t len);
 
 /* --- live.c: the running kernel's text at each site -------------------------------- */
 
@@ -136,7 +133,6 @@ bool live_cap_set(const struct live *L, unsigned bit);
 
 void print_text(const struct inv *v, const struct live *L, const struct patches_opts *o);
 void print_json(const struct inv *v, const struct live *L, const struct patches_opts *o);
-json_object *patches_json_addr(uint64_t a);
 int do_watch(const struct patches_opts *o);
 
 #endif

@@ -61,7 +61,8 @@ static void print_summary(const struct inv *v)
 
 	printf("vmlinux %s: Linux %s, build id %s%s\n", v->path,
 	       v->f.version[0] ? v->f.version : "(unknown version)",
-	       v->k.build_id_len ? kelf_build_id_hex(&v->k, b, sizeof(b)) : "(none)",
+	       v->k.build_id_len ? hex_str(v->k.build_id, v->k.build_id_len, NULL, b, sizeof(b))
+				 : "(none)",
 	       v->running ? " (the running kernel)" : "");
 	printf("struct alt_instr: %s\n", v->layout.source);
 	printf("feature names: %s\n", v->f.source);
@@ -133,7 +134,7 @@ static void print_live_problems(const struct inv *v, const struct live *L)
 		       : sl->variant == LV_UNREAD ? "UNREADABLE"
 						  : "INCONSISTENT",
 		       v->sites[i].addr, inv_func_str(v, v->sites[i].addr, fb, sizeof(fb)),
-		       patches_hex(sl->bytes, v->sites[i].len, h, sizeof(h)),
+		       hex_str(sl->bytes, v->sites[i].len, " ", h, sizeof(h)),
 		       sl->why[0] ? "; " : "", sl->why);
 	}
 	for (size_t i = 0; L->cl && i < v->nscalls; i++)

@@ -152,22 +152,12 @@ static int watch_open(struct watch *w, char *err, size_t len)
 
 static const char *sym_str(struct watch *w, uint64_t a, char *buf, size_t len)
 {
-	const struct ksym *s;
-
 	for (size_t i = w->nxs; i-- > 0;) {
-		if (a - w->xs[i].addr < w->xs[i].len) {
-			snprintf(buf, len, "%s+0x%" PRIx64, w->xs[i].name, a - w->xs[i].addr);
-			return buf;
-		}
+		if (a - w->xs[i].addr < w->xs[i].len)
+			return sym_format(buf, len, w->xs[i].name, a - w->xs[i].addr, NULL,
+					  SYM_OFFSET);
 	}
-	s = w->ks ? ksyms_by_addr(w->ks, a) : NULL;
-	if (!s || !s->addr)
-		snprintf(buf, len, "?");
-	else if (s->module)
-		snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", s->name, a - s->addr, s->module);
-	else
-		snprintf(buf, len, "%s+0x%" PRIx64, s->name, a - s->addr);
-	return buf;
+	return ksyms_describe(w->ks, a, SYM_OFFSET | SYM_MODULE, buf, len);
 }
 
 /* "call sym", "jmp sym", "nop5"... for the common 5-byte and 2-byte forms */
@@ -222,12 +212,12 @@ static void poke_json(const struct poke *p)
 	json_object_object_add(d, "pid", json_object_new_int64(p->pid));
 	json_object_object_add(d, "tid", json_object_new_int64(p->tid));
 	json_object_object_add(d, "comm", json_object_new_string(p->comm));
-	json_object_object_add(d, "addr", patches_json_addr(p->addr));
+	json_object_object_add(d, "addr", json_hex_u64(p->addr));
 	json_object_object_add(d, "symbol", json_object_new_string(p->sym));
 	json_object_object_add(d, "old",
-			       json_object_new_string(patches_hexs(p->old, p->olen, hx, hl)));
+			       json_object_new_string(hex_str(p->old, p->olen, NULL, hx, hl)));
 	json_object_object_add(d, "new",
-			       json_object_new_string(patches_hexs(p->new, p->nlen, hx, hl)));
+			       json_object_new_string(hex_str(p->new, p->nlen, NULL, hx, hl)));
 	json_object_object_add(d, "old_insn", p->dold[0] ? json_object_new_string(p->dold) : NULL);
 	json_object_object_add(d, "new_insn", p->dnew[0] ? json_object_new_string(p->dnew) : NULL);
 	json_print_line(stdout, d);
@@ -240,17 +230,15 @@ static void poke_text(const struct poke *p)
 	char ho[3 * 32 + 32], hn[3 * 32 + 32], tsb[64];
 	uint16_t olen = p->olen, nlen = p->nlen;
 	time_t sec = p->ts / 1000000000ULL;
-	struct tm tm;
 
 	/* text shows at most 32 bytes (kprobe slots and BPF pages are pages) */
-	patches_hex(p->old, olen < 32 ? olen : 32, ho, sizeof(ho));
+	hex_str(p->old, olen < 32 ? olen : 32, " ", ho, sizeof(ho));
 	if (olen > 32)
 		snprintf(ho + strlen(ho), sizeof(ho) - strlen(ho), " ... (%u bytes)", olen);
-	patches_hex(p->new, nlen < 32 ? nlen : 32, hn, sizeof(hn));
+	hex_str(p->new, nlen < 32 ? nlen : 32, " ", hn, sizeof(hn));
 	if (nlen > 32)
 		snprintf(hn + strlen(hn), sizeof(hn) - strlen(hn), " ... (%u bytes)", nlen);
-	localtime_r(&sec, &tm);
-	strftime(tsb, sizeof(tsb), "%H:%M:%S", &tm);
+	fmt_clock(tsb, sizeof(tsb), sec);
 	printf("%s.%06llu cpu %u pid %u %-12s %016" PRIx64 " %s\n    old %s%s%s%s\n    "
 	       "new %s%s%s%s\n",
 	       tsb, (unsigned long long)(p->ts % 1000000000ULL / 1000), p->cpu, p->pid, p->comm,
@@ -371,8 +359,7 @@ int do_watch(const struct patches_opts *o)
 		watch_close(&w);
 		return EXIT_RUNTIME;
 	}
-	if (drop_all_caps())
-		warn_msg("could not drop capabilities: %s", strerror(errno));
+	drop_caps_after_attach();
 	pfd = calloc(w.nrings, sizeof(*pfd));
 	if (!pfd) {
 		watch_close(&w);
