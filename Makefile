@@ -28,7 +28,7 @@ VERSION_GIT  := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(C
 		  git describe --always --dirty --exclude='*' 2>/dev/null)
 PVTRACE_VERSION := $(VERSION_BASE)$(if $(VERSION_GIT),+g$(VERSION_GIT))
 
-BPF_APPS  := latency kmem hooks steal hooklat vfio
+BPF_APPS  := latency kmem steal hooklat vfio
 USER_DIRS := core kvm latency hooks patches vfio bench
 USER_HDRS := $(wildcard user/*.h $(patsubst %,user/%/*.h,$(USER_DIRS)))
 CORE_SRCS := $(wildcard $(patsubst %,user/%/*.c,$(USER_DIRS)))

@@ -1,30 +1,17 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Types shared by the hooks capability's BPF objects and user/hooks/: the target
- * reader (hooks.bpf.c), steal time (steal.bpf.c), hook latency (hooklat.bpf.c).
+ * Types shared by the hooks capability's BPF objects and user/hooks/: steal time
+ * (steal.bpf.c) and hook latency (hooklat.bpf.c). Targets are read by the core's
+ * kernel memory reader (kmem).
  */
 #ifndef PVTRACE_HOOKS_H
 #define PVTRACE_HOOKS_H
 
 #include "hist.h"
 
-#define HOOKS_MAX_READS 16
 #define HOOKS_READ_SIZE 8   /* an x86 static call trampoline is 8 bytes */
 #define HOOKS_MAX_CPUS	512 /* per-CPU steal slots; more CPUs are reported as missing */
 #define HOOKS_DEPTH	8   /* nested calls of a traced target per CPU (interrupts) */
-
-/* What the read iterator does with one request. */
-enum hooks_read_kind {
-	HOOKS_READ_BYTES, /* HOOKS_READ_SIZE bytes at addr (trampoline text) */
-	HOOKS_READ_KEY,	  /* static_call_key.func of the key at addr (CO-RE offset) */
-};
-
-struct hooks_read {
-	__u64 addr;
-	__u32 kind;
-	__s32 err; /* bpf_probe_read_kernel() result */
-	__u8 bytes[HOOKS_READ_SIZE];
-};
 
 /* How the steal iterator finds each CPU's per-CPU data. */
 enum hooks_percpu {

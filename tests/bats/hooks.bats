@@ -8,7 +8,7 @@ bats_require_minimum_version 1.5.0
 
 load helpers
 
-HOOKS_PROGS='^(read_mem|steal_ksym|steal_rq|hook_fentry|hook_fexit|hook_kprobe|hook_kretprobe)$'
+HOOKS_PROGS='^(read_kmem|read_kmem_iter|steal_ksym|steal_rq|hook_fentry|hook_fexit|hook_kprobe|hook_kretprobe)$'
 PY=/usr/bin/python3
 
 setup_file() {
@@ -34,7 +34,7 @@ hooks_objects() {
 	bpftool -j prog show | jq -r '.[] | select(.name != null) | "\(.name) prog \(.id)"' |
 		awk -v re="$HOOKS_PROGS" '$1 ~ re' || true
 	bpftool -j map show | jq -r '.[] | select(.name != null) | "\(.name) map \(.id)"' |
-		grep -E '^(stacks|hooks_bp\.[a-z]+|steal_bp\.[a-z]+|hooklat_\.[a-z]+) ' || true
+		grep -E '^(stacks|kmem_bpf\.[a-z]+|steal_bp\.[a-z]+|hooklat_\.[a-z]+) ' || true
 }
 
 # hookvars HOOK: one hook of $HJ in shell variables (jq is slow under TCG: one call)

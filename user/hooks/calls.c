@@ -139,13 +139,14 @@ static int hooks_discover(struct hooks_ctx *c, char *err, size_t len)
 
 void hooks_reader_drop(struct hooks_ctx *c)
 {
-	hooks_reader_close(c->reader);
-	c->reader = NULL;
+	if (c->mem_open)
+		kmem_close(&c->mem);
+	c->mem_open = false;
 }
 
 void hooks_ctx_free(struct hooks_ctx *c)
 {
-	hooks_reader_close(c->reader);
+	hooks_reader_drop(c);
 	ksyms_free(c->ks);
 	memset(c, 0, sizeof(*c));
 }
@@ -213,49 +214,68 @@ static void resolve(const struct hooks_ctx *c, struct hook *h)
 	}
 }
 
-/* Read every hook's trampoline text and key (where known) in one iterator run. */
+/* Read every hook's trampoline text and key.func (where known) in one batch. */
 int hooks_read_targets(struct hooks_ctx *c)
 {
-	struct hooks_read req[HOOKS_MAX_READS];
+	struct kmem_req req[HOOKS_MAX_READS];
+	uint8_t text[MAX_HOOKS][HOOKS_READ_SIZE];
+	uint64_t func[MAX_HOOKS];
 	int slot[MAX_HOOKS][2], n = 0, e;
 
+	memset(text, 0, sizeof(text));
+	memset(func, 0, sizeof(func));
 	for (int i = 0; i < c->n; i++) {
 		struct hook *h = &c->h[i];
 
 		slot[i][0] = slot[i][1] = -1;
 		if (h->tramp && n < HOOKS_MAX_READS) {
-			req[n] = (struct hooks_read){ .addr = h->tramp, .kind = HOOKS_READ_BYTES };
+			req[n] = (struct kmem_req){ h->tramp, HOOKS_READ_SIZE, 0, text[i] };
 			slot[i][0] = n++;
 		}
 		if (h->key && n < HOOKS_MAX_READS) {
-			req[n] = (struct hooks_read){ .addr = h->key, .kind = HOOKS_READ_KEY };
+			req[n] = (struct kmem_req){ h->key + c->func_off, sizeof(func[i]), 0,
+						    &func[i] };
 			slot[i][1] = n++;
 		}
 	}
-	e = hooks_reader_run(c->reader, req, n);
+	e = kmem_read(&c->mem, req, n);
 	if (e)
 		return e;
 	for (int i = 0; i < c->n; i++) {
 		struct hook *h = &c->h[i];
-		const struct hooks_read *r;
 
 		h->has_text = h->has_key = false;
 		if (slot[i][0] >= 0) {
-			r = &req[slot[i][0]];
-			h->text_err = r->err;
-			h->has_text = !r->err;
-			memcpy(h->text, r->bytes, sizeof(h->text));
+			h->text_err = req[slot[i][0]].err;
+			h->has_text = !h->text_err;
+			memcpy(h->text, text[i], sizeof(h->text));
 			if (h->has_text)
 				hooks_decode_tramp(h->tramp, h->text, sizeof(h->text), &h->insn);
 		}
 		if (slot[i][1] >= 0) {
-			r = &req[slot[i][1]];
-			h->key_err = r->err;
-			h->has_key = !r->err;
-			memcpy(&h->key_func, r->bytes, sizeof(h->key_func));
+			h->key_err = req[slot[i][1]].err;
+			h->has_key = !h->key_err;
+			h->key_func = func[i];
 		}
 		resolve(c, h);
 	}
+	return 0;
+}
+
+/*
+ * The reader: kernel memory by BPF, a test run else a task iterator (core kmem).
+ * static_call_key.func's offset from BTF; it has been the first member since
+ * static calls exist, so 0 when BTF does not say.
+ */
+static int reader_open(struct hooks_ctx *c, char *err, size_t len)
+{
+	static const enum kmem_method order[] = { KMEM_TEST_RUN, KMEM_ITER };
+
+	if (hbtf_member_offset("static_call_key", "func", &c->func_off))
+		c->func_off = 0;
+	if (kmem_open(&c->mem, order, ARRAY_SIZE(order), err, len))
+		return -1;
+	c->mem_open = true;
 	return 0;
 }
 
@@ -338,14 +358,14 @@ int hooks_setup(struct hooks_ctx *c)
 			"CONFIG_PARAVIRT off, or older than 5.13 (pv time ops in pv_ops)");
 		return EXIT_RUNTIME;
 	}
-	c->reader = hooks_reader_open(err, sizeof(err));
-	if (!c->reader) {
-		err_msg("%s", err);
+	if (reader_open(c, err, sizeof(err))) {
+		err_msg("cannot read kernel memory: %s", err);
 		return EXIT_RUNTIME;
 	}
 	e = hooks_read_targets(c);
 	if (e) {
-		err_msg("running the BPF iterator: %s", strerror(-e));
+		err_msg("reading kernel memory (%s): %s", kmem_method_name(c->mem.method),
+			strerror(-e));
 		return EXIT_RUNTIME;
 	}
 	return 0;

@@ -227,3 +227,59 @@ int hbtf_percpu(struct hbtf_percpu *o)
 	kbtf_close(&k);
 	return e;
 }
+
+/* ------------------------------------------------------------------ */
+/* A struct member's offset                                            */
+
+struct struct_scan {
+	__u32 name_off;
+	__u32 id;
+};
+
+static int on_struct(void *arg, __u32 id, const struct btf_type *t)
+{
+	struct struct_scan *s = arg;
+
+	if (BTF_INFO_KIND(t->info) == BTF_KIND_STRUCT && t->name_off == s->name_off)
+		s->id = id;
+	return s->id != 0;
+}
+
+int hbtf_member_offset(const char *sname, const char *member, uint32_t *off)
+{
+	const char *const names[2] = { sname, member };
+	__u32 str[2] = { 0 };
+	struct struct_scan sc = { 0 };
+	struct btf_type *t = NULL;
+	struct kbtf k;
+	int e = kbtf_open(&k, VMLINUX_BTF, NULL);
+
+	if (e)
+		return e;
+	e = kbtf_find_strs(&k, names, 2, str);
+	sc.name_off = str[0];
+	if (!e && (!str[0] || !str[1]))
+		e = -ENOENT;
+	if (!e)
+		e = kbtf_index(&k, on_struct, &sc);
+	if (!e && !sc.id)
+		e = -ENOENT;
+	if (!e)
+		e = kbtf_read_type(&k, sc.id, &t);
+	if (!e) {
+		const struct btf_member *m = (const void *)(t + 1);
+		bool kflag = BTF_INFO_KFLAG(t->info);
+
+		e = -ENOENT;
+		for (__u32 i = 0; i < BTF_INFO_VLEN(t->info); i++)
+			if (m[i].name_off == str[1]) {
+				*off = (kflag ? BTF_MEMBER_BIT_OFFSET(m[i].offset) : m[i].offset) /
+				       8;
+				e = 0;
+				break;
+			}
+	}
+	free(t);
+	kbtf_close(&k);
+	return e;
+}

@@ -15,15 +15,17 @@
 #include <linux/types.h>
 #include "hooks.h"
 #include "cli.h"
+#include "kmem.h"
 #include "ksyms.h"
 #include "output.h"
 
-#define HOOKS_SCHEMA "pvtrace.hooks/2"
-#define MAX_HOOKS    (HOOKS_MAX_READS / 2)
-#define SCT	     "__SCT__"
-#define SCK	     "__SCK__"
-#define HOOK_PREFIX  "pv_"
-#define MAX_EXTRA    4 /* --call NAME */
+#define HOOKS_SCHEMA	"pvtrace.hooks/2"
+#define HOOKS_MAX_READS 16 /* trampoline and key of each hook, in one read */
+#define MAX_HOOKS	(HOOKS_MAX_READS / 2)
+#define SCT		"__SCT__"
+#define SCK		"__SCK__"
+#define HOOK_PREFIX	"pv_"
+#define MAX_EXTRA	4 /* --call NAME */
 
 /* ------------------------------------------------------------------ */
 /* pvtrace hooks: options (hooks.c)                                    */
@@ -67,8 +69,6 @@ struct hook {
 	char target_name[128];
 };
 
-struct hooks_reader;
-
 struct hooks_ctx {
 	struct ksyms *ks;
 	struct hook h[MAX_HOOKS];
@@ -77,7 +77,9 @@ struct hooks_ctx {
 	bool data_syms;		  /* kallsyms lists data symbols (any __SCK__ or per-CPU var) */
 	const char *const *extra; /* --call names, besides the pv_ ones */
 	int nextra;
-	struct hooks_reader *reader;
+	struct kmem mem; /* the target reader: BPF (a test run, else a task iterator) */
+	bool mem_open;
+	uint32_t func_off; /* offsetof(struct static_call_key, func), from BTF */
 };
 
 /*
@@ -129,13 +131,7 @@ struct hbtf_percpu {
 };
 /* Per-CPU section offsets of runqueues, kernel_cpustat, steal_time. */
 int hbtf_percpu(struct hbtf_percpu *o);
-
-/* ------------------------------------------------------------------ */
-/* The target reader (reader.c): one BPF task iterator over kernel memory */
-
-struct hooks_reader *hooks_reader_open(char *err, size_t len);
-/* Do n requests (addr and kind in, err and bytes out) in one run; 0 or -errno. */
-int hooks_reader_run(struct hooks_reader *r, struct hooks_read *req, unsigned int n);
-void hooks_reader_close(struct hooks_reader *r);
+/* Byte offset of a direct member of a struct: 0, -ENOENT or -errno. */
+int hbtf_member_offset(const char *sname, const char *member, uint32_t *off);
 
 #endif
