@@ -190,14 +190,10 @@ static __always_inline struct hist *series_of(const struct lat_key *key)
 		why = LAT_STAT_NOMEM;
 	}
 	/* no series for it (map full, or no memory and spill full): per command */
-	h = bpf_map_lookup_elem(&overflow, &key->cmd);
+	h = map_lookup_or_init(&overflow, &key->cmd, &zero_hist);
 	if (!h) {
-		bpf_map_update_elem(&overflow, &key->cmd, &zero_hist, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&overflow, &key->cmd);
-		if (!h) {
-			stat_inc(&stats, LAT_STAT_HIST_FULL);
-			return NULL;
-		}
+		stat_inc(&stats, LAT_STAT_HIST_FULL);
+		return NULL;
 	}
 	stat_inc(&stats, why);
 	return h;
