@@ -223,9 +223,10 @@ static __always_inline int on_exit(void)
 }
 
 /* Returns true when the current task passes the pid/comm/cgroup filters. */
-static __always_inline bool task_wanted(__u64 id)
+static __always_inline bool task_wanted(void)
 {
-	if (targ_tgid && (id >> 32) != targ_tgid)
+	/* the filters are rodata: the verifier drops the tests of those not set */
+	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
 		return false;
 	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup, 0) != 1)
 		return false;
@@ -237,9 +238,7 @@ static __always_inline bool task_wanted(__u64 id)
 SEC("fentry/kvm_vcpu_ioctl")
 int BPF_PROG(fentry_vcpu_ioctl, struct file *filp, unsigned int cmd)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-
-	if (!task_wanted(id))
+	if (!task_wanted())
 		return 0;
 	return on_enter(cmd, filp);
 }
@@ -253,9 +252,7 @@ int BPF_PROG(fexit_vcpu_ioctl)
 SEC("kprobe/kvm_vcpu_ioctl")
 int BPF_KPROBE(kprobe_vcpu_ioctl, struct file *filp, unsigned int cmd)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-
-	if (!task_wanted(id))
+	if (!task_wanted())
 		return 0;
 	return on_enter(cmd, filp);
 }
@@ -281,21 +278,42 @@ static __always_inline struct file *fd_file(unsigned int fd)
 	return f;
 }
 
+/*
+ * The file_operations of vCPU files (kvm_vcpu_fops), learned from the first file
+ * whose f_op->unlocked_ioctl is kvm_vcpu_ioctl (a data symbol /proc/kallsyms may
+ * not show). f_op is const and set at open: a file whose f_op is this one is a
+ * vCPU file, with one read less than following f_op. Any other f_op still gets
+ * the full test, so what is counted does not change.
+ */
+__u64 vcpu_fops = 0;
+
+static __always_inline bool is_vcpu_file(struct file *f)
+{
+	const struct file_operations *fops = BPF_CORE_READ(f, f_op);
+
+	if (!fops)
+		return false;
+	if ((__u64)fops == vcpu_fops)
+		return true;
+	if ((__u64)BPF_CORE_READ(fops, unlocked_ioctl) != vcpu_ioctl_addr)
+		return false;
+	vcpu_fops = (__u64)fops;
+	return true;
+}
+
 SEC("tracepoint/syscalls/sys_enter_ioctl")
 int tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 {
 	__u32 cmd = (__u32)ctx->args[1];
 	struct file *f;
-	__u64 id;
 
 	/* cheap test first: only KVMIO commands can be KVM vCPU ioctls */
 	if (((cmd >> 8) & 0xff) != KVMIO)
 		return 0;
-	id = bpf_get_current_pid_tgid();
-	if (!task_wanted(id))
+	if (!task_wanted())
 		return 0;
 	f = fd_file((unsigned int)ctx->args[0]);
-	if (!f || (__u64)BPF_CORE_READ(f, f_op, unlocked_ioctl) != vcpu_ioctl_addr)
+	if (!f || !is_vcpu_file(f))
 		return 0;
 	return on_enter(cmd, f);
 }
