@@ -1,10 +1,12 @@
 # Shared helpers for pvtrace's BATS suites.
-# PVTRACE: the binary (default ./pvtrace); KVMLOAD: the test workload;
+# PVTRACE: the binary (default ./pvtrace); KVMLOAD: the test workload; CANATTACH: whether
+# an empty BPF program attaches to a function (fentry|kprobe FUNC), asked of the kernel;
 # PVTRACE_MODE: attach mode to force (fentry|kprobe|tracepoint), empty for auto.
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PVTRACE=${PVTRACE:-$REPO/pvtrace}
 KVMLOAD=${KVMLOAD:-$REPO/build/tests/kvmload}
+CANATTACH=${CANATTACH:-$REPO/build/tests/canattach}
 # our BPF program names (as bpftool shows them, up to 15 characters)
 PVTRACE_PROGS='(fentry_vcpu_ioc|fexit_vcpu_ioct|kprobe_vcpu_ioc|kretprobe_vcpu_|tp_enter_ioctl|tp_exit_ioctl|pvtrace_probe)'
 
@@ -66,16 +68,32 @@ traced() {
 		'[.ioctls[] | select(.command == $n and ($v == "" or (.vcpu | tostring) == $v)) | .histogram.count] | add // 0'
 }
 
+# bpf_show VAR prog|map|link: bpftool's JSON list into VAR; when bpftool fails, a line
+# saying so on stdout and status 1 (callers test for empty output: a failure must not look
+# like "nothing loaded")
+bpf_show() {
+	local -n _v=$1
+	_v=$(bpftool -j "$2" show 2>&1) || { echo "bpftool $2 show failed: $_v"; return 1; }
+}
+
 # our_bpf_objects: prints any pvtrace BPF program, link or map still loaded.
 our_bpf_objects() {
-	bpftool -j prog show | jq -r '.[] | select(.name != null) | "prog \(.id) \(.name)"' |
+	local progs maps links links2 ids lids
+	# links before and after the programs: a link in both lived while the programs were
+	# listed, so its program was loaded then (other processes come and go meanwhile)
+	bpf_show links link || return
+	bpf_show progs prog || return
+	bpf_show maps map || return
+	bpf_show links2 link || return
+	jq -r '.[] | select(.name != null) | "prog \(.id) \(.name)"' <<<"$progs" |
 		grep -E "^prog [0-9]+ $PVTRACE_PROGS" || true
-	bpftool -j map show | jq -r '.[] | select(.name != null) | "map \(.id) \(.name)"' |
+	jq -r '.[] | select(.name != null) | "map \(.id) \(.name)"' <<<"$maps" |
 		grep -E '^map [0-9]+ (hists|starts|procs|threads|overflow|latency_\.)' || true
-	local ids
-	ids=$(bpftool -j prog show | jq -r '.[] | .id' | tr '\n' ' ')
-	bpftool -j link show 2>/dev/null | jq -r '.[] | "link \(.id) prog \(.prog_id)"' |
+	ids=$(jq -r '.[] | .id' <<<"$progs" | tr '\n' ' ')
+	lids=$(jq -r '.[] | .id' <<<"$links2" | tr '\n' ' ')
+	jq -r '.[] | "link \(.id) prog \(.prog_id)"' <<<"$links" |
 		while read -r _ lid _ pid; do
+			case " $lids " in *" $lid "*) ;; *) continue ;; esac
 			case " $ids " in *" $pid "*) ;; *) echo "link $lid of unloaded prog $pid" ;; esac
 		done
 }
@@ -150,8 +168,10 @@ bpf_ids_of() {
 
 # bpf_ids_left IDS: those of IDS (bpf_ids_of output) that are still loaded.
 bpf_ids_left() {
-	local loaded
-	loaded=$( (bpftool -j prog show | jq -r '.[] | "prog \(.id)"'
-		bpftool -j map show | jq -r '.[] | "map \(.id)"') | sort -u)
+	local loaded progs maps
+	bpf_show progs prog || return
+	bpf_show maps map || return
+	loaded=$( (jq -r '.[] | "prog \(.id)"' <<<"$progs"
+		jq -r '.[] | "map \(.id)"' <<<"$maps") | sort -u)
 	comm -12 <(sort -u <<<"$1") <(echo "$loaded")
 }

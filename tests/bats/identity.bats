@@ -60,7 +60,8 @@ issued_where() { # FILE CONDITION
 			got=$(jq --argjson m $vm --argjson v $v \
 				'[.[] | select(.vm_index == $m and .vcpu == $v and .command == "KVM_GET_REGS") | .histogram.count] | add' <<<"$q")
 			echo "vm $vm vcpu $v issued $want traced $got"
-			[ "$want" -eq 77 ] && [ "$got" -eq "$want" ]
+			[ "$want" -eq 77 ]
+			[ "$got" -eq "$want" ]
 		done
 	done
 	# and the other process keeps its own name
@@ -225,10 +226,12 @@ issued_where() { # FILE CONDITION
 	issued=$(($(issued_where "$BATS_TEST_TMPDIR/c.out" 1) + 8 * 8 * 16))
 	traced=$(jq -s '[.[].ioctls[] | select(.command == "KVM_GET_REGS") | .histogram.count] | add' "$PV_OUT")
 	echo "issued $issued traced $traced; $(jq -s -c '.[-1].dropped' "$PV_OUT")"
-	[ "$issued" -eq 1801024 ] && [ "$traced" -eq "$issued" ]
+	[ "$issued" -eq 1801024 ]
+	[ "$traced" -eq "$issued" ]
 	# every short-lived vCPU exact, in its own series
-	jq -r '.ioctls[] | select(.command == "KVM_GET_REGS" and (.overflow | not)) | "\(.pid)_\(.vcpu) \(.histogram.count)"' "$PV_OUT" |
-		awk '{ t[$1] += $2 } END { for (k in t) print k, t[k] }' | sort >"$BATS_TEST_TMPDIR/traced"
+	jq -r '.ioctls[] | select(.command == "KVM_GET_REGS" and (.overflow | not)) | "\(.pid)_\(.vcpu) \(.histogram.count)"' "$PV_OUT" >"$BATS_TEST_TMPDIR/series"
+	awk '{ t[$1] += $2 } END { for (k in t) print k, t[k] }' "$BATS_TEST_TMPDIR/series" | sort >"$BATS_TEST_TMPDIR/traced"
+	[ -s "$BATS_TEST_TMPDIR/traced" ]
 	awk '$1 == "pid" { print $2 "_" $6, $8 }' "$BATS_TEST_TMPDIR/c.out" | sort |
 		join - "$BATS_TEST_TMPDIR/traced" | awk '$2 != $3 { print; bad++ } END { exit bad > 0 }'
 	[ "$(awk '$1 == "pid"' "$BATS_TEST_TMPDIR/c.out" | wc -l)" -eq 600 ]

@@ -41,7 +41,11 @@ EOF
 		grep -q '^NAME' <<<"$out"
 		grep -q "^       pvtrace${cmd:+ $cmd} - " <<<"$out"
 		# every long option --help lists is documented in the page
-		for o in $("$PVTRACE" $cmd --help | grep -oE '^  (-., )?--[a-z-]+' | grep -oE -- '--[a-z-]+'); do
+		help=$("$PVTRACE" $cmd --help)
+		opts=$(grep -oE '^  (-., )?--[a-z-]+' <<<"$help" | grep -oE -- '--[a-z-]+' || true)
+		# a command's --help lists options (pvtrace's own lists the commands)
+		[ -z "$cmd" ] || [ -n "$opts" ]
+		for o in $opts; do
 			grep -q -- "$o" <<<"$out" || { echo "$page lacks $o"; return 1; }
 		done
 	done

@@ -4,6 +4,8 @@
 # name exactly. scripts/guest-tests.sh runs this file inside the patched kernel;
 # elsewhere the MANY_REGS checks are replaced by the "unsupported" check.
 
+bats_require_minimum_version 1.5.0
+
 load helpers
 
 patched() {
@@ -23,7 +25,7 @@ setup() {
 	[ "$status" -eq 0 ]
 	# kselftest TAP: a plan, no failures
 	grep -qE '^1\.\.[0-9]+' <<<"$output"
-	! grep -qE '^not ok' <<<"$output"
+	run ! grep -qE '^not ok' <<<"$output"
 }
 
 @test "bench regs: MANY_REGS supported and values verified across methods" {

@@ -232,14 +232,16 @@ same_table() { # FILE
 
 @test "per vCPU and command: pvtrace's counts equal bpftrace's count of the same run" {
 	cat "$D/bt.counts"
-	[ "$(cat "$D/bt.rc")" -eq 0 ] && [ "$(cat "$D/pv.rc")" -eq 0 ]
+	[ "$(cat "$D/bt.rc")" -eq 0 ]
+	[ "$(cat "$D/pv.rc")" -eq 0 ]
 	same_table "$D/pv.json"
 	local n want got
 	for n in 0 1; do
 		want=$(bt_count "\$3 == $n")
 		got=$(pv_table "$D/pv.json" | awk -v n=$n '$1 == n { s += $3 } END { print s + 0 }')
 		note "vCPU $n: bpftrace $want, pvtrace $got"
-		[ "$want" -gt 0 ] && [ "$got" -eq "$want" ]
+		[ "$want" -gt 0 ]
+		[ "$got" -eq "$want" ]
 	done
 	tail -n 1 "$D/pv.json" | jq -e '[.dropped[]] | add == 0' >/dev/null
 }
@@ -258,7 +260,8 @@ same_table() { # FILE
 		note "vCPU $n: bpftrace: thread CPU $n/KVM (tid $tid) $mine, other threads $other; pvtrace $got"
 		awk -v q="$Q" -v t="$tid" -v n=$n '$1 == q && $2 != t && $3 == n { printf "#   tid %s (%s): %s x %s\n", $2, $6, $5, $4 }' \
 			"$D/bt.counts" >&3
-		[ "$mine" -gt 0 ] && [ "$got" -eq $((mine + other)) ]
+		[ "$mine" -gt 0 ]
+		[ "$got" -eq $((mine + other)) ]
 	done
 }
 
@@ -302,7 +305,8 @@ same_table() { # FILE
 	want=$(bt_count 1)
 	got=$(pv_table "$D/pvc.json" | awk '{ s += $3 } END { print s + 0 }')
 	note "--comm qemu-system-x86: bpftrace $want, pvtrace $got"
-	[ "$want" -gt 0 ] && [ "$got" -eq "$want" ]
+	[ "$want" -gt 0 ]
+	[ "$got" -eq "$want" ]
 	[ "$(jq -s -r '[.[].ioctls[] | select(.overflow | not) | .comm] | unique | join(",")' "$D/pvc.json")" = qemu-system-x86 ]
 }
 

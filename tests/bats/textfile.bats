@@ -55,7 +55,8 @@ teardown() {
 		got=$(awk -v v="vcpu=\"$v\"" 'index($0, "pvtrace_kvm_vcpu_ioctl_duration_seconds_count{") == 1 && index($0, "command=\"KVM_GET_REGS\"") && index($0, "vm=\"scraped\"") && index($0, v) { s += $NF } END { print s + 0 }' "$m")
 		want=$(awk -v v="$v" '$1 == "pid" && $6 == v { s += $8 } END { print s + 0 }' "$BATS_TEST_TMPDIR/vm.out")
 		echo "vcpu $v issued $want scraped $got"
-		[ "$want" -eq 123 ] && [ "$got" -eq "$want" ]
+		[ "$want" -eq 123 ]
+		[ "$got" -eq "$want" ]
 	done
 	touch "$BATS_TEST_TMPDIR/hold"
 	wait "$vm"
@@ -66,7 +67,9 @@ teardown() {
 	wait "$lat_pid" "$steal_pid"
 	PV_PID=
 	# clean exits take their files along: no frozen counters; the one-shot listing stays
-	[ ! -e "$DIR/latency.prom" ] && [ ! -e "$DIR/steal.prom" ] && [ -e "$DIR/hooks.prom" ]
+	[ ! -e "$DIR/latency.prom" ]
+	[ ! -e "$DIR/steal.prom" ]
+	[ -e "$DIR/hooks.prom" ]
 	[ "$(ls -A "$DIR" | grep -c '^\.')" -eq 0 ]
 	cat "$lat_err"
 }

@@ -23,6 +23,8 @@
 #   2500-jiffy timeout up to its 64-jiffy granularity (256 ms at Debian's HZ=250), and it
 #   may start one jiffy (4 ms) into the current tick.
 
+bats_require_minimum_version 1.5.0
+
 load helpers
 
 VFIOREQ=${VFIOREQ:-$REPO/build/tests/vfioreq}
@@ -157,7 +159,7 @@ check_release() {
 	seen=$(vr request "$2")
 	within "vfioreq's read of the request - pvtrace's request (ns)" $((seen - t_req)) 0 "$TOL"
 	REL=$(pv_events release)
-	[ "$(echo "$REL" | wc -l)" -eq 1 ]
+	[ "$(grep -c . <<<"$REL")" -eq 1 ]
 	t_rel=$(jq .ts_ns <<<"$REL")
 	within "release (ns) within vfioreq's close()" "$t_rel" "$(vr close_begin)" "$(vr close_end)"
 	LAT=$((t_rel - t_req))
@@ -172,7 +174,7 @@ check_release() {
 check_blocked() {
 	local un t_un t_unreg t_rel
 	un=$(pv_events unblocked)
-	[ "$(echo "$un" | wc -l)" -eq 1 ]
+	[ "$(grep -c . <<<"$un")" -eq 1 ]
 	[ "$(jq .task.pid <<<"$un")" -eq "$1" ]
 	[ "$(jq .task.pid <<<"$(pv_events unregister)")" -eq "$1" ]
 	BLOCKED=$(jq .blocked_ns <<<"$un")
@@ -222,7 +224,9 @@ ms() {
 		[[ ${lines[0]} == *"fentry"* ]]
 		[[ ${lines[0]} == *"kprobe"* ]]
 	fi
-	[ -z "$(our_bpf_objects)" ]
+	left=$(our_bpf_objects)
+	echo "left: ${left:-nothing}"
+	[ -z "$left" ]
 }
 
 @test "case 1: release on the first request after ${DELAY_MS} ms: one request, latency = delay" {
@@ -391,7 +395,7 @@ ms() {
 	grep -Eq "^[0-9]+\.[0-9]{9} $BDF \(vfio-pci\): unregister by .* \(pid $unb tid $unb\)$" "$PV_OUT"
 	grep -Eq "^[0-9]+\.[0-9]{9} $BDF \(vfio-pci\): released by .* \(pid $unb tid $unb\), no request needed$" "$PV_OUT"
 	grep -Eq "^[0-9]+\.[0-9]{9} $BDF \(vfio-pci\): unblocked .* \(pid $unb\) after [0-9.]+ us, 0 requests$" "$PV_OUT"
-	! grep -q "request #" "$PV_OUT"
+	run ! grep -q "request #" "$PV_OUT"
 	grep -q "unregisters 1 (0 in progress), requests 0 " "$PV_OUT"
 }
 
@@ -442,7 +446,9 @@ ms() {
 		done
 		echo "left after SIG$sig: $left"
 		[ -z "$left" ]
-		! bpftool -j map show | jq -r '.[].name // empty' | grep -E '^vfio_'
+		maps=$(bpftool -j map show)
+		names=$(jq -r '.[].name // empty' <<<"$maps")
+		run ! grep -E '^vfio_' <<<"$names"
 	done
 }
 
@@ -480,5 +486,6 @@ ms() {
 	kill -INT "$LAT_PID"
 	wait "$LAT_PID"
 	LAT_PID=
-	[ ! -e "$dir/vfio.prom" ] && [ ! -e "$dir/latency.prom" ]
+	[ ! -e "$dir/vfio.prom" ]
+	[ ! -e "$dir/latency.prom" ]
 }

@@ -58,10 +58,15 @@ for p in "${patches[@]}"; do
 	# Debian python3 (spdxcheck.py needs python3-ply), not a pyenv one first in PATH
 	out=$(cd "$SRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --terse --no-summary \
 		"$OLDPWD/kernel-patches/$p" 2>&1)
+	cst=$?
 	others=$(grep -E '(ERROR|WARNING|CHECK):' <<<"$out" |
 		grep -v 'added, moved or deleted file(s), does MAINTAINERS need updating' || true)
 	total=$(grep -cE '(ERROR|WARNING|CHECK):' <<<"$out")
-	if [ -z "$others" ]; then
+	if [ "$cst" -ne 0 ] && [ "$total" -eq 0 ]; then
+		# a failing status without a finding: checkpatch itself did not run through
+		notok "checkpatch --strict $p (status $cst without a finding)"
+		sed 's/^/# /' <<<"$out"
+	elif [ -z "$others" ]; then
 		if [ "$total" -eq 0 ]; then
 			ok "checkpatch --strict $p: clean"
 		else
