@@ -5,18 +5,35 @@ CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
-ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+# The BPF target architecture, as libbpf's __TARGET_ARCH_* names it: x86, arm64, s390
+# (uname -m's names are accepted too). Its vmlinux.h is ./vmlinux.h on x86 and
+# vmlinux-$(ARCH).h elsewhere (scripts/gen-vmlinux-h.sh BTF_FILE vmlinux-$(ARCH).h);
+# VMLINUX_H=FILE takes another.
+ARCH      ?= $(shell uname -m)
+override ARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(patsubst s390x,s390,$(ARCH))))
+ifeq ($(ARCH),x86)
+VMLINUX_H ?= vmlinux.h
+else
+VMLINUX_H ?= vmlinux-$(ARCH).h
+endif
 
 OUT       := build
 LIBS_PKG  := libbpf libelf zlib json-c libcap
 CFLAGS    ?= -O2 -g
+# the language and the warnings, whatever CFLAGS the command line or the environment gives
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror
 # user/core: the shared core; user/kvm: KVM knowledge shared by commands; one folder per
 # capability, whose headers are included by their folder ("patches/kimage.h")
-CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Iuser/core -Iuser/kvm -Ibpf \
-	     -I$(OUT) $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG))
+override CPPFLAGS += -D_GNU_SOURCE -Iuser -Iuser/core -Iuser/kvm -Ibpf -I$(OUT) \
+	     $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG))
 LDLIBS    += $(shell $(PKG_CONFIG) --libs $(LIBS_PKG)) -lm -lpthread
+# header dependencies: each target's .d beside it, hidden (.NAME.d: globs of build/tests/test_*
+# see programs only), -include'd below
+DEPFLAGS   = -MMD -MP -MF $(@D)/.$(@F).d -MT $@
+# vmlinux.h for the BPF programs is the one of ARCH, staged as $(BPF_INC)/vmlinux.h
+BPF_INC   := $(OUT)/include-$(ARCH)
 # -Wno-unused-parameter: libbpf's BPF_PROG/BPF_KPROBE macros declare ctx
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I. -Ibpf \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(BPF_INC) -Ibpf \
 	      -Wall -Wextra -Wno-unused-parameter -Werror
 
 # The version, from one place: the VERSION file, plus the commit (git describe --always
@@ -46,9 +63,19 @@ endif
 .PHONY: all asan bench bench-churn tests test unit-test bats-test guest-test install uninstall man clean format format-check FORCE
 all: pvtrace
 
-$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux.h | $(OUT)/bpf
+$(BPF_INC)/vmlinux.h: $(VMLINUX_H)
+	$(Q)mkdir -p $(@D)
+	$(Q)ln -sf $(abspath $<) $@
+ifeq ($(wildcard $(VMLINUX_H)),)
+$(VMLINUX_H):
+	@echo "pvtrace: no $(VMLINUX_H) for ARCH=$(ARCH): make it from that kernel's BTF with" \
+		"scripts/gen-vmlinux-h.sh BTF_FILE $(VMLINUX_H), or give VMLINUX_H=FILE" >&2
+	@exit 1
+endif
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_INC)/vmlinux.h | $(OUT)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp
 	$(Q)rm -f $@.tmp
 
@@ -56,10 +83,12 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUT)/user/%.o: user/%.c $(USER_HDRS) bpf/*.h $(SKELS) | $(OUT)/user
+# the skeletons exist before any user object compiles (a clean build); which object needs
+# which skeleton or header after that, its .d file says
+$(OUT)/user/%.o: user/%.c | $(SKELS) $(OUT)/user
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUT)/version.h: FORCE | $(OUT)/user
 	$(Q)v='#define PVTRACE_VERSION "$(PVTRACE_VERSION)"'; \
@@ -67,7 +96,7 @@ $(OUT)/version.h: FORCE | $(OUT)/user
 $(OUT)/user/core/cli.o: $(OUT)/version.h
 # the textfile's pvtrace_build_info{version} (textfile.c takes PVTRACE_VERSION if defined)
 $(OUT)/user/core/textfile.o: $(OUT)/version.h
-$(OUT)/user/core/textfile.o: CFLAGS += -include $(OUT)/version.h
+$(OUT)/user/core/textfile.o: override CPPFLAGS += -include $(OUT)/version.h
 
 $(OUT)/libpvtrace.a: $(CORE_OBJS)
 	$(call msg,AR,$@)
@@ -75,7 +104,7 @@ $(OUT)/libpvtrace.a: $(CORE_OBJS)
 
 pvtrace: $(OUT)/user/main.o $(OUT)/libpvtrace.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # AddressSanitizer + UBSan build of the CLI, for the CLI fuzz (tests/bats/cli.bats)
 ASAN_CFLAGS := -O2 -g -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -83,7 +112,7 @@ asan:
 	$(Q)CFLAGS='$(ASAN_CFLAGS)' $(MAKE) --no-print-directory OUT=$(OUT)/asan $(OUT)/asan/pvtrace
 $(OUT)/pvtrace: $(OUT)/user/main.o $(OUT)/libpvtrace.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(OUT)/bpf $(OUT)/user $(OUT)/tests:
 	mkdir -p $@
@@ -91,36 +120,54 @@ $(OUT)/bpf $(OUT)/user $(OUT)/tests:
 # C unit tests (cmocka)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
-$(OUT)/tests/%: tests/unit/%.c $(OUT)/libpvtrace.a | $(OUT)/tests
+$(OUT)/tests/%: tests/unit/%.c $(OUT)/libpvtrace.a | $(SKELS) $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@ $(OUT)/libpvtrace.a $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(DEPFLAGS) $< -o $@ $(OUT)/libpvtrace.a $(LDLIBS) -lcmocka
 
 # ksyms with a 4 KiB read chunk, so fixtures cross chunk boundaries
-$(OUT)/tests/test_ksyms: tests/unit/test_ksyms.c user/core/ksyms.c | $(OUT)/tests
+$(OUT)/tests/test_ksyms: $(OUT)/ksyms-4k/test_ksyms.o $(OUT)/ksyms-4k/ksyms.o | $(OUT)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+$(OUT)/ksyms-4k/%.o: tests/unit/%.c
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -DKSYM_CHUNK=4096 $^ -o $@ $(LDLIBS) -lcmocka
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DKSYM_CHUNK=4096 $(DEPFLAGS) -c $< -o $@
+$(OUT)/ksyms-4k/%.o: user/core/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DKSYM_CHUNK=4096 $(DEPFLAGS) -c $< -o $@
 
 # test helper programs
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUT)/tests/%,$(HELPER_SRCS))
-$(OUT)/tests/%: tests/helpers/%.c $(OUT)/libpvtrace.a | $(OUT)/tests
+$(OUT)/tests/%: tests/helpers/%.c $(OUT)/libpvtrace.a | $(SKELS) $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@ $(OUT)/libpvtrace.a $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(DEPFLAGS) $< -o $@ $(OUT)/libpvtrace.a $(LDLIBS)
 
 # benchmark floor: empty programs on the same hooks
-$(OUT)/bpf/floor.bpf.o: tests/bench/floor.bpf.c vmlinux.h | $(OUT)/bpf
+$(OUT)/bpf/floor.bpf.o: tests/bench/floor.bpf.c $(BPF_INC)/vmlinux.h | $(OUT)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp
 	$(Q)rm -f $@.tmp
-$(OUT)/tests/floor: tests/bench/floor.c $(OUT)/floor.skel.h | $(OUT)/tests
+$(OUT)/tests/floor: tests/bench/floor.c | $(OUT)/floor.skel.h $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(DEPFLAGS) $< -o $@ $(LDLIBS)
 
-# libFuzzer target over the kernel ELF reader (clang + libclang-rt-14-dev); tests/fuzz/run.sh
-$(OUT)/tests/fuzz_kelf: tests/fuzz/fuzz_kelf.c user/core/kelf.c user/core/kelf.h user/core/kbtf.c user/core/kbtf.h user/patches/kimage.c user/patches/kimage.h user/patches/tables.c user/patches/tables.h user/patches/x86_decode.c user/patches/x86_decode.h user/patches/altmodel.c user/patches/altmodel.h user/patches/le.h user/patches/x86_cpufeatures.h | $(OUT)/tests
+# libFuzzer target over the kernel ELF reader (clang + libclang-rt-14-dev); tests/fuzz/run.sh.
+# Its objects are built apart ($(OUT)/fuzz-obj), with the fuzzer's instrumentation.
+FUZZ_CC     ?= $(CLANG)
+FUZZ_CFLAGS ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_LIBS   ?= -lbpf -lelf -lz
+FUZZ_SRCS   := tests/fuzz/fuzz_kelf.c user/core/kelf.c user/core/kbtf.c user/patches/kimage.c user/patches/tables.c user/patches/x86_decode.c user/patches/altmodel.c
+FUZZ_OBJS   := $(patsubst %.c,$(OUT)/fuzz-obj/%.o,$(FUZZ_SRCS))
+$(OUT)/fuzz-obj/%.o: %.c
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(DEPFLAGS) -c $< -o $@
+$(OUT)/tests/fuzz_kelf: $(FUZZ_OBJS) | $(OUT)/tests
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iuser -Iuser/core $(filter %.c,$^) -o $@ -lbpf -lelf -lz
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(LDFLAGS) $^ -o $@ $(FUZZ_LIBS)
 
 BENCH_BINS := $(OUT)/tests/floor $(OUT)/tests/ioctlbench
 bench: all $(BENCH_BINS)
@@ -194,3 +241,7 @@ format-check:
 	clang-format --dry-run -Werror $(FORMAT_SRCS)
 
 .SECONDARY:
+.DELETE_ON_ERROR:
+
+# header dependencies of every object and program built so far (none on a clean tree)
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)
