@@ -20,7 +20,7 @@ tr '\n' ' ' <"$hdr" | sed 's/\\ */ /g' |
 # two ioctls (KVM_GET_ONE_REG = KVM_ARM_SET_DEVICE_ADDR) the vCPU one wins
 mark=$(grep -n 'ioctls for vcpu fds' "$hdr" | head -1 | cut -d: -f1)
 while read -r n; do
-	line=$(grep -nE "^#define[[:space:]]+$n[[:space:]]" "$hdr" | head -1 | cut -d: -f1)
+	line=$(grep -nE "^#define[[:space:]]+${n}[[:space:]]" "$hdr" | head -1 | cut -d: -f1)
 	echo "$(( ${line:-0} >= ${mark:-0} ? 0 : 1 )) ${line:-0} $n"
 done <"$tmp/names" | sort -k1,1n -k2,2n | awk '{print $3}' >"$tmp/names2"
 mv "$tmp/names2" "$tmp/names"

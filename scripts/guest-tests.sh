@@ -12,7 +12,7 @@
 # Fails if a guest does not boot, times out, or reports a failure. TAP on stdout.
 # PVTRACE_GUESTS selects boots (default: all); PVTRACE_KBUILD locates the project kernel.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 timeout=${PVTRACE_GUEST_TIMEOUT:-1800}
 guests=${PVTRACE_GUESTS:-stock vfio stock-6.1 qemu-real hooks patched patches hooks-patched}
 kb=${PVTRACE_KBUILD:-/work/kbuild}

@@ -48,7 +48,12 @@ log() { printf '[kernel-build] %s\n' "$*" >&2; }
 warn() { printf '[kernel-build] WARNING: %s\n' "$*" >&2; }
 die() { printf '[kernel-build] ERROR: %s\n' "$*" >&2; exit 1; }
 # set -e never exits without saying where
-trap 'rc=$?; printf "[kernel-build] ERROR: line %s: %s (status %s)\n" "$LINENO" "$BASH_COMMAND" "$rc" >&2' ERR
+# shellcheck disable=SC2317 # reached through the ERR trap
+on_err() { # LINE: status of the failed command in $?
+	local rc=$?
+	printf "[kernel-build] ERROR: line %s: %s (status %s)\n" "$1" "$BASH_COMMAND" "$rc" >&2
+}
+trap 'on_err "$LINENO"' ERR
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -195,7 +200,7 @@ series_stamp=$SRC/.git/pvtrace-series
 head=$(gitc rev-parse HEAD)
 if [ "$(cat "$series_stamp" 2>/dev/null)" != "$series_sum $head" ]; then
 	log "applying ${#patches[@]} patches from $PATCHDIR"
-	[ -d "$SRC/.git/rebase-apply" ] && gitc am --abort || true
+	if [ -d "$SRC/.git/rebase-apply" ]; then gitc am --abort || true; fi
 	gitc reset -q --hard pvtrace-base
 	for p in "${patches[@]}"; do
 		if ! gitc am -q "$PATCHDIR/$p"; then

@@ -60,6 +60,7 @@ mkdir -p "$OUTDIR"
 fail=0
 for a in "$@"; do
 	s=$(spec "$a") || { echo "unknown arch $a" >&2; exit 2; }
+	# shellcheck disable=SC2086 # the spec's four words
 	set -- $s
 	arch=$1 cross=$2 defcfg=$3 pkg=$4
 	shift 4

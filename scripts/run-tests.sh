@@ -13,7 +13,7 @@
 # installs linux-source-6.12, which host tests regenerate tables from; json last). Exit status 0
 # iff nothing failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 suites=${PVTRACE_SUITES:-unit kernel host fuzz guest json}
 logdir=$(mktemp -d /tmp/pvtrace-tests.XXXXXX)
 trap 'rm -rf "$logdir"' EXIT

@@ -1,4 +1,5 @@
 # Shared helpers for pvtrace's BATS suites.
+# shellcheck disable=SC2034 # PV_RC, NE_URL, ...: set here for the tests that load this file
 # PVTRACE: the binary (default ./pvtrace); KVMLOAD: the test workload; CANATTACH: whether
 # an empty BPF program attaches to a function (fentry|kprobe FUNC), asked of the kernel;
 # PVTRACE_MODE: attach mode to force (fentry|kprobe|tracepoint), empty for auto.
@@ -148,6 +149,7 @@ in_mntns() {
 		want=mounted
 		shift
 	fi
+	# shellcheck disable=SC2016 # the script's $0 and $@ are its own
 	unshare -m --propagation private bash -c '
 		mount --make-rshared / || exit 97
 		for d in /sys/kernel/debug/tracing /sys/kernel/tracing /sys/kernel/debug; do

@@ -2,7 +2,7 @@
 # Inside the qemu guest: run the latency BATS suite once per attach mode.
 # TAP output of each run is printed; exit status is non-zero if any run failed.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 rc=0
 # bats needs /dev/fd (process substitution)
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd

@@ -2,6 +2,7 @@
 # Inside a qemu guest running the project's kernel (scripts/kernel-build.sh), whose
 # vmlinux is PVTRACE_VMLINUX: pvtrace patches --live and --watch, checked against the
 # guest's own state (/proc/cpuinfo, the text itself). TAP output; non-zero on failure.
+# shellcheck disable=SC2016 # jq programs in single quotes: their $names are jq's
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 PV=${PVTRACE:-./pvtrace}
@@ -15,6 +16,7 @@ check() { # DESCRIPTION COMMAND...
 	shift
 	if "$@"; then ok "$d"; else fail "$d"; fi
 }
+# shellcheck disable=SC2317 # called through check
 jqe() { jq -e "$@" >/dev/null; } # a jq test: true, and some input
 # process substitution needs /dev/fd
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd

@@ -2,7 +2,7 @@
 # Inside the qemu guest booted with scripts/guest.sh --vfio (q35, intel-iommu, edu device):
 # run the vfio BATS suite once per attach mode. Exit status is non-zero if any run failed.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 rc=0
 # bats needs /dev/fd (process substitution)
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd

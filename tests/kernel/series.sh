@@ -3,6 +3,7 @@
 # linux-source-6.12, every patch is checkpatch --strict clean, and the test kernel and the KVM
 # selftest build without compiler warnings (scripts/kernel-build.sh). TAP on stdout.
 # The guest suite then boots that kernel (scripts/guest-tests.sh).
+# shellcheck disable=SC2001 # sed prefixes every line of a multi-line text
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 KB=${PVTRACE_KBUILD:-/work/kbuild}
