@@ -205,7 +205,7 @@ static int attach_exit_first(struct latency_bpf *s, enum attach_mode m)
 static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
 {
 	struct lat_ctx *ctx = arg;
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 	struct latency_bpf *s;
 	int err;
 
@@ -228,8 +228,8 @@ static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
 		if (err && verbose)
 			warn_msg("minimal BTF: %s; using the full kernel BTF", errbuf);
 	}
-	opts.btf_custom_path = m != ATTACH_FENTRY && ctx->btf.fd >= 0 ? ctx->btf.path : NULL;
-	s = latency_bpf__open_opts(&opts);
+	open_opts.btf_custom_path = m != ATTACH_FENTRY && ctx->btf.fd >= 0 ? ctx->btf.path : NULL;
+	s = latency_bpf__open_opts(&open_opts);
 	if (!s) {
 		snprintf(why, len, "%s: cannot open BPF object: %s", attach_mode_name(m),
 			 strerror(errno));

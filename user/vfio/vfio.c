@@ -765,7 +765,7 @@ static void print_text(void *arg, const struct tick *t)
 static void print_json(void *arg, const struct tick *t)
 {
 	struct report *r = ((struct vfio_run *)arg)->rep;
-	json_object *doc = json_report_new(VFIO_SCHEMA, NULL, t, attach_mode_name(env.c.mode));
+	json_object *jdoc = json_report_new(VFIO_SCHEMA, NULL, t, attach_mode_name(env.c.mode));
 	json_object *arr = json_object_new_array(), *hooks = json_object_new_array();
 	json_object *drops = json_object_new_object();
 	bool interval_mode = t->interval;
@@ -773,7 +773,7 @@ static void print_json(void *arg, const struct tick *t)
 
 	for (int i = 0; i < nimpls; i++)
 		json_object_array_add(hooks, json_object_new_string(impls[i].name));
-	json_object_object_add(doc, "request_hooks", hooks);
+	json_object_object_add(jdoc, "request_hooks", hooks);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct dev_row *row = &r->rows[i];
 		const struct vfio_dev_stats *st = interval_mode ? &row->interval : &row->cum;
@@ -823,12 +823,12 @@ static void print_json(void *arg, const struct tick *t)
 				       json_hist(row_hist(row, VFIO_H_BLOCKED, interval_mode)));
 		json_object_array_add(arr, o);
 	}
-	json_object_object_add(doc, "devices", arr);
+	json_object_object_add(jdoc, "devices", arr);
 	for (int i = 0; i < VFIO_STAT_MAX; i++)
 		json_object_object_add(drops, stat_names[i], json_u64(r->drops[i]));
-	json_object_object_add(doc, "dropped", drops);
-	json_print_line(stdout, doc);
-	json_object_put(doc);
+	json_object_object_add(jdoc, "dropped", drops);
+	json_print_line(stdout, jdoc);
+	json_object_put(jdoc);
 }
 
 static void prom_u64(struct prom_writer *w, const char *name, struct prom_label *l, int n,
@@ -1072,7 +1072,6 @@ int cmd_vfio(int argc, char **argv)
 	drop_caps_after_attach();
 	if ((ret = cli_textfile_ready(&env.c)))
 		goto out;
-	ret = EXIT_RUNTIME;
 	env.c.tf.mode = attach_mode_name(mode);
 	hooks[0] = 0;
 	for (int i = 0; i < nimpls && off < sizeof(hooks); i++)
