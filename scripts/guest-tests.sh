@@ -10,12 +10,13 @@
 #                        bench regs, MANY_REGS counted by latency --ioctl; patches --live/--watch
 #                        against its vmlinux; hooks
 # Fails if a guest does not boot, times out, or reports a failure. TAP on stdout.
-# PVTRACE_GUESTS selects boots (default: all); PVTRACE_KBUILD locates the project kernel.
+# PVTRACE_GUESTS selects boots (default: all); the project kernel is in scripts/kbuild-dir.sh's
+# directory (PVTRACE_KBUILD).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 timeout=${PVTRACE_GUEST_TIMEOUT:-1800}
 guests=${PVTRACE_GUESTS:-stock vfio stock-6.1 qemu-real hooks patched patches hooks-patched}
-kb=${PVTRACE_KBUILD:-/work/kbuild}
+kb=$(scripts/kbuild-dir.sh)
 kbz=$kb/build-x86/arch/x86/boot/bzImage
 kvmlinux=$kb/build-x86/vmlinux
 kselftest=$kb/selftests/x86_64/many_regs_test

@@ -9,7 +9,8 @@
 # Usage: scripts/kernel-build.sh [--no-selftest] [--force-config] [-j N]
 #
 # Environment:
-#   PVTRACE_KBUILD       work directory (default /work/kbuild)
+#   PVTRACE_KBUILD       work directory (default ${XDG_CACHE_HOME:-~/.cache}/pvtrace/kbuild,
+#                        scripts/kbuild-dir.sh)
 #   PVTRACE_KERNEL_JOBS  parallel make jobs (default 2; the machine is shared)
 #
 # Layout under $PVTRACE_KBUILD:
@@ -36,7 +37,7 @@ GIT_EMAIL="dev@pvtrace.example"
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PATCHDIR=$REPO/kernel-patches
-KB=${PVTRACE_KBUILD:-/work/kbuild}
+KB=$("$REPO/scripts/kbuild-dir.sh")
 JOBS=${PVTRACE_KERNEL_JOBS:-2}
 SRC=$KB/linux-6.12
 OUT=$KB/build-x86

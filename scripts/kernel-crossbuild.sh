@@ -17,7 +17,7 @@
 
 set -uo pipefail
 
-KB=${PVTRACE_KBUILD:-/work/kbuild}
+KB=$("$(dirname "$0")/kbuild-dir.sh")
 TREE=$KB/linux-6.12
 OUTDIR=$KB/cross
 JOBS=${PVTRACE_KERNEL_JOBS:-2}

@@ -7,7 +7,7 @@
 
 load helpers
 
-VMLINUX=${PVTRACE_VMLINUX:-${PVTRACE_KBUILD:-/work/kbuild}/build-x86/vmlinux}
+VMLINUX=${PVTRACE_VMLINUX:-$("$REPO/scripts/kbuild-dir.sh")/build-x86/vmlinux}
 
 setup_file() {
 	export FIX_DIR="$BATS_FILE_TMPDIR"

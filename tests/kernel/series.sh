@@ -6,7 +6,7 @@
 # shellcheck disable=SC2001 # sed prefixes every line of a multi-line text
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-KB=${PVTRACE_KBUILD:-/work/kbuild}
+KB=$(scripts/kbuild-dir.sh)
 SRC=$KB/linux-6.12
 n=0 rc=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
