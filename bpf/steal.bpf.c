@@ -29,15 +29,15 @@ extern struct kernel_cpustat kernel_cpustat __ksym;
 static __always_inline void read_cpu(__u32 cpu, __u64 base)
 {
 	struct steal_cpu *o = &steal[cpu & (HOOKS_MAX_CPUS - 1)];
-	__u64 steal = bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_STEAL);
-	__u64 user = bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_USER);
+	__u64 i_steal = bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_STEAL);
+	__u64 i_user = bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_USER);
 	__u64 arr = base + off_cpustat + bpf_core_field_offset(struct kernel_cpustat, cpustat);
 	__u64 v = 0, u = 0;
 	__u32 ver = 0;
 
 	o->flags = 0;
-	if (!bpf_probe_read_kernel(&v, sizeof(v), (void *)(arr + steal * sizeof(__u64))) &&
-	    !bpf_probe_read_kernel(&u, sizeof(u), (void *)(arr + user * sizeof(__u64)))) {
+	if (!bpf_probe_read_kernel(&v, sizeof(v), (void *)(arr + i_steal * sizeof(__u64))) &&
+	    !bpf_probe_read_kernel(&u, sizeof(u), (void *)(arr + i_user * sizeof(__u64)))) {
 		o->cpustat_steal = v;
 		o->cpustat_user = u;
 		o->flags |= HOOKS_CPU_CPUSTAT;

@@ -137,7 +137,7 @@ static int sym_addr_cmp(const void *a, const void *b)
 	if (x->type != y->type) /* FUNC first, then NOTYPE, then OBJECT */
 		return x->type == STT_FUNC ? -1 : y->type == STT_FUNC ? 1 : x->type - y->type;
 	if (x->bind != y->bind) /* GLOBAL before WEAK before LOCAL */
-		return (x->bind == STB_LOCAL) - (y->bind == STB_LOCAL) ?: (int)y->bind - x->bind;
+		return ((x->bind == STB_LOCAL) - (y->bind == STB_LOCAL)) ?: (int)y->bind - x->bind;
 	return strcmp(x->name, y->name);
 }
 
@@ -151,7 +151,7 @@ static int sym_name_cmp(const void *a, const void *b, void *arg)
 	if (r)
 		return r;
 	/* globals first among equal names */
-	return (x->bind == STB_LOCAL) - (y->bind == STB_LOCAL)
+	return ((x->bind == STB_LOCAL) - (y->bind == STB_LOCAL))
 		       ?: (x->addr > y->addr) - (x->addr < y->addr);
 }
 

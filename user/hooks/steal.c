@@ -439,7 +439,6 @@ static void print_steal_json(const struct steal_src *s, const struct steal_row *
 }
 
 struct steal_run {
-	struct hooks_env *e;
 	struct steal_src *s;
 	struct steal_sample *first, *prev, *cur;
 	struct steal_row *rows, *all;
@@ -585,7 +584,7 @@ int hooks_steal_cmd(struct hooks_env *e)
 	fprintf(stderr, "Tracing steal time of %u CPUs (per-CPU data: %s)... Hit Ctrl-C to end.\n",
 		s.ncpus, percpu_name(s.method));
 	{
-		struct steal_run r = { e, &s, &first, &prev, &cur, rows, &all };
+		struct steal_run r = { &s, &first, &prev, &cur, rows, &all };
 
 		ret = report_run(&e->c, cli_prom_interval_ns(&e->c), &steal_ops, &r);
 	}
