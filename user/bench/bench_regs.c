@@ -435,77 +435,70 @@ static json_object *stat_json(struct stat3 s)
 	return o;
 }
 
-static void report(struct bench *b, int changed)
-{
-	static const char *const dname[D_MAX] = { "get all", "set all" };
+/* One run's figures, for its report. */
+struct figs {
 	struct stat3 pv[M_MAX][D_MAX], wall[M_MAX][D_MAX];
 	__u64 issued[C_MAX];
-	for (int m = 0; m < M_MAX; m++)
-		for (int d = 0; d < D_MAX; d++)
-			if (b->have[m]) {
-				pv[m][d] = per_vcpu(b, m, d);
-				wall[m][d] = stats_of(b->wall[m][d], env.reps);
-			}
-	memcpy(issued, b->cnt, sizeof(issued));
-	for (int v = 0; v < env.nvcpus; v++)
-		for (int i = 0; i < C_MAX; i++)
-			issued[i] += b->vb[v].cnt[i];
-	if (env.json) {
-		json_object *doc = json_doc_new(BR_SCHEMA, "result", true),
-			    *ms = json_object_new_object();
-		json_object *sup = json_object_new_object(), *iss = json_object_new_object();
-		json_object *rat = json_object_new_object();
+	int changed;
+};
 
-		json_object_object_add(doc, "vcpus", json_object_new_int(env.nvcpus));
-		json_object_object_add(doc, "registers", json_object_new_int(b->rs.n));
-		json_object_object_add(doc, "reps", json_object_new_int(env.reps));
-		json_object_object_add(doc, "verified", json_object_new_boolean(true));
-		json_object_object_add(doc, "registers_changed", json_object_new_int(changed));
-		json_object_object_add(doc, "counters_not_compared",
-				       json_object_new_int(b->rs.nmoving));
-		for (int m = 0; m < M_MAX; m++) {
-			json_object_object_add(sup, method_names[m],
-					       json_object_new_boolean(b->have[m]));
-			if (!b->have[m])
-				continue;
-			json_object *o = json_object_new_object();
+static void report_json(const struct bench *b, const struct figs *f)
+{
+	json_object *doc = json_doc_new(BR_SCHEMA, "result", true), *ms = json_object_new_object();
+	json_object *sup = json_object_new_object(), *iss = json_object_new_object();
+	json_object *rat = json_object_new_object();
 
-			for (int d = 0; d < D_MAX; d++) {
-				json_object *x = stat_json(pv[m][d]);
+	json_object_object_add(doc, "vcpus", json_object_new_int(env.nvcpus));
+	json_object_object_add(doc, "registers", json_object_new_int(b->rs.n));
+	json_object_object_add(doc, "reps", json_object_new_int(env.reps));
+	json_object_object_add(doc, "verified", json_object_new_boolean(true));
+	json_object_object_add(doc, "registers_changed", json_object_new_int(f->changed));
+	json_object_object_add(doc, "counters_not_compared", json_object_new_int(b->rs.nmoving));
+	for (int m = 0; m < M_MAX; m++) {
+		json_object_object_add(sup, method_names[m], json_object_new_boolean(b->have[m]));
+		if (!b->have[m])
+			continue;
+		json_object *o = json_object_new_object();
 
-				json_object_object_add(x, "wall_all_vcpus", stat_json(wall[m][d]));
-				json_object_object_add(o, d == D_GET ? "get" : "set", x);
-			}
-			json_object_object_add(ms, method_names[m], o);
+		for (int d = 0; d < D_MAX; d++) {
+			json_object *x = stat_json(f->pv[m][d]);
+
+			json_object_object_add(x, "wall_all_vcpus", stat_json(f->wall[m][d]));
+			json_object_object_add(o, d == D_GET ? "get" : "set", x);
 		}
-		json_object_object_add(doc, "supported", sup);
-		json_object_object_add(doc, "methods", ms);
-		if (b->have[M_ONE_REG] && b->have[M_MANY_REGS]) {
-			json_object_object_add(rat, "get_one_over_many",
-					       json_object_new_double(pv[M_ONE_REG][D_GET].med /
-								      pv[M_MANY_REGS][D_GET].med));
-			json_object_object_add(rat, "set_one_over_many",
-					       json_object_new_double(pv[M_ONE_REG][D_SET].med /
-								      pv[M_MANY_REGS][D_SET].med));
-			json_object_object_add(
-				rat, "wall_get_one_over_many",
-				json_object_new_double(wall[M_ONE_REG][D_GET].med /
-						       wall[M_MANY_REGS][D_GET].med));
-		}
-		json_object_object_add(doc, "ratios", rat);
-		for (int i = 0; i < C_MAX; i++)
-			json_object_object_add(iss, counted[i].name, json_u64(issued[i]));
-		json_object_object_add(doc, "issued", iss);
-		json_print_line(stdout, doc);
-		json_object_put(doc);
-		return;
+		json_object_object_add(ms, method_names[m], o);
 	}
+	json_object_object_add(doc, "supported", sup);
+	json_object_object_add(doc, "methods", ms);
+	if (b->have[M_ONE_REG] && b->have[M_MANY_REGS]) {
+		json_object_object_add(rat, "get_one_over_many",
+				       json_object_new_double(f->pv[M_ONE_REG][D_GET].med /
+							      f->pv[M_MANY_REGS][D_GET].med));
+		json_object_object_add(rat, "set_one_over_many",
+				       json_object_new_double(f->pv[M_ONE_REG][D_SET].med /
+							      f->pv[M_MANY_REGS][D_SET].med));
+		json_object_object_add(rat, "wall_get_one_over_many",
+				       json_object_new_double(f->wall[M_ONE_REG][D_GET].med /
+							      f->wall[M_MANY_REGS][D_GET].med));
+	}
+	json_object_object_add(doc, "ratios", rat);
+	for (int i = 0; i < C_MAX; i++)
+		json_object_object_add(iss, counted[i].name, json_u64(f->issued[i]));
+	json_object_object_add(doc, "issued", iss);
+	json_print_line(stdout, doc);
+	json_object_put(doc);
+}
+
+static void report_text(const struct bench *b, const struct figs *f)
+{
+	static const char *const dname[D_MAX] = { "get all", "set all" };
+
 	printf("KVM register save/restore: %d MSRs, %d repetitions, %d vCPU%s%s\n", b->rs.n,
 	       env.reps, env.nvcpus, env.nvcpus > 1 ? "s" : "",
 	       env.nvcpus > 1 ? " saved in parallel (one thread each)" : "");
 	printf("values read back equal values written: every method pair, %d registers changed, "
 	       "%d counters not compared\n",
-	       changed, b->rs.nmoving);
+	       f->changed, b->rs.nmoving);
 	printf("\nper vCPU, us: median (p10-p90)\n%-9s", "");
 	for (int m = 0; m < M_MAX; m++)
 		printf(" %-26s", method_titles[m]);
@@ -516,8 +509,8 @@ static void report(struct bench *b, int changed)
 			char cell[48] = "unsupported";
 
 			if (b->have[m])
-				snprintf(cell, sizeof(cell), "%.1f (%.1f-%.1f)", pv[m][d].med,
-					 pv[m][d].p10, pv[m][d].p90);
+				snprintf(cell, sizeof(cell), "%.1f (%.1f-%.1f)", f->pv[m][d].med,
+					 f->pv[m][d].p10, f->pv[m][d].p90);
 			printf(" %-26s", cell);
 		}
 		printf("\n");
@@ -530,7 +523,7 @@ static void report(struct bench *b, int changed)
 				char cell[48] = "unsupported";
 
 				if (b->have[m])
-					snprintf(cell, sizeof(cell), "%.1f", wall[m][d].med);
+					snprintf(cell, sizeof(cell), "%.1f", f->wall[m][d].med);
 				printf(" %-26s", cell);
 			}
 			printf("\n");
@@ -538,8 +531,8 @@ static void report(struct bench *b, int changed)
 	}
 	if (b->have[M_ONE_REG] && b->have[M_MANY_REGS])
 		printf("\nONE_REG loop / MANY_REGS: get %.2fx, set %.2fx (per vCPU medians)\n",
-		       pv[M_ONE_REG][D_GET].med / pv[M_MANY_REGS][D_GET].med,
-		       pv[M_ONE_REG][D_SET].med / pv[M_MANY_REGS][D_SET].med);
+		       f->pv[M_ONE_REG][D_GET].med / f->pv[M_MANY_REGS][D_GET].med,
+		       f->pv[M_ONE_REG][D_SET].med / f->pv[M_MANY_REGS][D_SET].med);
 	if (!b->have[M_MANY_REGS])
 		printf("\nMANY_REGS: unsupported by this kernel "
 		       "(KVM_CHECK_EXTENSION(KVM_CAP_MANY_REGS) "
@@ -549,9 +542,29 @@ static void report(struct bench *b, int changed)
 		printf("ONE_REG: unsupported for x86 MSRs by this kernel (KVM_CAP_ONE_REG = 0)\n");
 	printf("\nvCPU ioctls issued:");
 	for (int i = 0; i < C_MAX; i++)
-		if (issued[i])
-			printf(" %s %" PRIu64, counted[i].name, (uint64_t)issued[i]);
+		if (f->issued[i])
+			printf(" %s %" PRIu64, counted[i].name, (uint64_t)f->issued[i]);
 	printf("\n");
+}
+
+static void report(struct bench *b, int changed)
+{
+	struct figs f = { .changed = changed };
+
+	for (int m = 0; m < M_MAX; m++)
+		for (int d = 0; d < D_MAX; d++)
+			if (b->have[m]) {
+				f.pv[m][d] = per_vcpu(b, m, d);
+				f.wall[m][d] = stats_of(b->wall[m][d], env.reps);
+			}
+	memcpy(f.issued, b->cnt, sizeof(f.issued));
+	for (int v = 0; v < env.nvcpus; v++)
+		for (int i = 0; i < C_MAX; i++)
+			f.issued[i] += b->vb[v].cnt[i];
+	if (env.json)
+		report_json(b, &f);
+	else
+		report_text(b, &f);
 }
 
 static const struct cli_opt opts[] = {

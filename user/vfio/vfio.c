@@ -396,6 +396,80 @@ static const struct report_ops vfio_ops = {
 	.wait = vfio_wait,
 };
 
+/* What there is to trace: vfio, its request callbacks. 0, or -1 after a message. */
+static int vfio_prepare(void)
+{
+	char why[1024];
+
+	if (env_check(ENV_TRACING | ENV_BTF, why, sizeof(why))) {
+		err_msg("%s", why);
+		return -1;
+	}
+	libbpf_setup_logging();
+	signals_install();
+	if (vfio_missing(why, sizeof(why))) {
+		explain_missing(why);
+		return -1;
+	}
+	if (vfio_find_impls(why, sizeof(why))) {
+		if (verbose)
+			warn_msg("%s; trying the known request functions", why);
+		vfio_impls_from_kallsyms();
+	}
+	if (!vfio_nimpls)
+		warn_msg(
+			"no vfio_device_ops.request implementation is loaded (e.g. vfio_pci_core): "
+			"requests are not traced");
+	return 0;
+}
+
+/* Attach in the best (or the forced) mode, open the event ring. 0, or -1 after a message. */
+static int vfio_attach(struct vfio_ctx *ctx)
+{
+	enum attach_mode mode;
+	char why[1024];
+
+	if (hist_set_init(&ctx->hs, sizeof(struct vfio_hkey), hkey_cmp)) {
+		err_msg("out of memory");
+		return -1;
+	}
+	if (attach_select(&target, vfio_env.c.mode, try_mode, ctx, &mode, why, sizeof(why))) {
+		if (vfio_env.c.mode != ATTACH_AUTO)
+			err_msg("mode %s is not available here: %s",
+				attach_mode_name(vfio_env.c.mode), why);
+		else
+			err_msg("cannot attach to vfio: %s", why);
+		return -1;
+	}
+	vfio_env.c.mode = mode;
+	if (mode != ATTACH_KPROBE)
+		attach_release_tracefs();
+	if (vfio_env.events) {
+		ctx->rb = ring_buffer__new(bpf_map__fd(ctx->skel->maps.vfio_events),
+					   vfio_handle_event, NULL, NULL);
+		if (!ctx->rb) {
+			err_msg("cannot open the event ring buffer: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void vfio_announce(enum attach_mode mode)
+{
+	char hooks[512];
+	size_t off = 0;
+
+	hooks[0] = 0;
+	for (int i = 0; i < vfio_nimpls && off < sizeof(hooks); i++)
+		off += snprintf(hooks + off, sizeof(hooks) - off, "%s%s [%s]", i ? ", " : "",
+				vfio_impls[i].name, vfio_impls[i].module);
+	fprintf(stderr,
+		"Tracing vfio device requests (mode: %s; request hooks: %s)... Hit Ctrl-C to "
+		"end.\n",
+		attach_mode_name(mode), vfio_nimpls ? hooks : "none");
+}
+
 int cmd_vfio(int argc, char **argv)
 {
 	static const struct cli cli = { .name = "pvtrace vfio",
@@ -407,11 +481,8 @@ int cmd_vfio(int argc, char **argv)
 					.intervals = true };
 	struct vfio_ctx ctx = { .btf.fd = -1 };
 	struct report rep = { 0 };
-	enum attach_mode mode;
-	char why[1024], hooks[512];
 	struct vfio_run run = { .ctx = &ctx, .rep = &rep };
 	int ret;
-	size_t off = 0;
 
 	ret = cli_parse(&cli, argc, argv, NULL);
 	if (ret)
@@ -420,61 +491,13 @@ int cmd_vfio(int argc, char **argv)
 	if (ret)
 		return ret;
 	ret = EXIT_RUNTIME;
-	if (env_check(ENV_TRACING | ENV_BTF, why, sizeof(why))) {
-		err_msg("%s", why);
+	if (vfio_prepare() || vfio_attach(&ctx))
 		goto out;
-	}
-	libbpf_setup_logging();
-	signals_install();
-	if (vfio_missing(why, sizeof(why))) {
-		explain_missing(why);
-		goto out;
-	}
-	if (vfio_find_impls(why, sizeof(why))) {
-		if (verbose)
-			warn_msg("%s; trying the known request functions", why);
-		vfio_impls_from_kallsyms();
-	}
-	if (!vfio_nimpls)
-		warn_msg(
-			"no vfio_device_ops.request implementation is loaded (e.g. vfio_pci_core): "
-			"requests are not traced");
-	if (hist_set_init(&ctx.hs, sizeof(struct vfio_hkey), hkey_cmp)) {
-		err_msg("out of memory");
-		goto out;
-	}
-	if (attach_select(&target, vfio_env.c.mode, try_mode, &ctx, &mode, why, sizeof(why))) {
-		if (vfio_env.c.mode != ATTACH_AUTO)
-			err_msg("mode %s is not available here: %s",
-				attach_mode_name(vfio_env.c.mode), why);
-		else
-			err_msg("cannot attach to vfio: %s", why);
-		goto out;
-	}
-	vfio_env.c.mode = mode;
-	if (mode != ATTACH_KPROBE)
-		attach_release_tracefs();
-	if (vfio_env.events) {
-		ctx.rb = ring_buffer__new(bpf_map__fd(ctx.skel->maps.vfio_events),
-					  vfio_handle_event, NULL, NULL);
-		if (!ctx.rb) {
-			err_msg("cannot open the event ring buffer: %s", strerror(errno));
-			goto out;
-		}
-	}
 	drop_caps_after_attach();
 	if ((ret = cli_textfile_ready(&vfio_env.c)))
 		goto out;
-	vfio_env.c.tf.mode = attach_mode_name(mode);
-	hooks[0] = 0;
-	for (int i = 0; i < vfio_nimpls && off < sizeof(hooks); i++)
-		off += snprintf(hooks + off, sizeof(hooks) - off, "%s%s [%s]", i ? ", " : "",
-				vfio_impls[i].name, vfio_impls[i].module);
-	fprintf(stderr,
-		"Tracing vfio device requests (mode: %s; request hooks: %s)... Hit Ctrl-C to "
-		"end.\n",
-		attach_mode_name(mode), vfio_nimpls ? hooks : "none");
-
+	vfio_env.c.tf.mode = attach_mode_name(vfio_env.c.mode);
+	vfio_announce(vfio_env.c.mode);
 	ret = report_run(&vfio_env.c, cli_prom_interval_ns(&vfio_env.c), &vfio_ops, &run);
 	for (int i = 0; i < VFIO_STAT_MAX; i++)
 		if (rep.drops[i])
