@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* pvtrace hooks: trampoline decoding, symbol names at aliased addresses, steal rates. */
+/* pvtrace hooks: trampoline decoding, steal rates (symbol names: test_ksyms.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +10,6 @@
 #include <cmocka.h>
 #include <linux/types.h>
 #include "hooks.h"
-#include "ksyms.h"
 
 /* __SCT__pv_sched_clock at ffffffff822716e8 jumping to kvm_sched_clock_read (6.18 host) */
 static void test_decode_jmp_back(void **state)
@@ -70,45 +69,6 @@ static void test_decode_jcc_and_broken(void **state)
 	assert_int_equal(i.kind, TRAMP_BROKEN);
 }
 
-static char path[] = "/tmp/pvtrace-hooks-kallsyms-XXXXXX";
-
-static void test_sym_names(void **state)
-{
-	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
-	struct ksyms *ks;
-	char buf[128];
-
-	(void)state;
-	/* aliases in both orders, a __pfx_ padding symbol before its function */
-	fprintf(f, "ffffffff81001000 T __pfx_kvm_steal_clock\n"
-		   "ffffffff81001010 t kvm_steal_clock\n"
-		   "ffffffff82270c30 T __x86_return_thunk\n"
-		   "ffffffff82270c30 T __pi___x86_return_thunk\n"
-		   "ffffffff82270d00 T __pi_other\n"
-		   "ffffffff82270d00 T other\n"
-		   "ffffffff82270e00 T last\n");
-	fclose(f);
-	ks = ksyms_load(path);
-	unlink(path);
-	assert_non_null(ks);
-	assert_string_equal(
-		ksyms_describe(ks, 0xffffffff81001010ULL, SYM_HEX_UNKNOWN, buf, sizeof(buf)),
-		"kvm_steal_clock");
-	assert_string_equal(
-		ksyms_describe(ks, 0xffffffff81001014ULL, SYM_HEX_UNKNOWN, buf, sizeof(buf)),
-		"kvm_steal_clock+0x4");
-	assert_string_equal(
-		ksyms_describe(ks, 0xffffffff82270c30ULL, SYM_HEX_UNKNOWN, buf, sizeof(buf)),
-		"__x86_return_thunk");
-	assert_string_equal(
-		ksyms_describe(ks, 0xffffffff82270d00ULL, SYM_HEX_UNKNOWN, buf, sizeof(buf)),
-		"other");
-	assert_string_equal(ksyms_describe(ks, 0x1000, SYM_HEX_UNKNOWN, buf, sizeof(buf)),
-			    "0x1000");
-	ksyms_free(ks);
-}
-
 static void test_steal_rate(void **state)
 {
 	double r, p;
@@ -134,7 +94,6 @@ int main(void)
 		cmocka_unit_test(test_decode_jmp_forward),
 		cmocka_unit_test(test_decode_ret),
 		cmocka_unit_test(test_decode_jcc_and_broken),
-		cmocka_unit_test(test_sym_names),
 		cmocka_unit_test(test_steal_rate),
 	};
 

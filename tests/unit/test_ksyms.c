@@ -114,6 +114,7 @@ static void test_describe(void **state)
 			    "__pfx_kvm_steal_clock+0x4");
 	assert_string_equal(ksyms_describe(ks, 0xffffffff82270c30ULL, 0, b, sizeof(b)),
 			    "__x86_return_thunk");
+	assert_string_equal(ksyms_describe(ks, 0xffffffff82270d00ULL, 0, b, sizeof(b)), "other");
 	assert_string_equal(ksyms_describe(ks, 0xffffffff82270d08ULL, 0, b, sizeof(b)),
 			    "other+0x8");
 	assert_string_equal(ksyms_describe(ks, 0xffffffffc0a01020ULL, SYM_MODULE, b, sizeof(b)),

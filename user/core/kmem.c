@@ -95,6 +95,20 @@ static int kcore_read1(struct kmem *m, struct kmem_req *q)
 
 /* --- BPF: one program of kmem.bpf.c, run by BPF_PROG_TEST_RUN or as an iterator ------ */
 
+int bpf_iter_run(struct bpf_link *link)
+{
+	char buf[64];
+	int fd = bpf_iter_create(bpf_link__fd(link)), n;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
 /* One program run over the requests already in .bss: 0 or -errno. */
 static int bpf_run(struct kmem *m)
 {
@@ -104,18 +118,8 @@ static int bpf_run(struct kmem *m)
 		if (bpf_prog_test_run_opts(bpf_program__fd(m->skel->progs.read_kmem), &o))
 			return -errno;
 		return 0;
-	} else {
-		char buf[64];
-		int fd = bpf_iter_create(bpf_link__fd(m->link)), n;
-
-		if (fd < 0)
-			return -errno;
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			;
-		n = n < 0 ? -errno : 0;
-		close(fd);
-		return n;
 	}
+	return bpf_iter_run(m->link);
 }
 
 static int bpf_open(struct kmem *m, enum kmem_method method, char *err, size_t len)

@@ -71,6 +71,12 @@ int kmem_read1(struct kmem *m, uint64_t addr, void *buf, uint32_t len);
 /* A 64-bit value (a pointer, static_call_key.func at key + its BTF offset): 0 or -errno. */
 int kmem_read_u64(struct kmem *m, uint64_t addr, uint64_t *val);
 
+/*
+ * Run an iterator link once: read its fd to the end (task iterators that do
+ * their work at the end of the walk). 0 or -errno. Also for other iterators.
+ */
+int bpf_iter_run(struct bpf_link *link);
+
 /* "/proc/kcore", "bpf_probe_read_kernel (BPF program run with BPF_PROG_TEST_RUN)"... */
 const char *kmem_method_name(enum kmem_method method);
 /* For JSON: "kcore" or "bpf" (both BPF backends). */

@@ -151,20 +151,6 @@ void hooks_ctx_free(struct hooks_ctx *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int hooks_iter_run(struct bpf_link *link)
-{
-	char buf[64];
-	int fd = bpf_iter_create(bpf_link__fd(link)), n;
-
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		;
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return n;
-}
-
 static bool is_ret_thunk(const char *name)
 {
 	return strstr(name, "return_thunk") || !strcmp(name, "entry_untrain_ret") ||
@@ -348,6 +334,9 @@ int hooks_setup(struct hooks_ctx *c)
 	char err[512];
 	int e;
 
+	if (hooks_check_caps())
+		return EXIT_RUNTIME;
+	libbpf_setup_logging();
 	e = hooks_discover(c, err, sizeof(err));
 	if (e) {
 		err_msg("%s", err);

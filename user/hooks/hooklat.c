@@ -490,9 +490,6 @@ int hooks_latency_cmd(int argc, char **argv)
 	ret = cli_common_check(&lenv.c, cli.name);
 	if (ret)
 		return ret;
-	if (hooks_check_caps())
-		return EXIT_RUNTIME;
-	libbpf_setup_logging();
 	ret = hooks_setup(&c);
 	if (ret)
 		goto out;

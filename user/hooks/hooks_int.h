@@ -83,8 +83,8 @@ struct hooks_ctx {
 };
 
 /*
- * Discover the static calls (pv_* and c->extra), open the reader, read the
- * targets once. Returns 0 or an exit status (after a message).
+ * Check privileges, discover the static calls (pv_* and c->extra), open the
+ * reader, read the targets once. Returns 0 or an exit status (after a message).
  */
 int hooks_setup(struct hooks_ctx *c);
 /* Read every hook's trampoline text and key again; 0 or -errno. */
@@ -109,9 +109,6 @@ static inline const char *hooks_sym(const struct ksyms *ks, uint64_t a, char *bu
 
 /* Root, or CAP_BPF and CAP_PERFMON: 0, or -1 after a message. */
 int hooks_check_caps(void);
-/* Run a task iterator once: its programs do their work at the end of the walk. */
-struct bpf_link;
-int hooks_iter_run(struct bpf_link *link);
 
 /* A pvtrace.hooks document of this kind. */
 json_object *hooks_doc_new(const char *kind);

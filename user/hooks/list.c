@@ -274,9 +274,6 @@ int hooks_list_or_watch(struct hooks_env *e)
 	struct seen prev[MAX_HOOKS];
 	int ret;
 
-	if (hooks_check_caps())
-		return EXIT_RUNTIME;
-	libbpf_setup_logging();
 	ret = hooks_setup(&c);
 	if (ret)
 		goto out;

@@ -113,7 +113,7 @@ static int steal_validate(const struct steal_src *s, char *why, size_t len)
 		goto out;
 	e = procfs_ticks(s->ncpus, u0, st);
 	if (!e)
-		e = hooks_iter_run(s->link);
+		e = bpf_iter_run(s->link);
 	if (!e)
 		e = procfs_ticks(s->ncpus, u1, st);
 	if (e) {
@@ -308,7 +308,7 @@ static int steal_sample(const struct steal_src *s, struct steal_sample *x)
 	x->t = now_ns();
 	if (s->method == PERCPU_PROCFS)
 		return procfs_sample(s, x);
-	e = hooks_iter_run(s->link);
+	e = bpf_iter_run(s->link);
 	if (e)
 		return e;
 	for (unsigned int c = 0; c < s->ncpus; c++) {
