@@ -9,6 +9,10 @@ setup() {
 	need_root
 }
 
+teardown() {
+	reap_pvtrace
+}
+
 # Commands that attach on this kernel without /dev/kvm guests: the tracepoint mode of
 # latency --ioctl needs KVM loaded (kallsyms has kvm_vcpu_ioctl) and syscall tracepoints.
 need_tracepoint() {

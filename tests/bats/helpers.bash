@@ -51,6 +51,16 @@ start_pvtrace() {
 	return 1
 }
 
+# reap_pvtrace: for teardown: a pvtrace a failed test left running is killed and reaped,
+# so that it neither outlives the test nor disturbs the next one's counts.
+reap_pvtrace() {
+	if [ -n "${PV_PID:-}" ] && kill -0 "$PV_PID" 2>/dev/null; then
+		kill -KILL "$PV_PID" 2>/dev/null
+		wait "$PV_PID" 2>/dev/null
+	fi
+	return 0
+}
+
 # stop_pvtrace [SIGNAL]: signal it and wait; sets PV_RC.
 stop_pvtrace() {
 	kill -"${1:-INT}" "$PV_PID"

@@ -26,6 +26,7 @@ setup() {
 }
 
 teardown() {
+	reap_pvtrace
 	[ -z "$TRACEFS_MOUNTED" ] || umount /sys/kernel/tracing
 }
 

@@ -10,6 +10,11 @@ setup() {
 	GO=$BATS_TEST_TMPDIR/go
 }
 
+teardown() {
+	reap_pvtrace
+	touch "$GO" # a kvmload still waiting for it runs its ioctls and exits
+}
+
 # run kvmload in the background, waiting for $GO; sets KL_PID, KL_OUT
 start_kvmload() {
 	KL_OUT=$BATS_TEST_TMPDIR/kl.$RANDOM
