@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
 #include <string.h>
+#include <linux/kvm.h> /* KVMIO */
 #include "kvm_ioctl.h"
 #include "util.h"
 
@@ -33,7 +34,7 @@ const char *ioctl_dir_name(unsigned int dir)
 
 const char *kvm_ioctl_name(uint32_t cmd)
 {
-	if (((cmd >> 8) & 0xff) != KVMIO_TYPE)
+	if (((cmd >> 8) & 0xff) != KVMIO)
 		return NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		if (table[i].cmd == cmd)

@@ -6,8 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KVMIO_TYPE 0xAE
-
 struct ioctl_fields {
 	unsigned int dir; /* _IOC_NONE 0, _IOC_WRITE 1, _IOC_READ 2 */
 	unsigned int type;
