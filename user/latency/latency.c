@@ -297,7 +297,8 @@ static int cmd_cmp(const void *a, const void *b)
 }
 
 /* Compare traced counts with what the workload issued; prints a table. */
-static int check_workload_sets(struct hist_set *hs, struct hist_set *ov, const struct wl_result *r)
+static int check_workload_sets(const struct hist_set *hs, const struct hist_set *ov,
+			       const struct wl_result *r)
 {
 	uint64_t total_issued = 0, total_seen = 0;
 	int bad = 0;
@@ -317,7 +318,7 @@ static int check_workload_sets(struct hist_set *hs, struct hist_set *ov, const s
 					seen += hs->s[i].cum.count;
 			}
 			for (size_t i = 0; i < ov->n && !env.per_vcpu; i++)
-				if (*(uint32_t *)ov->s[i].key == wl_op_cmd(op))
+				if (*(const uint32_t *)ov->s[i].key == wl_op_cmd(op))
 					seen += ov->s[i].cum.count;
 			if (!issued && !seen)
 				continue;
@@ -686,6 +687,115 @@ static const struct latency_mode *latency_mode(int argc, char **argv)
 	return NULL;
 }
 
+/* Options that need the system: -p, --cgroup. 0, or EXIT_USAGE after a message. */
+static int lat_check_targets(struct lat_ctx *ctx, struct lat_run *run)
+{
+	char why[256];
+
+	if (env.workload && (env.pid || env.cgroup)) {
+		err_msg("latency: --workload traces its own process; drop --pid and --cgroup");
+		return EXIT_USAGE;
+	}
+	if (env.pid && cli_check_pid(env.pid, why, sizeof(why))) {
+		err_msg("%s", why);
+		return EXIT_USAGE;
+	}
+	if (env.cgroup) {
+		ctx->cgroup_fd = open(env.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (ctx->cgroup_fd < 0) {
+			err_msg("--cgroup %s: %s", env.cgroup, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	if (env.pid) {
+		run->target_fd = target_open(env.pid);
+		if (run->target_fd < 0 && errno != ENOSYS) {
+			err_msg("-p %d: %s", env.pid, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/* Environment, series sets, the workload, the attach. 0, or -1 after a message. */
+static int lat_start(struct lat_ctx *ctx, struct lat_run *run)
+{
+	char why[1024];
+
+	if (env_check(ENV_TRACING | ENV_BTF | ENV_KVM, why, sizeof(why))) {
+		err_msg("%s", why);
+		return -1;
+	}
+	libbpf_setup_logging();
+	signals_install();
+	if (hist_set_init(&run->hs, sizeof(struct lat_key), key_cmp) ||
+	    hist_set_init(&run->ov, sizeof(uint32_t), cmd_cmp)) {
+		err_msg("out of memory");
+		return -1;
+	}
+	run->d.series_max = env.max_series;
+	run->reap = env.per_pid && (env.c.interval_ns || env.c.prom);
+	if (env.workload) {
+		if (workload_fork(&run->child, why, sizeof(why))) {
+			err_msg("%s", why);
+			return -1;
+		}
+		env.pid = run->child.pid;
+	}
+	if (attach_select(&target, env.c.mode, try_mode, ctx, &run->d.mode, why, sizeof(why))) {
+		if (env.c.mode != ATTACH_AUTO)
+			err_msg("mode %s is not available here: %s", attach_mode_name(env.c.mode),
+				why);
+		else
+			err_msg("cannot attach to KVM vCPU ioctls: %s", why);
+		return -1;
+	}
+	env.c.tf.mode = attach_mode_name(run->d.mode);
+	/* tracefs is only needed to detach legacy kprobe_events probes */
+	if (run->d.mode != ATTACH_KPROBE)
+		attach_release_tracefs();
+	return 0;
+}
+
+/* After the loop: what was not recorded; lost ioctls and workload mismatches fail. */
+static int lat_finish(const struct lat_run *run, int ret)
+{
+	for (int i = 0; i < LAT_STAT_MAX; i++)
+		if (run->d.st.v[i])
+			warn_msg("%" PRIu64 " ioctls %s: %s", run->d.st.v[i],
+				 i == LAT_STAT_OVERFLOW || i == LAT_STAT_NOMEM
+					 ? "recorded per command only"
+					 : "not recorded",
+				 lat_stat_names[i]);
+	/* lost ioctls are an error: the counts are not the whole truth */
+	if (!ret && (run->d.st.v[LAT_STAT_HIST_FULL] || run->d.st.v[LAT_STAT_NO_START]))
+		ret = EXIT_RUNTIME;
+	if (run->have_wres && check_workload_sets(&run->hs, &run->ov, &run->wres))
+		ret = EXIT_RUNTIME;
+	return ret;
+}
+
+static void lat_cleanup(struct lat_ctx *ctx, struct lat_run *run)
+{
+	workload_stop(&run->child);
+	if (run->child.go_fd >= 0)
+		close(run->child.go_fd);
+	if (run->child.result_fd >= 0)
+		close(run->child.result_fd);
+	if (run->target_fd >= 0)
+		close(run->target_fd);
+	if (ctx->cgroup_fd >= 0)
+		close(ctx->cgroup_fd);
+	latency_bpf__destroy(ctx->skel);
+	btf_min_close(&ctx->btf);
+	attach_release_tracefs();
+	textfile_close(&env.c.tf);
+	hist_set_free(&run->hs);
+	hist_set_free(&run->ov);
+	proc_table_free(&run->procs);
+	free(run->d.v);
+}
+
 int cmd_latency(int argc, char **argv)
 {
 	static const struct cli cli = { .name = "pvtrace latency",
@@ -700,7 +810,6 @@ int cmd_latency(int argc, char **argv)
 			       .target_fd = -1,
 			       .child = { .pid = 0, .go_fd = -1, .result_fd = -1 } };
 	const struct latency_mode *mode = latency_mode(argc, argv);
-	char why[1024];
 	int ret;
 
 	if (mode)
@@ -716,62 +825,12 @@ int cmd_latency(int argc, char **argv)
 	ret = cli_common_check(&env.c, cli.name);
 	if (ret)
 		return ret;
-	ret = EXIT_USAGE;
-	if (env.workload && (env.pid || env.cgroup)) {
-		err_msg("latency: --workload traces its own process; drop --pid and --cgroup");
+	ret = lat_check_targets(&ctx, &run);
+	if (ret)
 		goto out;
-	}
-	if (env.pid && cli_check_pid(env.pid, why, sizeof(why))) {
-		err_msg("%s", why);
-		goto out;
-	}
-	if (env.cgroup) {
-		ctx.cgroup_fd = open(env.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (ctx.cgroup_fd < 0) {
-			err_msg("--cgroup %s: %s", env.cgroup, strerror(errno));
-			goto out;
-		}
-	}
-	if (env.pid) {
-		run.target_fd = target_open(env.pid);
-		if (run.target_fd < 0 && errno != ENOSYS) {
-			err_msg("-p %d: %s", env.pid, strerror(errno));
-			goto out;
-		}
-	}
 	ret = EXIT_RUNTIME;
-	if (env_check(ENV_TRACING | ENV_BTF | ENV_KVM, why, sizeof(why))) {
-		err_msg("%s", why);
+	if (lat_start(&ctx, &run))
 		goto out;
-	}
-	libbpf_setup_logging();
-	signals_install();
-	if (hist_set_init(&run.hs, sizeof(struct lat_key), key_cmp) ||
-	    hist_set_init(&run.ov, sizeof(uint32_t), cmd_cmp)) {
-		err_msg("out of memory");
-		goto out;
-	}
-	run.d.series_max = env.max_series;
-	run.reap = env.per_pid && (env.c.interval_ns || env.c.prom);
-	if (env.workload) {
-		if (workload_fork(&run.child, why, sizeof(why))) {
-			err_msg("%s", why);
-			goto out;
-		}
-		env.pid = run.child.pid;
-	}
-	if (attach_select(&target, env.c.mode, try_mode, &ctx, &run.d.mode, why, sizeof(why))) {
-		if (env.c.mode != ATTACH_AUTO)
-			err_msg("mode %s is not available here: %s", attach_mode_name(env.c.mode),
-				why);
-		else
-			err_msg("cannot attach to KVM vCPU ioctls: %s", why);
-		goto out;
-	}
-	env.c.tf.mode = attach_mode_name(run.d.mode);
-	/* tracefs is only needed to detach legacy kprobe_events probes */
-	if (run.d.mode != ATTACH_KPROBE)
-		attach_release_tracefs();
 	/* fds are open: reading maps needs no privilege from here on */
 	drop_caps_after_attach();
 	if ((ret = cli_textfile_ready(&env.c)))
@@ -783,36 +842,8 @@ int cmd_latency(int argc, char **argv)
 		err_msg("workload: cannot start: %s", strerror(errno));
 		goto out;
 	}
-	ret = report_run(&env.c, cli_prom_interval_ns(&env.c), &lat_ops, &run);
-	for (int i = 0; i < LAT_STAT_MAX; i++)
-		if (run.d.st.v[i])
-			warn_msg("%" PRIu64 " ioctls %s: %s", run.d.st.v[i],
-				 i == LAT_STAT_OVERFLOW || i == LAT_STAT_NOMEM
-					 ? "recorded per command only"
-					 : "not recorded",
-				 lat_stat_names[i]);
-	/* lost ioctls are an error: the counts are not the whole truth */
-	if (!ret && (run.d.st.v[LAT_STAT_HIST_FULL] || run.d.st.v[LAT_STAT_NO_START]))
-		ret = EXIT_RUNTIME;
-	if (run.have_wres && check_workload_sets(&run.hs, &run.ov, &run.wres))
-		ret = EXIT_RUNTIME;
+	ret = lat_finish(&run, report_run(&env.c, cli_prom_interval_ns(&env.c), &lat_ops, &run));
 out:
-	workload_stop(&run.child);
-	if (run.child.go_fd >= 0)
-		close(run.child.go_fd);
-	if (run.child.result_fd >= 0)
-		close(run.child.result_fd);
-	if (run.target_fd >= 0)
-		close(run.target_fd);
-	if (ctx.cgroup_fd >= 0)
-		close(ctx.cgroup_fd);
-	latency_bpf__destroy(ctx.skel);
-	btf_min_close(&ctx.btf);
-	attach_release_tracefs();
-	textfile_close(&env.c.tf);
-	hist_set_free(&run.hs);
-	hist_set_free(&run.ov);
-	proc_table_free(&run.procs);
-	free(run.d.v);
+	lat_cleanup(&ctx, &run);
 	return ret;
 }
