@@ -109,6 +109,20 @@ our_bpf_objects() {
 		done
 }
 
+# our_bpf_objects_settled: our_bpf_objects once the kernel has freed what a process that
+# just exited held. The last close of a BPF map frees it from a workqueue, after an RCU
+# grace period (task storage: RCU tasks trace), so its id can stay listed briefly; what is
+# still there after 5 s is really left behind.
+our_bpf_objects_settled() {
+	local left
+	for _ in $(seq 1 50); do
+		left=$(our_bpf_objects) || return
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	echo "$left"
+}
+
 # start_node_exporter DIR: Debian's node_exporter on a free loopback port, collecting the
 # textfiles in DIR; sets NE_PID, NE_URL, NE_LOG (the caller's teardown kills NE_PID).
 NODE_EXPORTER=${NODE_EXPORTER:-/usr/bin/prometheus-node-exporter}

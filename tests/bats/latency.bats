@@ -184,11 +184,7 @@ start_kvmload() {
 		our_bpf_objects | grep -q '^prog '
 		our_bpf_objects | grep -q '^map '
 		stop_pvtrace $sig
-		for _ in $(seq 1 50); do
-			[ -z "$(our_bpf_objects)" ] && break
-			sleep 0.1
-		done
-		left=$(our_bpf_objects)
+		left=$(our_bpf_objects_settled)
 		echo "after SIG$sig: ${left:-nothing left}"
 		[ -z "$left" ]
 		if [ $sig != KILL ]; then [ "$PV_RC" -eq 0 ]; fi

@@ -93,7 +93,7 @@ teardown() {
 	echo "$output"
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"cannot create files there without capabilities"* ]]
-	left=$(our_bpf_objects)
+	left=$(our_bpf_objects_settled)
 	echo "$left"
 	[ -z "$left" ]
 	# a trailing slash and an over-long name fail at once, too

@@ -224,7 +224,7 @@ ms() {
 		[[ ${lines[0]} == *"fentry"* ]]
 		[[ ${lines[0]} == *"kprobe"* ]]
 	fi
-	left=$(our_bpf_objects)
+	left=$(our_bpf_objects_settled)
 	echo "left: ${left:-nothing}"
 	[ -z "$left" ]
 }
@@ -438,12 +438,7 @@ ms() {
 		VR_PID=
 		wait_unbind
 		bind_edu
-		left=""
-		for _ in $(seq 1 30); do
-			left=$(our_bpf_objects)
-			[ -z "$left" ] && break
-			sleep 0.2
-		done
+		left=$(our_bpf_objects_settled)
 		echo "left after SIG$sig: $left"
 		[ -z "$left" ]
 		maps=$(bpftool -j map show)
