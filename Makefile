@@ -93,7 +93,7 @@ $(OUT)/user/%.o: user/%.c | $(SKELS) $(OUT)/user
 $(OUT)/version.h: FORCE | $(OUT)/user
 	$(Q)v='#define PVTRACE_VERSION "$(PVTRACE_VERSION)"'; \
 	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" >$@
-$(OUT)/user/core/cli.o: $(OUT)/version.h
+$(OUT)/user/core/cli.o $(OUT)/user/core/fingerprint.o: $(OUT)/version.h
 # the textfile's pvtrace_build_info{version} (textfile.c takes PVTRACE_VERSION if defined)
 $(OUT)/user/core/textfile.o: $(OUT)/version.h
 $(OUT)/user/core/textfile.o: override CPPFLAGS += -include $(OUT)/version.h
