@@ -9,6 +9,7 @@
 #include <linux/types.h>
 #include "latency.h"
 #include "attach.h"
+#include "btf_min.h"
 #include "cli.h"
 #include "procinfo.h"
 #include "report.h"
@@ -53,6 +54,23 @@ struct lat_report_data {
 	uint32_t series_used, series_max;
 	uint64_t exited_series; /* series removed after their last report, so far */
 };
+
+struct latency_bpf;
+struct lat_ctx {
+	struct latency_bpf *skel;
+	int cgroup_fd; /* --cgroup, -1 without */
+	uint64_t vcpu_ioctl_addr;
+	struct btf_min btf; /* minimal CO-RE BTF for kprobe/tracepoint modes */
+};
+
+/* attach_select() with latency's modes and lat_env's filters: ctx->skel loaded, attached. */
+int lat_attach(struct lat_ctx *ctx, enum attach_mode want, enum attach_mode *used, char *why,
+	       size_t len);
+/* The links of mode m again (exit program first), and away; the object stays loaded. */
+int lat_links_on(struct lat_ctx *ctx, enum attach_mode m);
+void lat_links_off(struct lat_ctx *ctx);
+/* The object, the minimal BTF, tracefs. */
+void lat_ctx_release(struct lat_ctx *ctx);
 
 void lat_print_text(const struct lat_report_data *d, const struct tick *t);
 int lat_print_json(const struct lat_report_data *d, const struct tick *t);

@@ -147,13 +147,6 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 	return 0;
 }
 
-struct lat_ctx {
-	struct latency_bpf *skel;
-	int cgroup_fd; /* --cgroup, -1 without */
-	uint64_t vcpu_ioctl_addr;
-	struct btf_min btf; /* minimal CO-RE BTF for kprobe/tracepoint modes */
-};
-
 static const struct attach_target target = {
 	.func = "kvm_vcpu_ioctl",
 	.module = "kvm",
@@ -268,6 +261,44 @@ static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
 	}
 	ctx->skel = s;
 	return 0;
+}
+
+int lat_attach(struct lat_ctx *ctx, enum attach_mode want, enum attach_mode *used, char *why,
+	       size_t len)
+{
+	return attach_select(&target, want, try_mode, ctx, used, why, len);
+}
+
+int lat_links_on(struct lat_ctx *ctx, enum attach_mode m)
+{
+	return attach_exit_first(ctx->skel, m);
+}
+
+static void link_drop(struct bpf_link **l)
+{
+	bpf_link__destroy(*l);
+	*l = NULL;
+}
+
+/* The entry programs first, mirroring attach_exit_first(). */
+void lat_links_off(struct lat_ctx *ctx)
+{
+	struct latency_bpf *s = ctx->skel;
+
+	link_drop(&s->links.fentry_vcpu_ioctl);
+	link_drop(&s->links.kprobe_vcpu_ioctl);
+	link_drop(&s->links.tp_enter_ioctl);
+	link_drop(&s->links.fexit_vcpu_ioctl);
+	link_drop(&s->links.kretprobe_vcpu_ioctl);
+	link_drop(&s->links.tp_exit_ioctl);
+}
+
+void lat_ctx_release(struct lat_ctx *ctx)
+{
+	latency_bpf__destroy(ctx->skel);
+	ctx->skel = NULL;
+	btf_min_close(&ctx->btf);
+	attach_release_tracefs();
 }
 
 static int key_cmp(const void *a, const void *b)
