@@ -23,6 +23,7 @@
 #include "output.h"
 #include "util.h"
 #include "workload.h"
+#include "bench.h"
 
 /* uapi of the carried series (kernel-patches/) and of upstream v6.18 */
 #ifndef KVM_CAP_MANY_REGS
@@ -603,7 +604,7 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 	return 0;
 }
 
-static int bench_regs(int argc, char **argv)
+int bench_regs(int argc, char **argv)
 {
 	static const char doc[] =
 		"Save and restore the registers KVM reports (x86: the MSRs of\n"
@@ -699,21 +700,4 @@ out:
 	kvm_vm_close(&b->vm);
 	free(b);
 	return ret;
-}
-
-int cmd_bench(int argc, char **argv)
-{
-	if (argc >= 2 && !strcmp(argv[1], "regs")) {
-		static char name[] = "pvtrace bench regs";
-
-		argv[1] = name;
-		return bench_regs(argc - 1, argv + 1);
-	}
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("Usage: pvtrace bench regs [OPTIONS]\n\nBenchmarks:\n"
-		       "  regs   vCPU register save/restore: ONE_REG vs MANY_REGS vs legacy\n");
-		return 0;
-	}
-	err_msg("bench: say which benchmark: regs (see pvtrace bench --help)");
-	return EXIT_USAGE;
 }
