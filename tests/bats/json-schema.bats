@@ -65,7 +65,7 @@ EOF
 	# each kind a producer prints has a sample
 	for k in latency.ioctl/2:report latency.hooks/1:report hooks/2:hooks hooks/2:change \
 		hooks/2:steal vfio/2:event vfio/2:report patches/1:inventory patches/1:dump \
-		patches/1:text_poke patches/1:watch_end bench.regs/2:result; do
+		patches/1:text_poke patches/1:watch_end bench/1:result; do
 		sample "pvtrace.${k%:*}" "${k#*:}" >/dev/null
 	done
 }
@@ -88,8 +88,8 @@ EOF
 		"at /ioctls/0/histogram/p99: .*1234.5.* is not of type 'integer'"
 	rejected "$(sed -E 's/"ts_ns":([0-9]+)/"ts_ns":\1e0/' <<<"$(sample pvtrace.vfio/2 event)")" \
 		"at /ts_ns: .* is not of type 'integer'"
-	rejected "$(mutate "$(sample pvtrace.bench.regs/2 result '"many_regs":true')" \
-		'd["methods"]["many_regs"]["get"]["median_ns"] = 7.5')" "median_ns: .*7.5.* is not of type 'integer'"
+	rejected "$(mutate "$(sample pvtrace.bench/1 result)" 'd["runs"] = 2.5')" \
+		"at /runs: .*2.5.* is not of type 'integer'"
 }
 
 @test "a missing required key is rejected" {
@@ -116,8 +116,8 @@ EOF
 		"Additional properties are not allowed ('extra' was unexpected)"
 	rejected "$(mutate "$(sample pvtrace.patches/1 inventory)" 'd["kind"] = "dump"')" \
 		"'addr' is a required property"
-	rejected "$(mutate "$(sample pvtrace.bench.regs/2 result)" \
-		'd["supported"]["many_regs"] = not d["supported"]["many_regs"]')" "at /methods"
+	rejected "$(mutate "$(sample pvtrace.bench/1 result)" 'd["metrics"][0]["better"] = "faster"')" \
+		"at /metrics/0/better: 'faster' is not one of"
 	rejected '{"schema": "pvtrace.nosuch/1", "kind": "report"}' "schema pvtrace.nosuch/1"
 	rejected '{"kind": "report"}' 'no "schema" key'
 }

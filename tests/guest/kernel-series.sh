@@ -18,8 +18,9 @@ done
 if [ "${PVTRACE_BENCH_TABLES:-1}" = 1 ]; then
 	pv=${PVTRACE:-./pvtrace}
 	for v in 1 4; do
-		echo "# --- pvtrace bench regs --vcpus $v"
-		"$pv" bench regs --vcpus "$v" --reps "${PVTRACE_BENCH_REPS:-200}" 2>&1 | sed 's/^/# /'
+		echo "# --- pvtrace bench regs --vcpus $v --runs ${PVTRACE_BENCH_RUNS:-3}"
+		"$pv" bench regs --vcpus "$v" --reps "${PVTRACE_BENCH_REPS:-200}" \
+			--runs "${PVTRACE_BENCH_RUNS:-3}" 2>&1 | sed 's/^/# /'
 		st=${PIPESTATUS[0]}
 		if [ "$st" -ne 0 ]; then
 			echo "not ok - bench regs --vcpus $v exited with status $st"

@@ -37,8 +37,6 @@ struct kvm_many_regs {
 #define KVM_SET_MANY_REGS _IOWR(KVMIO, 0xdf, struct kvm_many_regs)
 #endif
 
-#define BR_SCHEMA "pvtrace.bench.regs/2"
-
 enum method { M_ONE_REG, M_MANY_REGS, M_LEGACY, M_MAX };
 enum dir { D_GET, D_SET, D_MAX };
 
@@ -62,11 +60,13 @@ static int cioctl(__u64 *cnt, int fd, enum counted c, void *arg)
 static const char *const method_names[M_MAX] = { "one_reg", "many_regs", "legacy_msrs" };
 static const char *const method_titles[M_MAX] = { "ONE_REG loop", "MANY_REGS", "GET/SET_MSRS" };
 
+#define REGS_DEFAULT_RUNS 5
+
 static struct {
+	struct bench_opts o;
 	int nvcpus;
 	int reps;
-	bool json;
-} env = { .nvcpus = 1, .reps = 200 };
+} env = { .o.runs = REGS_DEFAULT_RUNS, .nvcpus = 1, .reps = 200 };
 
 struct regset {
 	int n;
@@ -381,126 +381,124 @@ static void *vcpu_thread(void *p)
 	return NULL;
 }
 
-static int dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-struct stat3 {
-	double med, p10, p90;
-};
-
-static struct stat3 stats_of(const double *v, int n)
-{
-	double *s = malloc(n * sizeof(*s));
-	struct stat3 r = { 0, 0, 0 };
-
-	if (!s || !n) {
-		free(s);
-		return r;
-	}
-	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), dbl_cmp);
-	r.med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	r.p10 = s[(int)floor(0.1 * (n - 1))];
-	r.p90 = s[(int)ceil(0.9 * (n - 1))];
-	free(s);
-	return r;
-}
-
-/* Per-vCPU figures: all threads' repetitions pooled. */
-static struct stat3 per_vcpu(struct bench *b, enum method m, enum dir d)
+/* Per-vCPU figures of one run: all threads' repetitions pooled. */
+static struct bench_stat per_vcpu(struct bench *b, enum method m, enum dir d)
 {
 	double *all = malloc((size_t)env.nvcpus * env.reps * sizeof(double));
-	struct stat3 r = { 0, 0, 0 };
+	struct bench_stat r = { 0, 0, 0 };
 
 	if (!all)
 		return r;
 	for (int v = 0; v < env.nvcpus; v++)
 		memcpy(all + (size_t)v * env.reps, b->vb[v].us[m][d], env.reps * sizeof(double));
-	r = stats_of(all, env.nvcpus * env.reps);
+	r = bench_stat_of(all, env.nvcpus * env.reps);
 	free(all);
 	return r;
 }
 
-static json_object *stat_json(struct stat3 s)
-{
-	json_object *o = json_object_new_object();
-
-	/* microseconds measured, whole nanoseconds reported */
-	json_object_object_add(o, "median_ns", json_u64((uint64_t)(s.med * 1000 + 0.5)));
-	json_object_object_add(o, "p10_ns", json_u64((uint64_t)(s.p10 * 1000 + 0.5)));
-	json_object_object_add(o, "p90_ns", json_u64((uint64_t)(s.p90 * 1000 + 0.5)));
-	return o;
-}
-
-/* One run's figures, for its report. */
-struct figs {
-	struct stat3 pv[M_MAX][D_MAX], wall[M_MAX][D_MAX];
+/* What the runs share, and each run's figures. */
+struct regs_all {
+	struct bench_result r;
+	bool have[M_MAX];
+	long many_cap;
+	int mid[M_MAX][D_MAX];	    /* metric <method>.<get|set>.p50, -1 when unsupported */
+	int mratio[D_MAX];	    /* ratio.<get|set>_one_over_many, -1 without both */
+	double *wall[M_MAX][D_MAX]; /* per run: median wall time of all vCPUs, us */
+	int registers, changed, nmoving;
 	__u64 issued[C_MAX];
-	int changed;
 };
 
-static void report_json(const struct bench *b, const struct figs *f)
+static const char *const dir_names[D_MAX] = { "get", "set" };
+
+static int add_metrics(struct regs_all *a)
 {
-	json_object *doc = json_doc_new(BR_SCHEMA, "result", true), *ms = json_object_new_object();
-	json_object *sup = json_object_new_object(), *iss = json_object_new_object();
-	json_object *rat = json_object_new_object();
+	char name[96];
 
-	json_object_object_add(doc, "vcpus", json_object_new_int(env.nvcpus));
-	json_object_object_add(doc, "registers", json_object_new_int(b->rs.n));
-	json_object_object_add(doc, "reps", json_object_new_int(env.reps));
-	json_object_object_add(doc, "verified", json_object_new_boolean(true));
-	json_object_object_add(doc, "registers_changed", json_object_new_int(f->changed));
-	json_object_object_add(doc, "counters_not_compared", json_object_new_int(b->rs.nmoving));
-	for (int m = 0; m < M_MAX; m++) {
-		json_object_object_add(sup, method_names[m], json_object_new_boolean(b->have[m]));
-		if (!b->have[m])
-			continue;
-		json_object *o = json_object_new_object();
-
+	for (int m = 0; m < M_MAX; m++)
 		for (int d = 0; d < D_MAX; d++) {
-			json_object *x = stat_json(f->pv[m][d]);
-
-			json_object_object_add(x, "wall_all_vcpus", stat_json(f->wall[m][d]));
-			json_object_object_add(o, d == D_GET ? "get" : "set", x);
+			a->mid[m][d] = -1;
+			if (!(a->wall[m][d] = calloc(env.o.runs, sizeof(double))))
+				return -1;
+			if (!a->have[m])
+				continue;
+			snprintf(name, sizeof(name), "%s.%s.p50", method_names[m], dir_names[d]);
+			a->mid[m][d] = bench_metric_new(&a->r, name, "ns", "lower", 0.05);
+			if (a->mid[m][d] < 0)
+				return -1;
 		}
-		json_object_object_add(ms, method_names[m], o);
+	for (int d = 0; d < D_MAX; d++) {
+		a->mratio[d] = -1;
+		if (!a->have[M_ONE_REG] || !a->have[M_MANY_REGS])
+			continue;
+		snprintf(name, sizeof(name), "ratio.%s_one_over_many", dir_names[d]);
+		a->mratio[d] = bench_metric_new(&a->r, name, "x", "higher", 0.05);
+		if (a->mratio[d] < 0)
+			return -1;
 	}
-	json_object_object_add(doc, "supported", sup);
-	json_object_object_add(doc, "methods", ms);
-	if (b->have[M_ONE_REG] && b->have[M_MANY_REGS]) {
-		json_object_object_add(rat, "get_one_over_many",
-				       json_object_new_double(f->pv[M_ONE_REG][D_GET].med /
-							      f->pv[M_MANY_REGS][D_GET].med));
-		json_object_object_add(rat, "set_one_over_many",
-				       json_object_new_double(f->pv[M_ONE_REG][D_SET].med /
-							      f->pv[M_MANY_REGS][D_SET].med));
-		json_object_object_add(rat, "wall_get_one_over_many",
-				       json_object_new_double(f->wall[M_ONE_REG][D_GET].med /
-							      f->wall[M_MANY_REGS][D_GET].med));
-	}
-	json_object_object_add(doc, "ratios", rat);
-	for (int i = 0; i < C_MAX; i++)
-		json_object_object_add(iss, counted[i].name, json_u64(f->issued[i]));
-	json_object_object_add(doc, "issued", iss);
-	json_print_line(stdout, doc);
-	json_object_put(doc);
+	return 0;
 }
 
-static void report_text(const struct bench *b, const struct figs *f)
+/* The run's figures into the metrics; its counts into the totals. */
+static void take_run(struct regs_all *a, struct bench *b, int run)
+{
+	double med[M_MAX][D_MAX] = { { 0 } };
+
+	for (int m = 0; m < M_MAX; m++)
+		for (int d = 0; d < D_MAX; d++) {
+			if (!a->have[m])
+				continue;
+			/* microseconds measured, nanoseconds reported */
+			med[m][d] = per_vcpu(b, m, d).med * 1000;
+			a->wall[m][d][run] = bench_stat_of(b->wall[m][d], env.reps).med;
+			bench_metric_set(&a->r, a->mid[m][d], run, med[m][d]);
+		}
+	for (int d = 0; d < D_MAX; d++)
+		if (a->mratio[d] >= 0 && med[M_MANY_REGS][d] > 0)
+			bench_metric_set(&a->r, a->mratio[d], run,
+					 med[M_ONE_REG][d] / med[M_MANY_REGS][d]);
+	for (int i = 0; i < C_MAX; i++) {
+		a->issued[i] += b->cnt[i];
+		for (int v = 0; v < env.nvcpus; v++)
+			a->issued[i] += b->vb[v].cnt[i];
+	}
+	a->registers = b->rs.n;
+	a->nmoving = b->rs.nmoving;
+}
+
+static void fill_doc(struct regs_all *a)
+{
+	json_object *sup = json_object_new_object(), *iss = json_object_new_object();
+
+	json_object_object_add(a->r.params, "vcpus", json_object_new_int(env.nvcpus));
+	json_object_object_add(a->r.params, "reps", json_object_new_int(env.reps));
+	json_object_object_add(a->r.details, "registers", json_object_new_int(a->registers));
+	json_object_object_add(a->r.details, "verified", json_object_new_boolean(true));
+	json_object_object_add(a->r.details, "registers_changed", json_object_new_int(a->changed));
+	json_object_object_add(a->r.details, "counters_not_compared",
+			       json_object_new_int(a->nmoving));
+	for (int m = 0; m < M_MAX; m++)
+		json_object_object_add(sup, method_names[m], json_object_new_boolean(a->have[m]));
+	json_object_object_add(a->r.details, "supported", sup);
+	json_object_object_add(a->r.details, "many_regs_cap", json_object_new_int64(a->many_cap));
+	for (int i = 0; i < C_MAX; i++)
+		json_object_object_add(iss, counted[i].name, json_u64(a->issued[i]));
+	json_object_object_add(a->r.details, "issued", iss);
+}
+
+static void report_text(const struct regs_all *a)
 {
 	static const char *const dname[D_MAX] = { "get all", "set all" };
+	const int runs = env.o.runs;
 
-	printf("KVM register save/restore: %d MSRs, %d repetitions, %d vCPU%s%s\n", b->rs.n,
-	       env.reps, env.nvcpus, env.nvcpus > 1 ? "s" : "",
-	       env.nvcpus > 1 ? " saved in parallel (one thread each)" : "");
+	printf("\nKVM register save/restore: %d MSRs, %d repetitions, %d vCPU%s%s, %d run%s\n",
+	       a->registers, env.reps, env.nvcpus, env.nvcpus > 1 ? "s" : "",
+	       env.nvcpus > 1 ? " saved in parallel (one thread each)" : "", runs,
+	       runs > 1 ? "s" : "");
 	printf("values read back equal values written: every method pair, %d registers changed, "
 	       "%d counters not compared\n",
-	       f->changed, b->rs.nmoving);
-	printf("\nper vCPU, us: median (p10-p90)\n%-9s", "");
+	       a->changed, a->nmoving);
+	printf("\nper vCPU, us: median over runs of each run's median (p10-p90 over runs)\n%-9s",
+	       "");
 	for (int m = 0; m < M_MAX; m++)
 		printf(" %-26s", method_titles[m]);
 	printf("\n");
@@ -509,69 +507,55 @@ static void report_text(const struct bench *b, const struct figs *f)
 		for (int m = 0; m < M_MAX; m++) {
 			char cell[48] = "unsupported";
 
-			if (b->have[m])
-				snprintf(cell, sizeof(cell), "%.1f (%.1f-%.1f)", f->pv[m][d].med,
-					 f->pv[m][d].p10, f->pv[m][d].p90);
+			if (a->have[m]) {
+				struct bench_stat s =
+					bench_stat_of(a->r.m[a->mid[m][d]].values, runs);
+
+				snprintf(cell, sizeof(cell), "%.1f (%.1f-%.1f)", s.med / 1000,
+					 s.p10 / 1000, s.p90 / 1000);
+			}
 			printf(" %-26s", cell);
 		}
 		printf("\n");
 	}
 	if (env.nvcpus > 1) {
-		printf("\nall %d vCPUs in parallel (wall), us: median\n", env.nvcpus);
+		printf("\nall %d vCPUs in parallel (wall), us: median over runs\n", env.nvcpus);
 		for (int d = 0; d < D_MAX; d++) {
 			printf("%-9s", dname[d]);
 			for (int m = 0; m < M_MAX; m++) {
 				char cell[48] = "unsupported";
 
-				if (b->have[m])
-					snprintf(cell, sizeof(cell), "%.1f", f->wall[m][d].med);
+				if (a->have[m])
+					snprintf(cell, sizeof(cell), "%.1f",
+						 bench_stat_of(a->wall[m][d], runs).med);
 				printf(" %-26s", cell);
 			}
 			printf("\n");
 		}
 	}
-	if (b->have[M_ONE_REG] && b->have[M_MANY_REGS])
-		printf("\nONE_REG loop / MANY_REGS: get %.2fx, set %.2fx (per vCPU medians)\n",
-		       f->pv[M_ONE_REG][D_GET].med / f->pv[M_MANY_REGS][D_GET].med,
-		       f->pv[M_ONE_REG][D_SET].med / f->pv[M_MANY_REGS][D_SET].med);
-	if (!b->have[M_MANY_REGS])
+	if (a->mratio[D_GET] >= 0)
+		printf("\nONE_REG loop / MANY_REGS: get %.2fx, set %.2fx (per vCPU, median over "
+		       "runs)\n",
+		       bench_stat_of(a->r.m[a->mratio[D_GET]].values, runs).med,
+		       bench_stat_of(a->r.m[a->mratio[D_SET]].values, runs).med);
+	if (!a->have[M_MANY_REGS])
 		printf("\nMANY_REGS: unsupported by this kernel "
 		       "(KVM_CHECK_EXTENSION(KVM_CAP_MANY_REGS) "
 		       "= %ld, not %d)\n",
-		       b->many_cap, KVM_MANY_REGS_MAX);
-	if (!b->have[M_ONE_REG])
+		       a->many_cap, KVM_MANY_REGS_MAX);
+	if (!a->have[M_ONE_REG])
 		printf("ONE_REG: unsupported for x86 MSRs by this kernel (KVM_CAP_ONE_REG = 0)\n");
 	printf("\nvCPU ioctls issued:");
 	for (int i = 0; i < C_MAX; i++)
-		if (f->issued[i])
-			printf(" %s %" PRIu64, counted[i].name, (uint64_t)f->issued[i]);
+		if (a->issued[i])
+			printf(" %s %" PRIu64, counted[i].name, (uint64_t)a->issued[i]);
 	printf("\n");
 }
 
-static void report(struct bench *b, int changed)
-{
-	struct figs f = { .changed = changed };
-
-	for (int m = 0; m < M_MAX; m++)
-		for (int d = 0; d < D_MAX; d++)
-			if (b->have[m]) {
-				f.pv[m][d] = per_vcpu(b, m, d);
-				f.wall[m][d] = stats_of(b->wall[m][d], env.reps);
-			}
-	memcpy(f.issued, b->cnt, sizeof(f.issued));
-	for (int v = 0; v < env.nvcpus; v++)
-		for (int i = 0; i < C_MAX; i++)
-			f.issued[i] += b->vb[v].cnt[i];
-	if (env.json)
-		report_json(b, &f);
-	else
-		report_text(b, &f);
-}
-
 static const struct cli_opt opts[] = {
+	BENCH_COMMON_OPTS("5"),
 	{ "vcpus", 'n', "N", "vCPUs saved in parallel, one thread each (default 1)" },
-	{ "reps", 'r', "R", "Timed repetitions per method and direction (default 200)" },
-	{ "json", 'j', NULL, "One JSON document (schema " BR_SCHEMA ")" },
+	{ "reps", 'r', "R", "Timed repetitions per method and direction and run (default 200)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -595,57 +579,64 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 		}
 		env.reps = v;
 		break;
-	case 'j':
-		env.json = true;
-		break;
 	default:
-		return -1;
+		return bench_opt(&env.o, key, arg, err, len);
 	}
 	return 0;
 }
 
-int bench_regs(int argc, char **argv)
+static void bench_free(struct bench *b)
 {
-	static const char doc[] =
-		"Save and restore the registers KVM reports (x86: the MSRs of\n"
-		"KVM_GET_MSR_INDEX_LIST that the vCPU can read and write back) three ways:\n"
-		"one KVM_GET/SET_ONE_REG per register, one KVM_GET/SET_MANY_REGS call (the\n"
-		"carried kernel series), and KVM_GET/SET_MSRS. Every method's values are\n"
-		"checked against every other's before timing; the timed repetitions\n"
-		"interleave the methods. Methods the kernel lacks are reported as\n"
-		"unsupported.\n\n"
-		"Examples:\n"
-		"  pvtrace bench regs\n"
-		"  pvtrace bench regs --vcpus 4 --reps 500 --json";
-	static const struct cli cli = { .name = "pvtrace bench regs",
-					.usage = "[OPTIONS]",
-					.doc = doc,
-					.opts = opts,
-					.opt = parse_opt };
+	for (int v = 0; v < env.nvcpus; v++)
+		vbuf_free(&b->vb[v]);
+	for (int m = 0; m < M_MAX; m++)
+		for (int d = 0; d < D_MAX; d++)
+			free(b->wall[m][d]);
+	free(b->rs.msr);
+	free(b->rs.want);
+	free(b->rs.moving);
+	kvm_vm_close(&b->vm);
+	free(b);
+}
+
+/*
+ * One run on a fresh VM: the register set, the cross-method check, the timed
+ * repetitions. The first run finds what the kernel supports and makes the
+ * metrics. 0, or -1 after a message.
+ */
+static int one_run(struct regs_all *a, int run)
+{
 	struct bench *b = calloc(1, sizeof(*b));
 	pthread_t th[WL_MAX_VCPUS];
 	struct thread_arg ta[WL_MAX_VCPUS];
-	int ret, changed = 0;
+	int ret = -1, changed = 0;
 	char err[256];
 
-	if (!b)
-		return EXIT_RUNTIME;
-	ret = cli_parse(&cli, argc, argv, NULL);
-	if (ret) {
-		free(b);
-		return ret == CLI_HELP ? 0 : ret;
+	if (!b) {
+		err_msg("bench regs: out of memory");
+		return -1;
 	}
-	ret = EXIT_RUNTIME;
 	if (kvm_vm_open(&b->vm, env.nvcpus, err, sizeof(err))) {
 		err_msg("bench regs: %s", err);
 		free(b);
-		return EXIT_RUNTIME;
+		return -1;
 	}
 	b->have[M_LEGACY] = true;
 	b->have[M_ONE_REG] = ioctl(b->vm.fd, KVM_CHECK_EXTENSION, KVM_CAP_ONE_REG) > 0;
 	b->many_cap = ioctl(b->vm.fd, KVM_CHECK_EXTENSION, KVM_CAP_MANY_REGS);
 	/* 239 is another capability upstream: trust it only with the series' value */
 	b->have[M_MANY_REGS] = b->have[M_ONE_REG] && b->many_cap == KVM_MANY_REGS_MAX;
+	if (run == 0) {
+		memcpy(a->have, b->have, sizeof(a->have));
+		a->many_cap = b->many_cap;
+		if (add_metrics(a)) {
+			err_msg("bench regs: out of memory");
+			goto out;
+		}
+	} else if (memcmp(a->have, b->have, sizeof(a->have))) {
+		err_msg("bench regs: run %d: the kernel's methods changed between runs", run + 1);
+		goto out;
+	}
 	if (build_regset(b, err, sizeof(err))) {
 		err_msg("bench regs: %s", err);
 		goto out;
@@ -664,13 +655,14 @@ int bench_regs(int argc, char **argv)
 	for (int v = 0; v < env.nvcpus; v++) {
 		changed = verify(b, &b->vb[v], err, sizeof(err));
 		if (changed < 0) {
-			err_msg("bench regs: vCPU %d: %s", v, err);
+			err_msg("bench regs: run %d: vCPU %d: %s", run + 1, v, err);
 			goto out;
 		}
 		/* timed runs write back the original values */
 		memcpy(b->vb[v].vals, b->rs.want, b->rs.n * sizeof(__u64));
 		vals_to_msrs(b, &b->vb[v]);
 	}
+	a->changed = changed;
 	pthread_barrier_init(&b->bar, NULL, env.nvcpus);
 	for (int v = 0; v < env.nvcpus; v++) {
 		ta[v] = (struct thread_arg){ b, v };
@@ -681,23 +673,69 @@ int bench_regs(int argc, char **argv)
 	pthread_barrier_destroy(&b->bar);
 	for (int v = 0; v < env.nvcpus; v++) {
 		if (b->vb[v].err) {
-			err_msg("bench regs: vCPU %d: a timed call failed: %s", v,
+			err_msg("bench regs: run %d: vCPU %d: a timed call failed: %s", run + 1, v,
 				strerror(b->vb[v].err));
 			goto out;
 		}
 	}
-	report(b, changed);
+	take_run(a, b, run);
 	ret = 0;
 out:
-	for (int v = 0; v < env.nvcpus; v++)
-		vbuf_free(&b->vb[v]);
+	bench_free(b);
+	return ret;
+}
+
+int bench_regs(int argc, char **argv)
+{
+	static const char doc[] =
+		"Save and restore the registers KVM reports (x86: the MSRs of\n"
+		"KVM_GET_MSR_INDEX_LIST that the vCPU can read and write back) three ways:\n"
+		"one KVM_GET/SET_ONE_REG per register, one KVM_GET/SET_MANY_REGS call (the\n"
+		"carried kernel series), and KVM_GET/SET_MSRS. Every method's values are\n"
+		"checked against every other's before timing; the timed repetitions\n"
+		"interleave the methods. Methods the kernel lacks are reported as\n"
+		"unsupported. Each run uses a fresh VM. Metrics, one value per run:\n"
+		"<method>.<get|set>.p50 (the median per vCPU, ns) and, with both ONE_REG\n"
+		"and MANY_REGS, ratio.get_one_over_many and ratio.set_one_over_many.\n\n"
+		"Examples:\n"
+		"  pvtrace bench regs\n"
+		"  pvtrace bench regs --vcpus 4 --reps 500 --runs 10\n"
+		"  pvtrace bench regs --label patched-6.12 --json -o regs.json";
+	static const struct cli cli = { .name = "pvtrace bench regs",
+					.usage = "[OPTIONS]",
+					.doc = doc,
+					.opts = opts,
+					.opt = parse_opt };
+	struct regs_all *a = calloc(1, sizeof(*a));
+	int ret;
+
+	if (!a)
+		return EXIT_RUNTIME;
+	ret = cli_parse(&cli, argc, argv, NULL);
+	if (!ret)
+		ret = bench_opts_check(&env.o, cli.name);
+	if (ret) {
+		free(a);
+		return ret == CLI_HELP ? 0 : ret;
+	}
+	ret = EXIT_RUNTIME;
+	if (bench_result_init(&a->r, "regs", &env.o)) {
+		err_msg("bench regs: out of memory");
+		goto out;
+	}
+	a->r.text_table = false;
+	for (int run = 0; run < env.o.runs; run++)
+		if (one_run(a, run))
+			goto out;
+	fill_doc(a);
+	ret = bench_result_emit(&a->r);
+	if (!env.o.json)
+		report_text(a);
+out:
 	for (int m = 0; m < M_MAX; m++)
 		for (int d = 0; d < D_MAX; d++)
-			free(b->wall[m][d]);
-	free(b->rs.msr);
-	free(b->rs.want);
-	free(b->rs.moving);
-	kvm_vm_close(&b->vm);
-	free(b);
+			free(a->wall[m][d]);
+	bench_result_free(&a->r);
+	free(a);
 	return ret;
 }
