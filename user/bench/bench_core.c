@@ -360,6 +360,7 @@ static const struct {
 	{ "ioctl", bench_ioctl,
 	  "per-command latency of a fixed mix of vCPU ioctls, fresh VM per run" },
 	{ "regs", bench_regs, "vCPU register save/restore: ONE_REG vs MANY_REGS vs legacy" },
+	{ "overhead", bench_overhead, "added ns per vCPU ioctl of pvtrace's own tracing" },
 };
 
 int cmd_bench(int argc, char **argv)
@@ -384,6 +385,7 @@ int cmd_bench(int argc, char **argv)
 		printf("\nExamples:\n"
 		       "  pvtrace bench ioctl\n"
 		       "  pvtrace bench ioctl --runs 20 --label v6.12-rc1 --json -o ioctl.json\n"
+		       "  pvtrace bench overhead --mode kprobe\n"
 		       "  pvtrace bench regs --vcpus 4 --json\n"
 		       "  pvtrace bench BENCHMARK --help\n");
 		return 0;
@@ -393,11 +395,11 @@ int cmd_bench(int argc, char **argv)
 		return 0;
 	}
 	if (argc >= 2)
-		err_msg("bench: unknown benchmark '%s': ioctl or regs (see pvtrace bench "
+		err_msg("bench: unknown benchmark '%s': ioctl, regs or overhead (see pvtrace bench "
 			"--help)",
 			argv[1]);
 	else
-		err_msg("bench: say which benchmark: ioctl or regs (see pvtrace bench "
+		err_msg("bench: say which benchmark: ioctl, regs or overhead (see pvtrace bench "
 			"--help)");
 	return EXIT_USAGE;
 }
