@@ -195,7 +195,7 @@ man_name_latency := latency histograms of KVM vCPU ioctls and paravirt hooks
 man_name_hooks   := paravirt static call targets, their changes, and steal time
 man_name_vfio    := vfio device requests, release latency and blocked unregisters
 man_name_patches := ALTERNATIVE and static call sites of a kernel, live text, text pokes
-man_name_bench   := benchmarks of vCPU register save and restore (bench regs)
+man_name_bench   := benchmarks for kernel CI (bench ioctl, regs, overhead)
 man_help_bench   := bench regs
 
 $(OUT)/man/pvtrace.1: pvtrace | $(OUT)/man

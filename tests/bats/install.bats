@@ -99,7 +99,7 @@ EOF
 	[ "${lines[0]}" = "1:latency bench hooks vfio patches" ]
 	[ "${lines[1]}" = "2:patches" ]
 	[ "${lines[2]}" = "3:--per-pid --per-vcpu" ]
-	[ "${lines[3]}" = "4:regs" ]
+	[ "${lines[3]}" = "4:ioctl regs overhead" ]
 	[ "${lines[4]}" = "5:--vcpus" ]
 	[ "${lines[5]}" = "6:kprobe" ]
 	[ "${lines[6]}" = "7:--steal" ]
