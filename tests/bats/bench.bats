@@ -124,6 +124,29 @@ PY
 	[ "$(jq '.details.timed_per_command' "$OUT/doc.json")" -eq $((runs * 40)) ]
 }
 
+@test "bench ioctl: pvtrace latency --ioctl -p PID counts what details.issued says" {
+	need_root
+	need_kvm
+	mkfifo "$OUT/go"
+	# the benchmark's pid is known before it starts: exec keeps the shell's
+	bash -c 'read -r _ <"$1"; exec "$2" bench ioctl --runs 2 --iterations 30 --warmup 3 --json >"$3"' \
+		_ "$OUT/go" "$PVTRACE" "$OUT/doc.json" &
+	bench=$!
+	start_pvtrace latency --ioctl -p $bench --json $(mode_args)
+	echo go >"$OUT/go"
+	wait $bench
+	# -p ends with the process, after its one report
+	PV_RC=0
+	wait "$PV_PID" || PV_RC=$?
+	[ "$PV_RC" -eq 0 ]
+	for c in $(jq -r '.params.mix[]' "$OUT/doc.json"); do
+		want=$(jq --arg c $c '.details.issued[$c]' "$OUT/doc.json")
+		got=$(traced "$PV_OUT" $c)
+		echo "$c issued $want traced $got"
+		[ "$want" -eq "$got" ]
+	done
+}
+
 @test "bench ioctl: text table, --label, -o FILE written whole with no temporary file left" {
 	need_root
 	need_kvm
