@@ -18,7 +18,7 @@ VMLINUX_H ?= vmlinux-$(ARCH).h
 endif
 
 OUT       := build
-LIBS_PKG  := libbpf libelf zlib json-c libcap
+LIBS_PKG  := libbpf libelf zlib json-c libcap sqlite3 libpq
 CFLAGS    ?= -O2 -g
 # the language and the warnings, whatever CFLAGS the command line or the environment gives
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror
@@ -46,7 +46,7 @@ VERSION_GIT  := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(C
 PVTRACE_VERSION := $(VERSION_BASE)$(if $(VERSION_GIT),+g$(VERSION_GIT))
 
 BPF_APPS  := latency kmem steal hooklat vfio
-USER_DIRS := core kvm latency hooks patches vfio bench
+USER_DIRS := core kvm latency hooks patches vfio bench results
 USER_HDRS := $(wildcard user/*.h $(patsubst %,user/%/*.h,$(USER_DIRS)))
 CORE_SRCS := $(wildcard $(patsubst %,user/%/*.c,$(USER_DIRS)))
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(CORE_SRCS))

@@ -17,6 +17,8 @@ static const struct {
 	{ "hooks", cmd_hooks, "paravirt static calls: current targets, changes, steal time" },
 	{ "vfio", cmd_vfio, "vfio device requests, release latency and blocked unregisters" },
 	{ "patches", cmd_patches, "ALTERNATIVE and static call sites: inventory, --live, --watch" },
+	{ "results", cmd_results,
+	  "the results store: import, list, query, export (SQLite, PostgreSQL)" },
 };
 
 static void usage(FILE *f)
