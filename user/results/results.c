@@ -281,8 +281,10 @@ static int results_import(int argc, char **argv)
 	if (!env.files)
 		return EXIT_RUNTIME;
 	ret = cli_parse(&cli, argc, argv, NULL);
-	if (ret)
+	if (ret) {
+		ret = ret == CLI_HELP ? 0 : ret;
 		goto out;
+	}
 	if (!env.nfiles) {
 		err_msg("results import: say which FILEs (- for stdin; see --help)");
 		ret = EXIT_USAGE;
@@ -318,7 +320,7 @@ static int results_import(int argc, char **argv)
 	ret = status;
 out:
 	free(env.files);
-	return ret == CLI_HELP ? 0 : ret;
+	return ret;
 }
 
 /* the selected documents, or an exit status after a message */
