@@ -457,11 +457,12 @@ static int results_list(int argc, char **argv)
 		char b[3][128];
 
 		for (size_t i = 0; i < n; i++) {
-			int l[3] = { (int)strlen(cell(get_str(docs[i], "benchmark"), b[0], 128)),
-				     (int)strlen(cell(get_str(docs[i], "label"), b[1], 128)),
-				     (int)strlen(
-					     cell(get_str(docs[i], "fingerprint.kernel_release"),
-						  b[2], 128)) };
+			const int l[3] = {
+				(int)strlen(cell(get_str(docs[i], "benchmark"), b[0], 128)),
+				(int)strlen(cell(get_str(docs[i], "label"), b[1], 128)),
+				(int)strlen(cell(get_str(docs[i], "fingerprint.kernel_release"),
+						 b[2], 128))
+			};
 
 			for (int k = 0; k < 3; k++)
 				if (l[k] > w[k])
@@ -792,18 +793,21 @@ int cmd_results(int argc, char **argv)
 		{ "export", results_export, "the stored documents as JSON lines, as imported" },
 	};
 
-	if (argc >= 2) {
-		for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
-			static char name[48];
-
-			if (strcmp(argv[1], subs[i].name))
-				continue;
-			snprintf(name, sizeof(name), "pvtrace results %s", subs[i].name);
-			argv[1] = name;
-			return subs[i].fn(argc - 1, argv + 1);
-		}
+	if (argc < 2) {
+		err_msg("results: say which command: import, list, query or export (see pvtrace "
+			"results --help)");
+		return EXIT_USAGE;
 	}
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+		static char name[48];
+
+		if (strcmp(argv[1], subs[i].name))
+			continue;
+		snprintf(name, sizeof(name), "pvtrace results %s", subs[i].name);
+		argv[1] = name;
+		return subs[i].fn(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		printf("Usage: pvtrace results COMMAND --db DB [OPTIONS]\n\n"
 		       "The results store: a SQLite file (DB: a path) or a PostgreSQL database\n"
 		       "(DB: postgresql://... or postgres://..., libpq), one schema on both.\n\n"
@@ -818,10 +822,6 @@ int cmd_results(int argc, char **argv)
 		       "\n'pvtrace results COMMAND --help' describes a command.\n");
 		return 0;
 	}
-	if (argc >= 2)
-		err_msg("results: unknown command '%s': import, list, query or export", argv[1]);
-	else
-		err_msg("results: say which command: import, list, query or export (see pvtrace "
-			"results --help)");
+	err_msg("results: unknown command '%s': import, list, query or export", argv[1]);
 	return EXIT_USAGE;
 }

@@ -58,8 +58,8 @@ static const char *const schema_sql[] = {
 	"CREATE INDEX IF NOT EXISTS results_label ON results (label, started)",
 	"CREATE INDEX IF NOT EXISTS results_started ON results (started, id)",
 	"CREATE INDEX IF NOT EXISTS results_benchmark ON results (benchmark, started)",
-	"INSERT INTO schema_version (version) SELECT 1"
-	" WHERE NOT EXISTS (SELECT 1 FROM schema_version)",
+	("INSERT INTO schema_version (version) SELECT 1"
+	 " WHERE NOT EXISTS (SELECT 1 FROM schema_version)"),
 };
 
 static int schema_create(struct store *s, char *err, size_t len)
