@@ -188,7 +188,7 @@ MANDIR    ?= $(PREFIX)/share/man
 COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 MAN_VERSION ?= $(PVTRACE_VERSION)
-MAN_CMDS  := latency hooks vfio patches bench
+MAN_CMDS  := latency hooks vfio patches bench results
 MAN_PAGES := $(OUT)/man/pvtrace.1 $(patsubst %,$(OUT)/man/pvtrace-%.1,$(MAN_CMDS))
 UNITS     := $(patsubst %.in,%,$(notdir $(wildcard dist/systemd/*.service.in)))
 man_name_latency := latency histograms of KVM vCPU ioctls and paravirt hooks
@@ -197,6 +197,7 @@ man_name_vfio    := vfio device requests, release latency and blocked unregister
 man_name_patches := ALTERNATIVE and static call sites of a kernel, live text, text pokes
 man_name_bench   := benchmarks for kernel CI (bench ioctl, regs, overhead)
 man_help_bench   := bench regs
+man_name_results := the results store: import, list, query and export benchmark results
 
 $(OUT)/man/pvtrace.1: pvtrace | $(OUT)/man
 	$(call msg,MAN,$@)

@@ -10,7 +10,7 @@ setup_file() {
 	make -s -C "$REPO" install PREFIX="$PFX" >/dev/null
 }
 
-@test "make install DESTDIR: binary, six man pages, completion, three units" {
+@test "make install DESTDIR: binary, seven man pages, completion, three units" {
 	(cd "$DEST" && find . -type f | sort) >"$BATS_TEST_TMPDIR/files"
 	cat "$BATS_TEST_TMPDIR/files"
 	diff -u - "$BATS_TEST_TMPDIR/files" <<'EOF'
@@ -23,6 +23,7 @@ setup_file() {
 ./usr/share/man/man1/pvtrace-hooks.1
 ./usr/share/man/man1/pvtrace-latency.1
 ./usr/share/man/man1/pvtrace-patches.1
+./usr/share/man/man1/pvtrace-results.1
 ./usr/share/man/man1/pvtrace-vfio.1
 ./usr/share/man/man1/pvtrace.1
 EOF
@@ -93,16 +94,20 @@ echo "4:\$(comp pvtrace bench '')"
 echo "5:\$(comp pvtrace bench regs --vc)"
 echo "6:\$(comp pvtrace latency --mode k)"
 echo "7:\$(comp pvtrace hooks --st)"
+echo "8:\$(comp pvtrace results ex)"
+echo "9:\$(comp pvtrace results query --me)"
 EOF
 	run bash "$BATS_TEST_TMPDIR/comp.sh"
 	echo "$output"
-	[ "${lines[0]}" = "1:latency bench hooks vfio patches" ]
+	[ "${lines[0]}" = "1:latency bench hooks vfio patches results" ]
 	[ "${lines[1]}" = "2:patches" ]
 	[ "${lines[2]}" = "3:--per-pid --per-vcpu" ]
 	[ "${lines[3]}" = "4:ioctl regs overhead" ]
 	[ "${lines[4]}" = "5:--vcpus" ]
 	[ "${lines[5]}" = "6:kprobe" ]
 	[ "${lines[6]}" = "7:--steal" ]
+	[ "${lines[7]}" = "8:export" ]
+	[ "${lines[8]}" = "9:--metric" ]
 }
 
 @test "make uninstall removes everything install put there" {

@@ -771,8 +771,6 @@ static int results_export(int argc, char **argv)
 		write_texts(stdout, texts, n);
 		ret = out_flush_check(stdout) ? EXIT_RUNTIME : 0;
 	}
-	if (!ret)
-		fprintf(stderr, "pvtrace: results export: %zu result%s\n", n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++)
 		free(texts[i]);
 	free(texts);
@@ -791,6 +789,15 @@ int cmd_results(int argc, char **argv)
 		{ "list", results_list, "list the stored results" },
 		{ "query", results_query, "median, p10, p90 over runs per result and metric" },
 		{ "export", results_export, "the stored documents as JSON lines, as imported" },
+	};
+	static const char *const all_opts[][2] = {
+		{ "    --db DB", "The store: a SQLite file, or postgresql://... (every command)" },
+		{ "-j, --json", "list, query: one JSON document (schema " RESULTS_SCHEMA ")" },
+		{ "    --csv", "query: CSV with a header line" },
+		{ "    --metric NAME", "query: only the metric NAME" },
+		{ "-o, --output FILE", "export: write FILE (complete or not at all)" },
+		{ "-h, --help", "Show this help" },
+		{ "-V, --version", "Show the version" },
 	};
 
 	if (argc < 2) {
@@ -814,6 +821,9 @@ int cmd_results(int argc, char **argv)
 		       "Commands:\n");
 		for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
 			printf("  %-7s %s\n", subs[i].name, subs[i].help);
+		printf("\nOptions (each command's --help has its own):\n");
+		for (size_t i = 0; i < ARRAY_SIZE(all_opts); i++)
+			printf("  %-26s %s\n", all_opts[i][0], all_opts[i][1]);
 		printf("\nExamples:\n"
 		       "  pvtrace results import --db ci.db result.json\n"
 		       "  pvtrace results list --db ci.db benchmark=ioctl\n"
