@@ -299,6 +299,22 @@ check_bad_input() {
 	bad 'import re; d = re.sub(r"\"values\":\[[^,\]]+", "\"values\":[1e999", line, count=1)' \
 		'metrics\[0\].values\[0\]: not a finite number'
 	bad 'd = line + " {}"' 'not JSON: unexpected character'
+	bad 'd["extra"] = 1' "'extra': not a field of pvtrace.bench/1"
+	bad 'd["fingerprint"]["colour"] = "red"' "fingerprint: 'colour': not a field"
+	bad 'd["histograms"] = [{"name": "KVM_RUN", "unit": "ns", "buckets": [{"lo": 1, "hi": 2, "count": -1}]}]' \
+		'histograms\[0\].buckets\[0\].count: negative'
+	bad 'd["histograms"] = [{"name": "KVM_RUN", "unit": "us", "buckets": []}]' 'histograms\[0\].unit'
+	# histograms as bench ioctl writes them are taken, u64 counts too
+	$PY - "$T/good.json" >"$T/hist.json" <<'EOF'
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+d["label"] = "hist"
+d["histograms"] = [{"name": "KVM_RUN", "unit": "ns", "buckets": [
+    {"lo": 512, "hi": 1023, "count": 19870}, {"lo": 1024, "hi": 2047, "count": 18446744073709551615}]}]
+print(json.dumps(d, separators=(",", ":")))
+EOF
+	"$PVTRACE" results import --db "$DB" "$T/hist.json"
+	"$PVTRACE" results export --db "$DB" label=hist | cmp - "$T/hist.json"
 	# an unreadable file and an empty one
 	run "$PVTRACE" results import --db "$DB" "$T/nonexistent.json"
 	[ "$status" -eq 2 ]

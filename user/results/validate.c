@@ -215,10 +215,84 @@ static bool metric_name_ok(const char *s)
 	return seg > 0;
 }
 
+/* every key of o is one of keys (NULL-terminated): the schema's additionalProperties false */
+static int only_keys(json_object *o, const char *where, const char *const *keys, char *err,
+		     size_t len)
+{
+	json_object_object_foreach(o, key, val)
+	{
+		size_t i;
+
+		(void)val;
+		for (i = 0; keys[i] && strcmp(keys[i], key); i++)
+			;
+		if (!keys[i]) {
+			snprintf(err, len, "%s%s'%.40s': not a field of pvtrace.bench/1", where,
+				 *where ? ": " : "", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_histograms(json_object *h, char *err, size_t len)
+{
+	static const char *const hkeys[] = { "name", "unit", "buckets", NULL };
+	static const char *const bkeys[] = { "lo", "hi", "count", NULL };
+	static const char *const ns[] = { "ns", NULL };
+
+	if (!json_object_is_type(h, json_type_array)) {
+		snprintf(err, len, "histograms: not an array");
+		return -1;
+	}
+	for (size_t i = 0; i < json_object_array_length(h); i++) {
+		json_object *o = json_object_array_get_idx(h, i), *b;
+		char where[48];
+		const char *s;
+
+		snprintf(where, sizeof(where), "histograms[%zu]", i);
+		if (!json_object_is_type(o, json_type_object)) {
+			snprintf(err, len, "%s: not an object", where);
+			return -1;
+		}
+		if (only_keys(o, where, hkeys, err, len) ||
+		    str_member(o, where, "name", true, false, NULL, &s, err, len) ||
+		    str_member(o, where, "unit", true, false, ns, &s, err, len) ||
+		    member(o, where, "buckets", json_type_array, false, &b, err, len))
+			return -1;
+		for (size_t k = 0; k < json_object_array_length(b); k++) {
+			json_object *bk = json_object_array_get_idx(b, k), *v;
+			char bw[80];
+
+			snprintf(bw, sizeof(bw), "%s.buckets[%zu]", where, k);
+			if (!json_object_is_type(bk, json_type_object)) {
+				snprintf(err, len, "%s: not an object", bw);
+				return -1;
+			}
+			if (only_keys(bk, bw, bkeys, err, len))
+				return -1;
+			for (size_t f = 0; bkeys[f]; f++) {
+				if (member(bk, bw, bkeys[f], json_type_int, false, &v, err, len))
+					return -1;
+				/* json-c keeps u64 values above INT64_MAX unsigned */
+				if (json_object_get_int64(v) < 0 &&
+				    json_object_get_uint64(v) <= INT64_MAX) {
+					snprintf(err, len, "%s.%s: negative", bw, bkeys[f]);
+					return -1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 static int check_metric(json_object *m, size_t i, int64_t runs, char *err, size_t len)
 {
 	static const char *const units[] = { "ns", "us", "x", "count", NULL };
 	static const char *const betters[] = { "lower", "higher", NULL };
+	static const char *const mkeys[] = {
+		"name", "unit", "better", "threshold", "values", NULL
+	};
 	char where[48];
 	const char *s;
 	json_object *v;
@@ -230,6 +304,8 @@ static int check_metric(json_object *m, size_t i, int64_t runs, char *err, size_
 		snprintf(err, len, "%s: not an object", where);
 		return -1;
 	}
+	if (only_keys(m, where, mkeys, err, len))
+		return -1;
 	if (str_member(m, where, "name", true, false, NULL, &s, err, len))
 		return -1;
 	if (!metric_name_ok(s)) {
@@ -273,10 +349,19 @@ static int check_metric(json_object *m, size_t i, int64_t runs, char *err, size_
 static int check_fingerprint(json_object *f, char *err, size_t len)
 {
 	static const char *const modes[] = { "none", "fentry", "kprobe", "tracepoint", NULL };
+	static const char *const fkeys[] = { "kernel_release",	"kernel_version",
+					     "kernel_build_id", "config_hash",
+					     "config_source",	"arch",
+					     "cpu_model",	"cpus",
+					     "hypervisor",	"emulated",
+					     "attach_mode",	"pvtrace_version",
+					     "hostname",	NULL };
 	static const char *const w = "fingerprint";
 	const char *s;
 	json_object *v;
 
+	if (only_keys(f, w, fkeys, err, len))
+		return -1;
 	if (str_member(f, w, "kernel_release", true, false, NULL, &s, err, len) ||
 	    str_member(f, w, "kernel_version", false, false, NULL, &s, err, len) ||
 	    str_member(f, w, "kernel_build_id", false, true, NULL, &s, err, len))
@@ -317,6 +402,10 @@ static int check_fingerprint(json_object *f, char *err, size_t len)
 int bench_doc_check(json_object *doc, char *err, size_t len)
 {
 	static const char *const benches[] = { "ioctl", "regs", "overhead", NULL };
+	static const char *const keys[] = { "schema",  "kind",	  "kernel",	"benchmark",
+					    "label",   "started", "duration_s", "fingerprint",
+					    "params",  "runs",	  "metrics",	"histograms",
+					    "details", NULL };
 	json_object *v, *metrics;
 	const char *s;
 	int64_t runs;
@@ -391,5 +480,9 @@ int bench_doc_check(json_object *doc, char *err, size_t len)
 			}
 		}
 	}
+	if (only_keys(doc, "", keys, err, len))
+		return -1;
+	if (json_object_object_get_ex(doc, "histograms", &v) && check_histograms(v, err, len))
+		return -1;
 	return 0;
 }
