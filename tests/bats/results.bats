@@ -232,6 +232,18 @@ check_export() {
 	[ "$(find "$T" -name 'out.jsonl*' | wc -l)" -eq 1 ]
 	"$PVTRACE" results export --db "$DB" benchmark=ioctl,since=2026-01-02 -o "$T/sel.jsonl"
 	sed -n 2p "$T/all.jsonl" | cmp - "$T/sel.jsonl"
+	# UTF-8 text (not \u escapes) and a CRLF line end come back as they went in
+	$PY - "$T/r.json" >"$T/u.json" <<'EOF'
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+d["label"] = "stock-\u00e4-\u2713-\U0001f600"
+d["started"] = "2026-02-01T00:00:00Z"
+sys.stdout.write(json.dumps(d, separators=(",", ":"), ensure_ascii=False) + "\r\n")
+EOF
+	"$PVTRACE" results import --db "$DB" "$T/u.json" >/dev/null
+	"$PVTRACE" results export --db "$DB" since=2026-02-01 | cmp - "$T/u.json"
+	[ "$(sql "SELECT COUNT(*) FROM results WHERE label = 'stock-ä-✓-😀'")" -eq 1 ]
+	"$PVTRACE" results list --db "$DB" --json 'label=stock-ä-✓-😀' | jq -e '.results | length == 1'
 	run "$PVTRACE" results export --db "$DB" -o "$T/no/such/dir/x.jsonl"
 	echo "$output"
 	[ "$status" -eq 1 ]
