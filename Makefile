@@ -46,7 +46,7 @@ VERSION_GIT  := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(C
 PVTRACE_VERSION := $(VERSION_BASE)$(if $(VERSION_GIT),+g$(VERSION_GIT))
 
 BPF_APPS  := latency kmem steal hooklat vfio
-USER_DIRS := core kvm latency hooks patches vfio bench results
+USER_DIRS := core kvm latency hooks patches vfio bench results stats
 USER_HDRS := $(wildcard user/*.h $(patsubst %,user/%/*.h,$(USER_DIRS)))
 CORE_SRCS := $(wildcard $(patsubst %,user/%/*.c,$(USER_DIRS)))
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(CORE_SRCS))
