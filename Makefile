@@ -46,7 +46,7 @@ VERSION_GIT  := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(C
 PVTRACE_VERSION := $(VERSION_BASE)$(if $(VERSION_GIT),+g$(VERSION_GIT))
 
 BPF_APPS  := latency kmem steal hooklat vfio
-USER_DIRS := core kvm latency hooks patches vfio bench results stats
+USER_DIRS := core kvm latency hooks patches vfio bench results stats compare
 USER_HDRS := $(wildcard user/*.h $(patsubst %,user/%/*.h,$(USER_DIRS)))
 CORE_SRCS := $(wildcard $(patsubst %,user/%/*.c,$(USER_DIRS)))
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(CORE_SRCS))
@@ -188,7 +188,7 @@ MANDIR    ?= $(PREFIX)/share/man
 COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 MAN_VERSION ?= $(PVTRACE_VERSION)
-MAN_CMDS  := latency hooks vfio patches bench results
+MAN_CMDS  := latency hooks vfio patches bench results compare
 MAN_PAGES := $(OUT)/man/pvtrace.1 $(patsubst %,$(OUT)/man/pvtrace-%.1,$(MAN_CMDS))
 UNITS     := $(patsubst %.in,%,$(notdir $(wildcard dist/systemd/*.service.in)))
 man_name_latency := latency histograms of KVM vCPU ioctls and paravirt hooks
@@ -196,6 +196,7 @@ man_name_hooks   := paravirt static call targets, their changes, and steal time
 man_name_vfio    := vfio device requests, release latency and blocked unregisters
 man_name_patches := ALTERNATIVE and static call sites of a kernel, live text, text pokes
 man_name_bench   := benchmarks for kernel CI (bench ioctl, regs, overhead)
+man_name_compare := compare two sets of benchmark results, with a verdict per metric
 man_help_bench   := bench regs
 man_name_results := the results store: import, list, query and export benchmark results
 

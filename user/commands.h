@@ -10,5 +10,6 @@ int hooks_latency_cmd(int argc, char **argv); /* latency --steal-clock/--sched-c
 int cmd_vfio(int argc, char **argv);
 int cmd_patches(int argc, char **argv);
 int cmd_results(int argc, char **argv); /* results import|list|query|export */
+int cmd_compare(int argc, char **argv);
 
 #endif

@@ -13,12 +13,13 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "latency", cmd_latency, "latency histograms (--ioctl: KVM vCPU ioctls)" },
-	{ "bench", cmd_bench, "benchmarks (regs: ONE_REG vs MANY_REGS vs legacy saves)" },
+	{ "bench", cmd_bench, "kernel-CI benchmarks: ioctl, regs, overhead (pvtrace.bench/1)" },
 	{ "hooks", cmd_hooks, "paravirt static calls: current targets, changes, steal time" },
 	{ "vfio", cmd_vfio, "vfio device requests, release latency and blocked unregisters" },
 	{ "patches", cmd_patches, "ALTERNATIVE and static call sites: inventory, --live, --watch" },
 	{ "results", cmd_results,
 	  "the results store: import, list, query, export (SQLite, PostgreSQL)" },
+	{ "compare", cmd_compare, "compare two sets of bench results: verdict per metric" },
 };
 
 static void usage(FILE *f)
