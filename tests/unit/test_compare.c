@@ -230,6 +230,34 @@ static void test_loader_errors(void **state)
 	cmp_side_free(&s);
 }
 
+static void test_add_docs(void **state)
+{
+	const char *one[] = { "a:lower:0.05:1,2,3" };
+	json_object *docs[2] = { doc("ioctl", one, 1), doc("ioctl", one, 1) };
+	int64_t ids[2] = { 7, 9 };
+	struct cmp_side s = { .what = "NEW" };
+	char err[256];
+
+	(void)state;
+	assert_int_equal(cmp_side_add_docs(&s, docs, ids, 2, "label=x", err, sizeof(err)), 0);
+	assert_int_equal(s.docs, 2);
+	assert_int_equal(s.m[0].n, 6);
+	cmp_side_free(&s);
+	s.what = "NEW";
+	assert_int_equal(cmp_side_add_docs(&s, docs, ids, 0, "label=y", err, sizeof(err)), -1);
+	assert_string_equal(err, "NEW label=y: no result documents");
+	json_object_put(docs[1]);
+	docs[1] =
+		json_tokener_parse("{\"schema\":\"pvtrace.bench/1\",\"benchmark\":\"ioctl\","
+				   "\"metrics\":[{\"name\":\"a\",\"unit\":\"ns\","
+				   "\"better\":\"sideways\",\"threshold\":0.05,\"values\":[1]}]}");
+	assert_int_equal(cmp_side_add_docs(&s, docs, ids, 2, "all", err, sizeof(err)), -1);
+	assert_true(!strncmp(err, "NEW all:id=9: ", 14));
+	cmp_side_free(&s);
+	json_object_put(docs[0]);
+	json_object_put(docs[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_min_runs_and_estimate),
 		cmocka_unit_test(test_baselines),
 		cmocka_unit_test(test_loader_errors),
+		cmocka_unit_test(test_add_docs),
 	};
 
 	return cmocka_run_group_tests_name("compare", tests, NULL, NULL);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 #include "stats/stats.h"
 
@@ -37,12 +38,17 @@ struct cmp_side {
  * one seam between where documents come from and the comparison. cmp_side_load_file()
  * reads a file of JSON lines (or stdin for "-") and adds each document. With the results
  * store (user/results/store.h), `--db DB BASE NEW` takes selections instead: for each
- * side, store_select(db, selection, &docs, &ids, &n, ...) and cmp_side_add_doc() on each
- * document (source "DB:id=N"), then json_object_put() them; nothing else changes.
+ * side, store_select(db, selection, &docs, &ids, &n, ...), cmp_side_add_docs(side, docs,
+ * ids, n, selection, ...), then json_object_put() each and free the arrays; nothing else
+ * changes.
  * Both return 0, or -1 with a one-line reason in err (exit status 2).
  */
 int cmp_side_add_doc(struct cmp_side *s, json_object *doc, const char *source, char *err,
 		     size_t len);
+/* Every document of an array, as store_select() returns them (ids may be NULL): source
+ * "WHERE:id=N" (or "WHERE:#i"); with none, an error "WHERE: no result documents". */
+int cmp_side_add_docs(struct cmp_side *s, json_object *const *docs, const int64_t *ids, size_t n,
+		      const char *where, char *err, size_t len);
 int cmp_side_load_file(struct cmp_side *s, const char *path, char *err, size_t len);
 void cmp_side_free(struct cmp_side *s);
 

@@ -175,6 +175,27 @@ nomem:
 	return -1;
 }
 
+int cmp_side_add_docs(struct cmp_side *s, json_object *const *docs, const int64_t *ids, size_t n,
+		      const char *where, char *err, size_t len)
+{
+	char src[512];
+
+	for (size_t i = 0; i < n; i++) {
+		if (ids)
+			snprintf(src, sizeof(src), "%s %s:id=%lld", s->what, where,
+				 (long long)ids[i]);
+		else
+			snprintf(src, sizeof(src), "%s %s:#%zu", s->what, where, i + 1);
+		if (cmp_side_add_doc(s, docs[i], src, err, len))
+			return -1;
+	}
+	if (!n) {
+		snprintf(err, len, "%s %s: no result documents", s->what, where);
+		return -1;
+	}
+	return 0;
+}
+
 int cmp_side_load_file(struct cmp_side *s, const char *path, char *err, size_t len)
 {
 	bool std = !strcmp(path, "-");
