@@ -386,3 +386,34 @@ EOF
 	grep -q 'pvtrace compare base.jsonl new.jsonl' <<<"$output"
 	grep -q -- '--method' <<<"$output"
 }
+
+@test "--db: selections from the results store compare as the same documents in files do" {
+	mk --seed 3 --label base --started 2026-01-01T00:00:00Z --metric a.p50:800:0.02 \
+		--metric b.p50:3000:0.01 >"$D/base.jsonl"
+	mk --seed 4 --label new --started 2026-01-02T00:00:00Z --metric a.p50:880:0.02 \
+		--metric b.p50:3000:0.01 >"$D/new.jsonl"
+	"$PVTRACE" results import --db "$D/r.db" "$D/base.jsonl" "$D/new.jsonl"
+	run "$PVTRACE" compare "$D/base.jsonl" "$D/new.jsonl" --json
+	[ "$status" -eq 1 ]
+	files=$output
+	run "$PVTRACE" compare --db "$D/r.db" label=base label=new --json
+	[ "$status" -eq 1 ]
+	# the same figures and verdicts; only where the documents came from differs
+	strip='del d["base"], d["new"]; [m.pop("sources", None) for m in d["metrics"]]; print(json.dumps(d, sort_keys=True))'
+	a=$(/usr/bin/python3 -c "import json, sys; d = json.loads(sys.argv[1]); $strip" "$files")
+	b=$(/usr/bin/python3 -c "import json, sys; d = json.loads(sys.argv[1]); $strip" "$output")
+	[ "$a" = "$b" ]
+	[ "$(py "[m['verdict'] for m in d['metrics']]")" = "['regressed', 'same']" ]
+	# a selection that matches nothing, and an unknown term: one line, exit 2
+	run "$PVTRACE" compare --db "$D/r.db" label=base label=nosuch
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == *"no result documents"* ]]
+	run "$PVTRACE" compare --db "$D/r.db" label=base colour=blue
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	run "$PVTRACE" compare --db "$D/nosuch.db" label=base label=new
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ ! -e "$D/nosuch.db" ]
+}

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "compare.h"
+#include "results/store.h"
 #include "util.h"
 
 struct env {
@@ -13,13 +14,16 @@ struct env {
 	int nargs;
 	bool json;
 	const char *junit, *kcidb;
+	const char *db; /* BASE and NEW are selections in this store */
 	struct cmp_opts o;
 };
 
-enum { O_JUNIT = 0x100, O_KCIDB, O_ALPHA, O_THRESHOLD, O_METHOD, O_MIN_RUNS };
+enum { O_JUNIT = 0x100, O_KCIDB, O_ALPHA, O_THRESHOLD, O_METHOD, O_MIN_RUNS, O_DB };
 
 static const struct cli_opt opts[] = {
 	{ "json", 'j', NULL, "One JSON document (schema " COMPARE_SCHEMA ")" },
+	{ "db", O_DB, "DB",
+	  "BASE and NEW are selections (label=L,benchmark=B,...) in this results store" },
 	{ "junit", O_JUNIT, "FILE", "Also write JUnit XML: a test case per metric" },
 	{ "kcidb", O_KCIDB, "FILE", "Also write a KCIDB v5.3 report: a test per metric" },
 	{ "alpha", O_ALPHA, "A", "Significance level, family-wise (default 0.05)" },
@@ -49,6 +53,9 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 	switch (key) {
 	case 'j':
 		e->json = true;
+		return 0;
+	case O_DB:
+		e->db = arg;
 		return 0;
 	case O_JUNIT:
 		e->junit = arg;
@@ -103,13 +110,52 @@ static int parse_arg(void *ctx, int index, const char *arg, char *err, size_t le
 	return 0;
 }
 
+static int load_files(const struct env *e, struct cmp_side *side, char *err, size_t len)
+{
+	for (int i = 0; i < 2; i++)
+		if (cmp_side_load_file(&side[i], e->path[i], err, len))
+			return -1;
+	return 0;
+}
+
+/* Each side's selection from the store: store_select() into cmp_side_add_docs(). */
+static int load_store(const struct env *e, struct cmp_side *side, char *err, size_t len)
+{
+	struct store *st;
+	int ret = 0;
+
+	if (store_open(e->db, false, &st, err, len))
+		return -1;
+	for (int i = 0; i < 2 && !ret; i++) {
+		json_object **docs = NULL;
+		int64_t *ids = NULL;
+		size_t n = 0;
+		char where[256];
+
+		if (store_select(st, e->path[i], &docs, &ids, &n, err, len)) {
+			ret = -1;
+			break;
+		}
+		snprintf(where, sizeof(where), "%s %s", side[i].what, e->path[i]);
+		ret = cmp_side_add_docs(&side[i], docs, ids, n, where, err, len);
+		for (size_t j = 0; j < n; j++)
+			json_object_put(docs[j]);
+		free(docs);
+		free(ids);
+	}
+	store_close(st);
+	return ret;
+}
+
 int cmd_compare(int argc, char **argv)
 {
 	static const char doc[] =
 		"Compare two sets of benchmark results (pvtrace bench NAME --json documents),\n"
 		"metric by metric, matched on (benchmark, name). BASE and NEW are files of\n"
 		"result documents, one JSON line each (several documents of a benchmark pool\n"
-		"their runs); '-' reads one of them from stdin.\n\n"
+		"their runs); '-' reads one of them from stdin. With --db, BASE and NEW are\n"
+		"selections in a results store (pvtrace results --help: id=N, label=L,\n"
+		"benchmark=B, kernel=R, build_id=HEX, since=T, until=T, comma-separated).\n\n"
 		"Each metric: the ratio median(NEW)/median(BASE) with a bootstrap confidence\n"
 		"interval (1 - alpha), Mann-Whitney U and Kolmogorov-Smirnov over the runs\n"
 		"(p = 2 min of the two), Holm-adjusted over all metrics compared. Verdicts:\n"
@@ -124,7 +170,8 @@ int cmd_compare(int argc, char **argv)
 		"  pvtrace compare base.jsonl new.jsonl\n"
 		"  pvtrace bench ioctl --json | pvtrace compare stock.jsonl - --junit junit.xml\n"
 		"  pvtrace compare a.jsonl b.jsonl --json --kcidb kcidb.json --threshold 0.02\n"
-		"  pvtrace compare a.jsonl b.jsonl --method pinpoint";
+		"  pvtrace compare a.jsonl b.jsonl --method pinpoint\n"
+		"  pvtrace compare --db results.db label=stock-6.12 label=patched-6.12";
 	static const struct cli cli = { .name = "pvtrace compare",
 					.usage = "BASE NEW [OPTIONS]",
 					.doc = doc,
@@ -143,19 +190,20 @@ int cmd_compare(int argc, char **argv)
 	/* 12 significant digits: the figures, not binary noise (0.05, not 0.050000000000000003) */
 	json_c_set_serialization_double_format("%.12g", JSON_C_OPTION_GLOBAL);
 	if (e.nargs != 2) {
-		err_msg("compare: give BASE and NEW (files of result documents, '-' for stdin)");
+		err_msg("compare: give BASE and NEW (files of result documents, '-' for stdin, "
+			"or selections with --db)");
 		return EXIT_USAGE;
 	}
-	if (!strcmp(e.path[0], "-") && !strcmp(e.path[1], "-")) {
+	if (!e.db && !strcmp(e.path[0], "-") && !strcmp(e.path[1], "-")) {
 		err_msg("compare: only one of BASE and NEW can be '-' (stdin)");
 		return EXIT_USAGE;
 	}
 	ret = EXIT_USAGE;
-	for (int i = 0; i < 2; i++)
-		if (cmp_side_load_file(&side[i], e.path[i], err, sizeof(err))) {
-			err_msg("compare: %s", err);
-			goto out;
-		}
+	if (e.db ? load_store(&e, side, err, sizeof(err))
+		 : load_files(&e, side, err, sizeof(err))) {
+		err_msg("compare: %s", err);
+		goto out;
+	}
 	if (cmp_analyze(&side[0], &side[1], &e.o, &res)) {
 		err_msg("compare: out of memory");
 		ret = EXIT_RUNTIME;

@@ -37,7 +37,8 @@ struct cmp_side {
  * Loading. A side is filled from documents, one at a time, by cmp_side_add_doc(): the
  * one seam between where documents come from and the comparison. cmp_side_load_file()
  * reads a file of JSON lines (or stdin for "-") and adds each document. With the results
- * store (user/results/store.h), `--db DB BASE NEW` takes selections instead: for each
+ * store (user/results/store.h), `--db DB BASE NEW` takes selections instead (compare.c
+ * load_store()): for each
  * side, store_select(db, selection, &docs, &ids, &n, ...), cmp_side_add_docs(side, docs,
  * ids, n, selection, ...), then json_object_put() each and free the arrays; nothing else
  * changes.
