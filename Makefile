@@ -46,7 +46,7 @@ VERSION_GIT  := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(C
 PVTRACE_VERSION := $(VERSION_BASE)$(if $(VERSION_GIT),+g$(VERSION_GIT))
 
 BPF_APPS  := latency kmem steal hooklat vfio
-USER_DIRS := core kvm latency hooks patches vfio bench results stats compare
+USER_DIRS := core kvm latency hooks patches vfio bench results stats compare dashboard
 USER_HDRS := $(wildcard user/*.h $(patsubst %,user/%/*.h,$(USER_DIRS)))
 CORE_SRCS := $(wildcard $(patsubst %,user/%/*.c,$(USER_DIRS)))
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(CORE_SRCS))
@@ -97,6 +97,9 @@ $(OUT)/user/core/cli.o $(OUT)/user/core/fingerprint.o: $(OUT)/version.h
 # the textfile's pvtrace_build_info{version} (textfile.c takes PVTRACE_VERSION if defined)
 $(OUT)/user/core/textfile.o: $(OUT)/version.h
 $(OUT)/user/core/textfile.o: override CPPFLAGS += -include $(OUT)/version.h
+# the dashboard page's generator and header line
+$(OUT)/user/dashboard/html.o: $(OUT)/version.h
+$(OUT)/user/dashboard/html.o: override CPPFLAGS += -include $(OUT)/version.h
 
 $(OUT)/libpvtrace.a: $(CORE_OBJS)
 	$(call msg,AR,$@)

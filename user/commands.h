@@ -11,5 +11,6 @@ int cmd_vfio(int argc, char **argv);
 int cmd_patches(int argc, char **argv);
 int cmd_results(int argc, char **argv); /* results import|list|query|export */
 int cmd_compare(int argc, char **argv);
+int cmd_dashboard(int argc, char **argv);
 
 #endif

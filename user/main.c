@@ -20,6 +20,7 @@ static const struct {
 	{ "results", cmd_results,
 	  "the results store: import, list, query, export (SQLite, PostgreSQL)" },
 	{ "compare", cmd_compare, "compare two sets of bench results: verdict per metric" },
+	{ "dashboard", cmd_dashboard, "static HTML page over a series of bench results" },
 };
 
 static void usage(FILE *f)
