@@ -14,7 +14,7 @@ BUILD_PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson
 # the fast lane: style, static analysis, the fuzz target (clang -fsanitize=fuzzer needs
 # libclang-rt-14-dev, which clang only recommends); unit tests need cmocka
 FAST_PKGS="clang-format cppcheck shellcheck libclang-rt-14-dev libcmocka-dev"
-TEST_PKGS="$FAST_PKGS bats jq prometheus prometheus-node-exporter bpftrace util-linux procps curl bash-completion man-db systemd python3-jsonschema sqlite3 postgresql libnss-wrapper"
+TEST_PKGS="$FAST_PKGS bats jq prometheus prometheus-node-exporter bpftrace util-linux procps curl bash-completion man-db systemd python3-jsonschema sqlite3 postgresql libnss-wrapper chromium chromium-driver python3-selenium"
 GUEST_PKGS=$(sed -n 's/^GUEST_DEB_PACKAGES="\(.*\)"/\1/p' "$here/guest.sh")
 
 case ${1:-} in
