@@ -16,6 +16,7 @@ Uses only Python's standard library.
 """
 import argparse
 import datetime
+import hashlib
 import json
 import math
 import random
@@ -87,7 +88,8 @@ def doc(bench, i, a, rng, steps):
         "started": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "duration_s": 1.0,
         "fingerprint": {
             "kernel_release": "6.12.0-synthetic", "kernel_version": "#1 SMP synthetic",
-            "kernel_build_id": "%040x" % (0xb1d0 + i), "config_hash": "fnv1a64:%016x" % (0xc0f + i),
+            "kernel_build_id": hashlib.sha1(b"build %d" % i).hexdigest(),
+            "config_hash": "sha256:" + hashlib.sha256(b"config %d" % i).hexdigest(),
             "config_source": "/proc/config.gz", "arch": "x86_64", "cpu_model": "Synthetic CPU",
             "cpus": 2, "hypervisor": "KVM", "emulated": False,
             "attach_mode": "fentry" if bench == "overhead" else "none",

@@ -79,6 +79,9 @@ void html_puts(FILE *f, const char *s);
 /* A JSON member as a string ("" when absent; numbers and booleans as text). */
 const char *dash_str(json_object *o, const char *key, char *buf, size_t len);
 
+/* A value for a label: about four significant digits, no exponent. */
+const char *dash_fmt_num(char *buf, size_t len, double v);
+
 /* The page: HTML on f. */
 int dash_render(FILE *f, const struct dmodel *m, const char *title);
 

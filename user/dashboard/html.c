@@ -93,7 +93,9 @@ static const char css[] =
 	"table{border-collapse:collapse;width:100%;font-size:12px}"
 	"th{text-align:left;background:#f3f5f8;color:#3d4757;font-weight:600;border-bottom:1px "
 	"solid #d5dae1;padding:5px 7px;white-space:nowrap}"
-	"td{border-bottom:1px solid #eceff3;padding:4px 7px;vertical-align:top}"
+	"td{border-bottom:1px solid #eceff3;padding:4px 7px;vertical-align:top;white-space:nowrap}"
+	"td.wrap{white-space:normal;min-width:8em}"
+	".scroll{overflow-x:auto}"
 	"td.mono,span.mono{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:11.5px}"
 	"tr:target{background:#fff3bf}"
 	".worse{color:#c92a2a;font-weight:600}.better{color:#2b8a3e;font-weight:600}"
@@ -115,6 +117,35 @@ static void td(FILE *f, const char *cls, const char *s)
 	else
 		fputs("\u2014", f);
 	fputs("</td>", f);
+}
+
+/* a long hash: its first 12 characters after the algorithm, the whole in a tooltip */
+static void td_hash(FILE *f, const char *s)
+{
+	const char *colon = strchr(s, ':'), *hex = colon ? colon + 1 : s;
+
+	if (strlen(hex) <= 16) {
+		td(f, "mono", s);
+		return;
+	}
+	fprintf(f, "<td class=\"mono\" title=\"");
+	html_puts(f, s);
+	fprintf(f, "\">");
+	if (colon) {
+		char alg[32];
+
+		snprintf(alg, sizeof(alg), "%.*s", (int)(colon - s), s);
+		html_puts(f, alg);
+		fputc(':', f);
+	}
+	{
+		char head[13];
+
+		memcpy(head, hex, 12);
+		head[12] = 0;
+		html_puts(f, head);
+	}
+	fputs("\u2026</td>", f);
 }
 
 static void runs_table(FILE *f, const struct dmodel *m)
@@ -140,15 +171,20 @@ static void runs_table(FILE *f, const struct dmodel *m)
 		fprintf(f, "<tr id=\"run-%zu\"><td>%zu</td>", m->docs[i].run, m->docs[i].run);
 		td(f, "mono", m->docs[i].started);
 		td(f, NULL, m->docs[i].benchmark);
-		td(f, NULL, m->docs[i].label);
+		td(f, "wrap", m->docs[i].label);
 		td(f, NULL, dash_str(doc, "runs", b, sizeof(b)));
 		dash_str(fp, "kernel_release", k, sizeof(k));
 		td(f, "mono", k[0] ? k : dash_str(doc, "kernel", b, sizeof(b)));
-		for (size_t c = 0; c < sizeof(fpk) / sizeof(fpk[0]); c++)
-			td(f, c < 2 ? "mono" : NULL, dash_str(fp, fpk[c], b, sizeof(b)));
+		for (size_t c = 0; c < sizeof(fpk) / sizeof(fpk[0]); c++) {
+			dash_str(fp, fpk[c], b, sizeof(b));
+			if (c < 2 && b[0])
+				td_hash(f, b);
+			else
+				td(f, c < 2 ? "mono" : c == 2 ? "wrap" : NULL, b);
+		}
 		fprintf(f, "</tr>\n");
 	}
-	fprintf(f, "</table></section>\n");
+	fprintf(f, "</table></div></section>\n");
 }
 
 static void changes_table(FILE *f, const struct dmodel *m)
@@ -186,10 +222,12 @@ static void changes_table(FILE *f, const struct dmodel *m)
 				html_puts(f, d->name);
 				fprintf(f, "</td>");
 				td(f, NULL, l->label);
-				fprintf(f, "<td><a href=\"#run-%zu\">#%zu</a></td><td>%.6g ", run,
-					run, cp->before);
+				char b1[32], b2[32];
+
+				fprintf(f, "<td><a href=\"#run-%zu\">#%zu</a></td><td>%s ", run,
+					run, dash_fmt_num(b1, sizeof(b1), cp->before));
 				html_puts(f, d->unit);
-				fprintf(f, "</td><td>%.6g ", cp->after);
+				fprintf(f, "</td><td>%s ", dash_fmt_num(b2, sizeof(b2), cp->after));
 				html_puts(f, d->unit);
 				fprintf(f,
 					"</td><td class=\"%s\">%+.1f%%</td><td "

@@ -37,8 +37,7 @@ static struct dunit display_unit(const char *unit, double maxabs)
 	return (struct dunit){ 1, unit };
 }
 
-/* a value for a label: about four significant digits, no exponent */
-static const char *fmt_num(char *buf, size_t len, double v)
+const char *dash_fmt_num(char *buf, size_t len, double v)
 {
 	double a = fabs(v);
 
@@ -181,8 +180,13 @@ static bool worse(const struct dmetric *d, const struct dcp *c)
 	return !strcmp(d->better, "higher") ? c->after < c->before : c->after > c->before;
 }
 
+/*
+ * A change point: the dashed line between the last point before and the first after, its
+ * text (direction, percent, medians before and after) in row `slot` at the top, so that
+ * the texts of nearby changes do not overlap; the label too when the plot has several.
+ */
 static void changepoint(const struct frame *p, const struct dmetric *d, const struct dmodel *m,
-			const struct dline *l, const struct dcp *c, struct dunit u)
+			const struct dline *l, const struct dcp *c, struct dunit u, int slot)
 {
 	double xa = (double)m->docs[l->pts[c->at - 1].doc].x,
 	       xb = (double)m->docs[l->pts[c->at].doc].x;
@@ -204,12 +208,17 @@ static void changepoint(const struct frame *p, const struct dmetric *d, const st
 		x, p->h - p->mb);
 	fprintf(p->f,
 		"<text x=\"%.1f\" y=\"%d\" class=\"cpt\" text-anchor=\"%s\">%s %+.1f%%  %s \u2192 "
-		"%s "
-		"%s</text></g>",
-		x + (right ? 4 : -4), p->mt + 12, right ? "start" : "end",
+		"%s %s",
+		x + (right ? 4 : -4), p->mt + 12 + 12 * slot, right ? "start" : "end",
 		c->after > c->before ? "\u25b2" : "\u25bc", pc,
-		fmt_num(b1, sizeof(b1), c->before / u.div),
-		fmt_num(b2, sizeof(b2), c->after / u.div), u.name);
+		dash_fmt_num(b1, sizeof(b1), c->before / u.div),
+		dash_fmt_num(b2, sizeof(b2), c->after / u.div), u.name);
+	if (d->nlines > 1 && p->w >= 500) {
+		fprintf(p->f, " (");
+		html_puts(p->f, l->label);
+		fprintf(p->f, ")");
+	}
+	fprintf(p->f, "</text></g>");
 }
 
 /* dashed segment medians between change points */
@@ -264,9 +273,9 @@ static void line_draw(const struct frame *p, const struct dmodel *m, const struc
 			dd->run, pt->med, fx(p, (double)dd->x), fy(p, pt->med), color, dd->run);
 		html_puts(p->f, dd->label);
 		fprintf(p->f, " \u00b7 %s\nmedian %s %s (p10 %s, p90 %s)</title></circle></a>",
-			dd->started, fmt_num(b1, sizeof(b1), pt->med / u.div), u.name,
-			fmt_num(b2, sizeof(b2), pt->lo / u.div),
-			fmt_num(b3, sizeof(b3), pt->hi / u.div));
+			dd->started, dash_fmt_num(b1, sizeof(b1), pt->med / u.div), u.name,
+			dash_fmt_num(b2, sizeof(b2), pt->lo / u.div),
+			dash_fmt_num(b3, sizeof(b3), pt->hi / u.div));
 	}
 }
 
@@ -317,7 +326,7 @@ void panel_metric(FILE *f, const struct dmodel *m, const struct dmetric *d, cons
 	if (!(pad > 0))
 		pad = fabs(hi) * 0.05 + 1e-9;
 	p.y0 = lo - pad;
-	p.y1 = hi + pad * 2.2; /* room for the change-point text */
+	p.y1 = hi + pad * 3; /* room for the change-point texts */
 	if (lo >= 0 && p.y0 < 0)
 		p.y0 = 0;
 	p.x0 = -0.5;
@@ -341,9 +350,10 @@ void panel_metric(FILE *f, const struct dmodel *m, const struct dmetric *d, cons
 	x_axis(&p, xd, nx);
 	for (size_t k = 0; k < d->nlines; k++)
 		line_draw(&p, m, d, &d->lines[k], panel, palette[k % NPAL], u);
-	for (size_t k = 0; k < d->nlines; k++)
-		for (size_t c = 0; c < d->lines[k].ncp; c++)
-			changepoint(&p, d, m, &d->lines[k], &d->lines[k].cps[c], u);
+	for (size_t k = 0, slot = 0; k < d->nlines; k++)
+		for (size_t c = 0; c < d->lines[k].ncp; c++, slot++)
+			changepoint(&p, d, m, &d->lines[k], &d->lines[k].cps[c], u,
+				    (int)(slot % 3));
 	legend(&p, d);
 	fprintf(f, "</svg>\n");
 	free(xd);
