@@ -212,6 +212,27 @@ assert labels == {"<script>x()</script> & \"q\" \ufffd<b>"}, labels
 	[ "$status" -eq 1 ] && [ "$(cat "$T/plain")" = keep ]
 }
 
+@test "dashboard: damaged documents are drawn or refused in one line, never a crash" {
+	local drawn=0 refused=0
+	for seed in $(seq 1 80); do
+		series "$T/m.jsonl" --count 3 --mutate "$seed"
+		rm -rf "$T/site"
+		run "$PVTRACE" dashboard "$T/m.jsonl" -o "$T/site"
+		if [ "$status" -eq 0 ]; then
+			[ -z "$output" ]
+			"$PY" "$PARSE" "$T/site/index.html" >/dev/null
+			drawn=$((drawn + 1))
+		else
+			echo "seed $seed: $status: $output"
+			[ "$status" -eq 2 ] && [ "${#lines[@]}" -eq 1 ] && [[ "$output" == *"m.jsonl:"* ]]
+			[ ! -e "$T/site" ]
+			refused=$((refused + 1))
+		fi
+	done
+	echo "# damaged documents: $drawn drawn, $refused refused" >&3
+	[ "$drawn" -gt 0 ] && [ "$refused" -gt 0 ]
+}
+
 @test "dashboard --db: the store's selection draws the same points as the files" {
 	command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
 	series "$T/s.jsonl" --count 8 --shuffle --step regs/ratio.set_one_over_many:4:1.5

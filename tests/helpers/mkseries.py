@@ -4,7 +4,7 @@ latency histograms, for the dashboard's tests: the effects in the data are known
 
 Usage: tests/helpers/mkseries.py [--count N] [--runs R] [--seed S] [--noise F]
            [--benchmarks ioctl,regs,overhead] [--labels L1,L2,...] [--shuffle]
-           [--step BENCH/METRIC:INDEX:FACTOR ...]
+           [--step BENCH/METRIC:INDEX:FACTOR ...] [--mutate SEED]
 
 N results per benchmark, one hour apart (the benchmarks of one index a few minutes apart).
 Each metric's runs are MEDIAN * (1 + F * z), z standard normal (seeded). --step multiplies
@@ -12,6 +12,9 @@ one metric's median (and, for an ioctl command's p50, its histogram) by FACTOR f
 INDEX-th result of that benchmark on (0-based). --labels: the labels, in turn. --shuffle:
 print the documents in a random order (the dashboard orders them by started time).
 bench ioctl has two commands, KVM_GET_REGS and KVM_RUN, each with a log2 histogram.
+--mutate SEED: the first document gets one to three random changes (a member removed or
+given an odd value: null, a huge number, an empty or long string, markup, a bad time), for
+tests of bad input.
 Uses only Python's standard library.
 """
 import argparse
@@ -20,6 +23,7 @@ import hashlib
 import json
 import math
 import random
+import sys
 
 BASE = {
     "ioctl": {"KVM_GET_REGS": 820.0, "KVM_RUN": 2600.0},
@@ -105,6 +109,36 @@ def doc(bench, i, a, rng, steps):
     return d
 
 
+ODD = [None, True, 0, -1, 1e308, -1e308, 1e17, "", "x" * 300, [], {}, [1], "\udcff",
+       "2026-13-99T99:99:99Z", 1.5, "<&>\"'"]
+
+
+def paths(o, p=()):
+    yield p
+    if isinstance(o, dict):
+        for k, v in o.items():
+            yield from paths(v, p + (k,))
+    elif isinstance(o, list):
+        for i, v in enumerate(o):
+            yield from paths(v, p + (i,))
+
+
+def mutate(d, rng):
+    ps = list(paths(d))[1:]
+    for _ in range(rng.randint(1, 3)):
+        p = rng.choice(ps)
+        o = d
+        try:
+            for k in p[:-1]:
+                o = o[k]
+            if isinstance(o, dict) and rng.random() < 0.3:
+                del o[p[-1]]
+            else:
+                o[p[-1]] = rng.choice(ODD)
+        except (KeyError, IndexError, TypeError):
+            pass  # an earlier change removed the path
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--count", type=int, default=12)
@@ -115,6 +149,7 @@ def main():
     ap.add_argument("--labels", default="series")
     ap.add_argument("--shuffle", action="store_true")
     ap.add_argument("--step", action="append", default=[])
+    ap.add_argument("--mutate", type=int, default=None)
     a = ap.parse_args()
     steps = {}
     for s in a.step:
@@ -126,8 +161,12 @@ def main():
     docs = [doc(b, i, a, rng, steps) for b in a.benchmarks.split(",") for i in range(a.count)]
     if a.shuffle:
         rng.shuffle(docs)
+    if a.mutate is not None:
+        mutate(docs[0], random.Random(a.mutate))
     for d in docs:
-        print(json.dumps(d, separators=(",", ":"), ensure_ascii=False))
+        # surrogateescape: "\udcff" is written as the byte 0xff, not UTF-8
+        line = json.dumps(d, separators=(",", ":"), ensure_ascii=False)
+        sys.stdout.buffer.write(line.encode("utf-8", "surrogateescape") + b"\n")
 
 
 if __name__ == "__main__":

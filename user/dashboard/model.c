@@ -99,9 +99,13 @@ static int check_hists(json_object *doc, char *err, size_t len)
 
 			if (!json_object_object_get_ex(e, "lo", &lo) || !is_number(lo) ||
 			    !json_object_object_get_ex(e, "count", &cnt) || !is_number(cnt) ||
-			    json_object_get_double(cnt) < 0 || json_object_get_double(lo) < 0) {
+			    !(json_object_get_double(cnt) >= 0) ||
+			    !(json_object_get_double(lo) >= 0) ||
+			    json_object_get_double(lo) >= 18446744073709551616.0 ||
+			    !isfinite(json_object_get_double(cnt))) {
 				snprintf(err, len,
-					 "histogram '%.64s' bucket %zu needs lo and count",
+					 "histogram '%.64s' bucket %zu needs lo (0 .. 2^64) and a "
+					 "count",
 					 get_str(h, "name"), k);
 				return -1;
 			}

@@ -135,12 +135,18 @@ static void y_axis(const struct frame *p, double div, const char *uname, const c
 	char b[48];
 
 	fprintf(p->f, "<g class=\"yaxis\">");
-	for (double t = ceil(p->y0 / step) * step; t <= p->y1 + step * 1e-9; t += step)
+	double t0 = ceil(p->y0 / step) * step;
+
+	/* t from an integer count: a step small against the values cannot stall the loop */
+	for (int i = 0; i < 40 && t0 + i * step <= p->y1 + step * 1e-9; i++) {
+		double t = t0 + i * step;
+
 		fprintf(p->f,
 			"<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"gl\"/>"
 			"<text x=\"%d\" y=\"%.1f\" class=\"tl\" text-anchor=\"end\">%s</text>",
 			p->ml, fy(p, t), p->w - p->mr, fy(p, t), p->ml - 5, fy(p, t) + 3.5,
 			fmt_tick(b, sizeof(b), t / div, step / div));
+	}
 	fprintf(p->f,
 		"<text class=\"at\" text-anchor=\"middle\" transform=\"translate(13 %.1f) "
 		"rotate(-90)\">",
@@ -322,7 +328,13 @@ void panel_metric(FILE *f, const struct dmodel *m, const struct dmetric *d, cons
 			lo = fmin(lo, d->lines[k].pts[i].lo);
 			hi = fmax(hi, d->lines[k].pts[i].hi);
 		}
-	pad = (hi - lo) * 0.12;
+	if (!isfinite(hi - lo) || fmax(fabs(lo), fabs(hi)) > 1e300) {
+		panel_missing(f, title, "values too large to draw", w, h);
+		free(xd);
+		return;
+	}
+	/* at least a millionth of the values: a range the ticks can step through */
+	pad = fmax((hi - lo) * 0.12, fmax(fabs(lo), fabs(hi)) * 1e-6);
 	if (!(pad > 0))
 		pad = fabs(hi) * 0.05 + 1e-9;
 	p.y0 = lo - pad;
