@@ -91,6 +91,19 @@ row_started = {int(r["id"][4:]): r["cells"][1] for r in d["rows"]}
 for k, runs in d["runs"].items():
     t = [row_started[r] for r in runs]
     assert t == sorted(t) and len(set(runs)) == len(runs), (k, runs)
+# each point: median, p10 and p90 of the runs of its document, as numpy computes them
+import numpy
+run_doc = {}
+for r in d["rows"]:
+    run_doc[int(r["id"][4:])] = r["cells"][1:3]  # started, benchmark
+by_key = {(doc["started"], doc["benchmark"]): doc for doc in s}
+for k, runs in d["runs"].items():
+    name = k.split()[1].split("/", 1)[1]
+    for run, got in zip(runs, d["stats"][k]):
+        doc = by_key[tuple(run_doc[run])]
+        v = next(m["values"] for m in doc["metrics"] if m["name"] == name)
+        ref = numpy.percentile(v, [50, 10, 90])
+        assert numpy.allclose(got, ref, rtol=1e-8, atol=0), (k, run, got, ref)
 # the heatmap: a cell per non-empty bucket of each histogram of each result
 want_cells = sum(1 for doc in s for h in doc.get("histograms", []) for b in h["buckets"] if b["count"] > 0)
 assert d["cells"] == want_cells, (d["cells"], want_cells)
@@ -109,6 +122,12 @@ assert len(cps) == 1, cps
 c = cps[0]
 assert c["metric"] == "ioctl/KVM_GET_REGS.p50" and c["index"] == 7 and c["direction"] == "up"
 assert c["verdict"] == "worse" and 15 < c["change"] < 25, c
+# its magnitude: the medians of the point medians before and after (numpy)
+import numpy
+med = [x[0] for x in d["stats"]["metric ioctl/KVM_GET_REGS.p50"]]
+ref = (numpy.median(med[:7]), numpy.median(med[7:]))
+assert numpy.allclose((c["before"], c["after"]), ref, rtol=1e-5), (c, ref)
+assert abs(c["change"] - (ref[1] / ref[0] - 1) * 100) < 0.01, (c, ref)
 # the run it points at is the 8th ioctl result of the series
 ioctl = sorted((doc["started"], i) for i, doc in enumerate(s) if doc["benchmark"] == "ioctl")
 rows = {r["id"]: r["cells"] for r in d["rows"]}

@@ -4,6 +4,7 @@ browser, and print what it holds as one JSON object:
 
   points:       {"PANEL BENCH/METRIC": count of <circle class="pt">}
   runs:         {"PANEL BENCH/METRIC": [data-run of each point, in document order]}
+  stats:        {"PANEL BENCH/METRIC": [[median, p10, p90] of each point, in document order]}
   changepoints: [{"panel", "metric", "index", "run", "direction", "change", "verdict"}]
   rows:         [{"id": "run-N", "cells": [text...]}] of the results table
   hrefs:        the href of every link around a point, a heatmap column or a table cell
@@ -22,7 +23,7 @@ from html.parser import HTMLParser
 class Page(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.points, self.runs, self.cps, self.rows = {}, {}, [], []
+        self.points, self.runs, self.cps, self.rows, self.stats = {}, {}, [], [], {}
         self.hrefs, self.ids, self.urls, self.nodata = [], [], [], {}
         self.cells = self.scripts = 0
         self.csp = None
@@ -55,6 +56,8 @@ class Page(HTMLParser):
             k = "%s %s" % (a.get("data-panel"), a.get("data-metric"))
             self.points[k] = self.points.get(k, 0) + 1
             self.runs.setdefault(k, []).append(int(a["data-run"]))
+            self.stats.setdefault(k, []).append([float(a[x]) for x in
+                                                 ("data-median", "data-p10", "data-p90")])
         elif tag == "rect" and a.get("class") == "cell":
             self.cells += 1
         elif tag == "g" and "cp" in a.get("class", "").split():
@@ -63,6 +66,7 @@ class Page(HTMLParser):
                              "label": a.get("data-label"), "index": int(a["data-index"]),
                              "run": int(a["data-run"]), "direction": a.get("data-direction"),
                              "change": float(a["data-change"]),
+                             "before": float(a["data-before"]), "after": float(a["data-after"]),
                              "verdict": "worse" if "worse" in cls else "better"})
         elif tag == "tr" and a.get("id", "").startswith("run-"):
             self.row = {"id": a["id"], "cells": []}
@@ -90,7 +94,7 @@ def main():
     p = Page()
     p.feed(text)
     p.close()
-    print(json.dumps({"points": p.points, "runs": p.runs, "changepoints": p.cps,
+    print(json.dumps({"points": p.points, "runs": p.runs, "stats": p.stats, "changepoints": p.cps,
                       "rows": p.rows, "hrefs": p.hrefs, "ids": p.ids, "nodata": p.nodata,
                       "cells": p.cells, "scripts": p.scripts, "csp": p.csp, "urls": p.urls}))
 

@@ -206,7 +206,7 @@ static void changepoint(const struct frame *p, const struct dmetric *d, const st
 	fprintf(p->f, "\" data-label=\"");
 	html_puts(p->f, l->label);
 	fprintf(p->f,
-		"\" data-index=\"%zu\" data-run=\"%zu\" data-before=\"%.6g\" data-after=\"%.6g\" "
+		"\" data-index=\"%zu\" data-run=\"%zu\" data-before=\"%.9g\" data-after=\"%.9g\" "
 		"data-change=\"%+.2f\" data-direction=\"%s\">",
 		c->at, m->docs[l->pts[c->at].doc].run, c->before, c->after, pc,
 		c->after > c->before ? "up" : "down");
@@ -273,10 +273,11 @@ static void line_draw(const struct frame *p, const struct dmodel *m, const struc
 			dd->run, panel, d->benchmark);
 		html_puts(p->f, d->name);
 		fprintf(p->f,
-			"\" data-run=\"%zu\" data-median=\"%.6g\" cx=\"%.1f\" cy=\"%.1f\" "
-			"r=\"3.2\" "
-			"fill=\"%s\"><title>#%zu ",
-			dd->run, pt->med, fx(p, (double)dd->x), fy(p, pt->med), color, dd->run);
+			"\" data-run=\"%zu\" data-median=\"%.9g\" data-p10=\"%.9g\" "
+			"data-p90=\"%.9g\" "
+			"cx=\"%.1f\" cy=\"%.1f\" r=\"3.2\" fill=\"%s\"><title>#%zu ",
+			dd->run, pt->med, pt->lo, pt->hi, fx(p, (double)dd->x), fy(p, pt->med),
+			color, dd->run);
 		html_puts(p->f, dd->label);
 		fprintf(p->f, " \u00b7 %s\nmedian %s %s (p10 %s, p90 %s)</title></circle></a>",
 			dd->started, dash_fmt_num(b1, sizeof(b1), pt->med / u.div), u.name,
