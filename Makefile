@@ -191,7 +191,7 @@ MANDIR    ?= $(PREFIX)/share/man
 COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 MAN_VERSION ?= $(PVTRACE_VERSION)
-MAN_CMDS  := latency hooks vfio patches bench results compare
+MAN_CMDS  := latency hooks vfio patches bench results compare dashboard
 MAN_PAGES := $(OUT)/man/pvtrace.1 $(patsubst %,$(OUT)/man/pvtrace-%.1,$(MAN_CMDS))
 UNITS     := $(patsubst %.in,%,$(notdir $(wildcard dist/systemd/*.service.in)))
 man_name_latency := latency histograms of KVM vCPU ioctls and paravirt hooks
@@ -200,6 +200,7 @@ man_name_vfio    := vfio device requests, release latency and blocked unregister
 man_name_patches := ALTERNATIVE and static call sites of a kernel, live text, text pokes
 man_name_bench   := benchmarks for kernel CI (bench ioctl, regs, overhead)
 man_name_compare := compare two sets of benchmark results, with a verdict per metric
+man_name_dashboard := a static HTML dashboard over a series of benchmark results
 man_help_bench   := bench regs
 man_name_results := the results store: import, list, query and export benchmark results
 

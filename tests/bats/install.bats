@@ -10,7 +10,7 @@ setup_file() {
 	make -s -C "$REPO" install PREFIX="$PFX" >/dev/null
 }
 
-@test "make install DESTDIR: binary, seven man pages, completion, three units" {
+@test "make install DESTDIR: binary, nine man pages, completion, three units" {
 	(cd "$DEST" && find . -type f | sort) >"$BATS_TEST_TMPDIR/files"
 	cat "$BATS_TEST_TMPDIR/files"
 	diff -u - "$BATS_TEST_TMPDIR/files" <<'EOF'
@@ -20,6 +20,8 @@ setup_file() {
 ./usr/lib/systemd/system/pvtrace-vfio.service
 ./usr/share/bash-completion/completions/pvtrace
 ./usr/share/man/man1/pvtrace-bench.1
+./usr/share/man/man1/pvtrace-compare.1
+./usr/share/man/man1/pvtrace-dashboard.1
 ./usr/share/man/man1/pvtrace-hooks.1
 ./usr/share/man/man1/pvtrace-latency.1
 ./usr/share/man/man1/pvtrace-patches.1
@@ -96,10 +98,11 @@ echo "6:\$(comp pvtrace latency --mode k)"
 echo "7:\$(comp pvtrace hooks --st)"
 echo "8:\$(comp pvtrace results ex)"
 echo "9:\$(comp pvtrace results query --me)"
+echo "10:\$(comp pvtrace compare --method pi)"
 EOF
 	run bash "$BATS_TEST_TMPDIR/comp.sh"
 	echo "$output"
-	[ "${lines[0]}" = "1:latency bench hooks vfio patches results" ]
+	[ "${lines[0]}" = "1:latency bench hooks vfio patches results compare dashboard" ]
 	[ "${lines[1]}" = "2:patches" ]
 	[ "${lines[2]}" = "3:--per-pid --per-vcpu" ]
 	[ "${lines[3]}" = "4:ioctl regs overhead" ]
@@ -108,6 +111,7 @@ EOF
 	[ "${lines[6]}" = "7:--steal" ]
 	[ "${lines[7]}" = "8:export" ]
 	[ "${lines[8]}" = "9:--metric" ]
+	[ "${lines[9]}" = "10:pinpoint" ]
 }
 
 @test "make uninstall removes everything install put there" {
