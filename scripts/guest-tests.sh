@@ -36,6 +36,12 @@ guest_run() {
 		envs+=("PVTRACE_JSON_LOG=$PVTRACE_JSON_DIR/guest-$name.log")
 		set -- --rw "$PVTRACE_JSON_DIR" "$@"
 	fi
+	# kernel-CI result documents (tests/guest/bench.sh) of boots that give a PVTRACE_KCI_LABEL
+	if [ -n "${PVTRACE_RESULTS_DIR:-}" ] && [[ " ${envs[*]} " == *" PVTRACE_KCI_LABEL="* ]]; then
+		set -- --rw "$PVTRACE_RESULTS_DIR" "$@"
+	else
+		envs+=("PVTRACE_RESULTS_DIR=")
+	fi
 	env "${envs[@]}" scripts/guest.sh --smp 1 --timeout "$timeout" "$@"
 	st=$?
 	case $st in
@@ -80,14 +86,14 @@ have_project_kernel() { # NAME
 for g in $guests; do
 	case $g in
 	stock)
-		guest_run stock-6.12 -- tests/guest/latency-modes.sh
+		guest_run stock-6.12 PVTRACE_KCI_LABEL=stock-6.12 -- tests/guest/latency-modes.sh
 		;;
 	vfio)
 		guest_run vfio-6.12 --vfio -- tests/guest/vfio.sh
 		;;
 	stock-6.1)
 		# exactness, per-vCPU keys and cleanup in every mode; the rest is mode-independent
-		guest_run stock-6.1 PVTRACE_BATS_FILTER='counts per command|--per-vcpu|no pvtrace BPF' \
+		guest_run stock-6.1 PVTRACE_KCI_LABEL=stock-6.1 PVTRACE_BATS_FILTER='counts per command|--per-vcpu|no pvtrace BPF' \
 			--kernel stock-6.1 -- tests/guest/latency-modes.sh
 		;;
 	qemu-real)
@@ -101,7 +107,7 @@ for g in $guests; do
 		;;
 	patched)
 		have_project_kernel patched &&
-			guest_run patched PVTRACE_SELFTEST="$kselftest" --kernel "$kbz" -- \
+			guest_run patched PVTRACE_KCI_LABEL=patched-6.12 PVTRACE_SELFTEST="$kselftest" --kernel "$kbz" -- \
 				tests/guest/kernel-series.sh
 		;;
 	patches)

@@ -28,4 +28,8 @@ if [ "${PVTRACE_BENCH_TABLES:-1}" = 1 ]; then
 		fi
 	done
 fi
+# the kernel-CI benchmarks, when the run collects results (scripts/guest-tests.sh)
+if [ -n "${PVTRACE_RESULTS_DIR:-}" ]; then
+	tests/guest/bench.sh || rc=1
+fi
 exit $rc

@@ -17,4 +17,8 @@ if [ -z "${PVTRACE_BATS_FILTER:-}" ]; then
 	echo "# --- kernel-series checks (stock kernel)"
 	bats --tap tests/bats/kernel-series.bats | sed "s/^\(\(not \)\?ok [0-9]* \)/\1[stock] /" || rc=1
 fi
+# the kernel-CI benchmarks, when the run collects results (scripts/guest-tests.sh)
+if [ -n "${PVTRACE_RESULTS_DIR:-}" ]; then
+	tests/guest/bench.sh || rc=1
+fi
 exit $rc
