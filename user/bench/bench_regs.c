@@ -261,8 +261,15 @@ static bool perturb(__u32 msr, __u64 *v, int round)
 	case 0x174: /* SYSENTER_CS */
 		*v = 0x10 + 8 * round;
 		return true;
-	case 0x175:	 /* SYSENTER_ESP */
-	case 0x176:	 /* SYSENTER_EIP */
+	case 0x175: /* SYSENTER_ESP */
+	case 0x176: /* SYSENTER_EIP */
+		/*
+		 * 32-bit values: KVM on AMD may keep only the low half (Debian's 6.1,
+		 * for a vCPU without an Intel CPUID, read 0xffffffff81075300 back as
+		 * 0x81075300)
+		 */
+		*v = 0x81000000ULL + 0x1000ULL * (msr & 0xff) + 0x100ULL * round;
+		return true;
 	case 0xc0000082: /* LSTAR */
 	case 0xc0000083: /* CSTAR */
 	case 0xc0000102: /* KERNEL_GS_BASE */
