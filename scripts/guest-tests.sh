@@ -6,6 +6,8 @@
 #   qemu-real:           stock 6.12 with 2 vCPUs under multi-threaded TCG, where Debian's QEMU boots
 #                        the same kernel under KVM (2 vCPUs, -name guest=...): latency --ioctl's
 #                        counts per vCPU against bpftrace's, process/VM/thread names
+#   base:                the series' base kernel (the same without kernel-patches/): kernel-CI
+#                        benchmarks only (tests/guest/bench.sh)
 #   the project kernel (scripts/kernel-build.sh, 6.12 + kernel-patches/): the series' selftest,
 #                        bench regs, MANY_REGS counted by latency --ioctl; patches --live/--watch
 #                        against its vmlinux; hooks
@@ -15,11 +17,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 timeout=${PVTRACE_GUEST_TIMEOUT:-1800}
-guests=${PVTRACE_GUESTS:-stock vfio stock-6.1 qemu-real hooks patched patches hooks-patched}
+guests=${PVTRACE_GUESTS:-stock vfio stock-6.1 qemu-real hooks patched base patches hooks-patched}
 kb=$(scripts/kbuild-dir.sh)
 kbz=$kb/build-x86/arch/x86/boot/bzImage
 kvmlinux=$kb/build-x86/vmlinux
 kselftest=$kb/selftests/x86_64/many_regs_test
+kbasebz=$kb/build-x86-base/arch/x86/boot/bzImage
 rc=0
 
 # guest_run NAME [VAR=VALUE...] [guest.sh options...] -- COMMAND
@@ -109,6 +112,15 @@ for g in $guests; do
 		have_project_kernel patched &&
 			guest_run patched PVTRACE_KCI_LABEL=patched-6.12 PVTRACE_SELFTEST="$kselftest" --kernel "$kbz" -- \
 				tests/guest/kernel-series.sh
+		;;
+	base)
+		# the series' base (same source and configuration, no patches): the kernel-CI
+		# benchmarks only, for scripts/kci.sh to compare the series against
+		if [ -r "$kbasebz" ]; then
+			guest_run base PVTRACE_KCI_LABEL=base-6.12 --kernel "$kbasebz" -- tests/guest/bench.sh
+		else
+			echo "ok 1 - guest base # skip no base kernel in $kb (scripts/kernel-build.sh --base)"
+		fi
 		;;
 	patches)
 		have_project_kernel patches &&

@@ -6,7 +6,10 @@
 # (tinyconfig + KVM/BPF/ftrace/9p, see shared notes "Building a test kernel"),
 # and the series' KVM selftest.
 #
-# Usage: scripts/kernel-build.sh [--no-selftest] [--force-config] [-j N]
+# Usage: scripts/kernel-build.sh [--base] [--no-selftest] [--force-config] [-j N]
+#   --base   the series' base instead: the same source and configuration without
+#            the patches (a git worktree at pvtrace-base, build-x86-base/), for
+#            kernel CI to compare the series against exactly what it changes
 #
 # Environment:
 #   PVTRACE_KBUILD       work directory (default ${XDG_CACHE_HOME:-~/.cache}/pvtrace/kbuild,
@@ -18,6 +21,8 @@
 #                      pvtrace-base), then the series applied with git am
 #   build-x86/         out-of-tree kernel build (O=), headers in usr/include
 #   selftests/         KVM selftest build output
+#   linux-6.12-base/   --base: a worktree of linux-6.12 at pvtrace-base
+#   build-x86-base/    --base: its build
 #
 # Idempotent and incremental: when the series and the configuration are
 # unchanged, nothing is re-applied and make only rebuilds what changed.
@@ -44,6 +49,7 @@ OUT=$KB/build-x86
 STOUT=$KB/selftests
 DO_SELFTEST=1
 FORCE_CONFIG=0
+BASE=0
 
 log() { printf '[kernel-build] %s\n' "$*" >&2; }
 warn() { printf '[kernel-build] WARNING: %s\n' "$*" >&2; }
@@ -59,6 +65,7 @@ trap 'on_err "$LINENO"' ERR
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-selftest) DO_SELFTEST=0 ;;
+	--base) BASE=1; DO_SELFTEST=0 ;;
 	--force-config) FORCE_CONFIG=1 ;;
 	-j) shift; JOBS=$1 ;;
 	-j*) JOBS=${1#-j} ;;
@@ -178,7 +185,7 @@ base_stamp=$KB/.linux-6.12.base
 if [ ! -d "$SRC/.git" ] || ! gitc rev-parse -q --verify pvtrace-base >/dev/null ||
    [ "$(cat "$base_stamp" 2>/dev/null)" != "$src_installed" ]; then
 	log "importing linux-source-6.12 $src_installed into $SRC"
-	rm -rf "$SRC" "$SRC.tmp" "$OUT" "$STOUT"
+	rm -rf "$SRC" "$SRC.tmp" "$OUT" "$STOUT" "$KB/linux-6.12-base" "$KB/build-x86-base"
 	mkdir -p "$SRC.tmp"
 	tar -C "$SRC.tmp" -xf "$TARBALL"
 	mv "$SRC.tmp/linux-source-6.12" "$SRC"
@@ -192,14 +199,29 @@ if [ ! -d "$SRC/.git" ] || ! gitc rev-parse -q --verify pvtrace-base >/dev/null 
 	echo "$src_installed" > "$base_stamp"
 fi
 
-# --- 3. the series ---------------------------------------------------------
+# --- 3. the series (or, with --base, its base) -------------------------------
+if [ $BASE = 1 ]; then
+	# a worktree of the imported tree at the base commit: the series' own tree and
+	# build directory stay as they are
+	BSRC=$KB/linux-6.12-base
+	if [ "$(git -C "$BSRC" rev-parse HEAD 2>/dev/null)" != "$(gitc rev-parse pvtrace-base)" ]; then
+		log "worktree $BSRC at pvtrace-base"
+		rm -rf "$BSRC"
+		gitc worktree prune
+		gitc worktree add -q --detach "$BSRC" pvtrace-base
+	fi
+	SRC=$BSRC
+	OUT=$KB/build-x86-base
+fi
 [ -f "$PATCHDIR/series" ] || die "$PATCHDIR/series not found"
 mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PATCHDIR/series")
 [ ${#patches[@]} -gt 0 ] || die "empty series"
 series_sum=$( (cd "$PATCHDIR" && cat series "${patches[@]}") | sha256sum | cut -d' ' -f1)
-series_stamp=$SRC/.git/pvtrace-series
+series_stamp=$KB/linux-6.12/.git/pvtrace-series
 head=$(gitc rev-parse HEAD)
-if [ "$(cat "$series_stamp" 2>/dev/null)" != "$series_sum $head" ]; then
+if [ $BASE = 1 ]; then
+	log "base tree (HEAD $(gitc log -1 --format=%h), no patches)"
+elif [ "$(cat "$series_stamp" 2>/dev/null)" != "$series_sum $head" ]; then
 	log "applying ${#patches[@]} patches from $PATCHDIR"
 	if [ -d "$SRC/.git/rebase-apply" ]; then gitc am --abort || true; fi
 	gitc reset -q --hard pvtrace-base

@@ -94,5 +94,21 @@ if [ "$st" -eq 0 ] && [ -x "$st_bin" ]; then
 else
 	notok "KVM selftest built"
 fi
+
+# 4. the series' base: the same source and configuration without the patches, which kernel
+# CI compares the series against (scripts/kci.sh)
+t0=$(date +%s)
+scripts/kernel-build.sh --base >"$log" 2>&1
+st=$?
+bbz=$(sed -n 's/^BZIMAGE=//p' "$log")
+echo "# kernel-build.sh --base: status $st in $(($(date +%s) - t0)) s"
+warnings=$(grep -E '(warning|error):' "$log" || true)
+if [ "$st" -eq 0 ] && [ -s "$bbz" ] && [ -z "$warnings" ] && [ "$bbz" != "$bz" ] &&
+	cmp -s "$KB/build-x86/.config" "$KB/build-x86-base/.config"; then
+	ok "the series' base kernel built, the same configuration ($(du -k "$bbz" | cut -f1) KiB bzImage)"
+else
+	notok "the series' base kernel built with the same configuration (status $st)"
+	grep -vE '^ +(CC|LD|AR|AS|HOSTCC|GEN)' "$log" | tail -n 10 | sed 's/^/# /'
+fi
 echo "1..$n"
 exit $rc
