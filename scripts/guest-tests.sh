@@ -106,7 +106,8 @@ for g in $guests; do
 			tests/guest/qemu-real.sh
 		;;
 	hooks)
-		guest_run hooks-6.12 -- tests/guest/hooks.sh
+		# a second boot of stock 6.12 with its own label: the A/A pair of kernel CI
+		guest_run hooks-6.12 PVTRACE_KCI_LABEL=stock-6.12-again -- tests/guest/hooks.sh
 		;;
 	patched)
 		have_project_kernel patched &&

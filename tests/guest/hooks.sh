@@ -7,4 +7,9 @@ cd "$(dirname "$0")/../.." || exit 1
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 echo "# guest kernel $(uname -r): pvtrace hooks"
 bats --tap --timing tests/bats/hooks.bats | sed "s/^\(\(not \)\?ok [0-9]* \)/\1[hooks $(uname -r)] /"
-exit "${PIPESTATUS[0]}"
+rc=${PIPESTATUS[0]}
+# the kernel-CI benchmarks, when the run collects results (scripts/guest-tests.sh)
+if [ -n "${PVTRACE_RESULTS_DIR:-}" ]; then
+	tests/guest/bench.sh || rc=1
+fi
+exit "$rc"
