@@ -7,20 +7,26 @@
 #           project's test kernel and KVM selftest built (scripts/kernel-build.sh, ~20 min cold)
 #   guest - BATS inside qemu guests: Debian's stock 6.12 (every attach mode, vfio, hooks), stock
 #           6.1, and the project kernel (selftest, bench regs, MANY_REGS counts, patches, hooks)
+#   kci   - the kernel-CI workflow over the guests' and this host's benchmark results
+#           (scripts/kci.sh): one store, compare between kernels, the dashboard in headless
+#           Chromium, A/A false positives and real slowdowns (scripts/kci-calibrate.py)
 #   json  - every JSON document the host and guest suites made pvtrace print (PVTRACE_JSON_LOG)
 #           validated against its schema in docs/schemas (python3-jsonschema)
-# PVTRACE_SUITES selects (default "unit kernel host fuzz guest json": kernel first, since it
-# installs linux-source-6.12, which host tests regenerate tables from; json last). Exit status 0
-# iff nothing failed.
+# PVTRACE_SUITES selects (default "unit kernel host fuzz guest kci json": kernel first, since
+# it installs linux-source-6.12, which host tests regenerate tables from; kci after the guests
+# whose results it reads; json last). Exit status 0 iff nothing failed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-suites=${PVTRACE_SUITES:-unit kernel host fuzz guest json}
+suites=${PVTRACE_SUITES:-unit kernel host fuzz guest kci json}
 logdir=$(mktemp -d /tmp/pvtrace-tests.XXXXXX)
 trap 'rm -rf "$logdir"' EXIT
 # every JSON document pvtrace prints in the host and guest suites, for the json suite
 export PVTRACE_JSON_DIR=$logdir/json
 mkdir -p "$PVTRACE_JSON_DIR"
 chmod 1777 "$PVTRACE_JSON_DIR" # pvtrace writes it after dropping its capabilities
+# the kernel-CI result documents of the guests (tests/guest/bench.sh), for the kci suite
+export PVTRACE_RESULTS_DIR=$logdir/results
+mkdir -p "$PVTRACE_RESULTS_DIR"
 pass=0 fail=0 skip=0
 
 # count TAP lines of one log; a suite that failed without a failing test line counts one failure
@@ -70,6 +76,9 @@ for s in $suites; do
 		;;
 	kernel)
 		run_suite kernel-series tests/kernel/series.sh
+		;;
+	kci)
+		PVTRACE_JSON_LOG=$PVTRACE_JSON_DIR/kci.log run_suite kci scripts/kci.sh
 		;;
 	json)
 		# with both host and guest suites, every schema must have been exercised

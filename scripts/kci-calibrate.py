@@ -1,0 +1,210 @@
+#!/usr/bin/python3
+"""Calibrate pvtrace compare on this machine with real benchmark runs (a benchmark that
+prints figures, not a timed test).
+
+  scripts/kci-calibrate.py [--pairs K] [--runs R] [--out DIR] [--pvtrace PATH] [--no-bpftrace]
+
+A/A: 2K invocations of `pvtrace bench ioctl --runs R`, taken as K disjoint pairs of the same
+kernel twice; every pair is compared with each method (pvtrace, pinpoint, perfherder, lkp).
+A false positive is a pair with a decisive verdict (regressed or improved) on any metric; the
+rate per method is printed, per pair and per metric.
+
+Real slowdowns: the same workload with a tracer attached to it, pvtrace's own
+`latency --ioctl` and an equivalent bpftrace script, each in K invocations alternated with K
+untraced ones (drift between invocations hits both sides alike). compare must report them
+as regressions, of the size `pvtrace bench overhead` measures in the same session (added ns
+per ioctl, traced blocks interleaved with untraced ones inside each run).
+
+TAP on stdout (checks: ours has no more false-positive pairs than --max-fp, the pvtrace-traced
+runs regress with the right size); figures as comments and in DIR/calibration.json.
+"""
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+METHODS = ["pvtrace", "pinpoint", "perfherder", "lkp"]
+BPFTRACE = ('tracepoint:syscalls:sys_enter_ioctl /comm == "pvtrace"/ { @s[tid] = nsecs; } '
+            'tracepoint:syscalls:sys_exit_ioctl /@s[tid]/ { @ns = hist(nsecs - @s[tid]); '
+            'delete(@s[tid]); }')
+
+# bpftrace reads tracepoint formats from tracefs, which this host does not mount: mount it in
+# a private mount namespace of bpftrace's own, as pvtrace does for itself
+BPFTRACE_ARGV = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                 "mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing;"
+                 " exec bpftrace -e '%s'" % BPFTRACE]
+
+n_test = 0
+failed = 0
+
+
+def tap(ok, what):
+    global n_test, failed
+    n_test += 1
+    failed += not ok
+    print("%s %d - %s" % ("ok" if ok else "not ok", n_test, what), flush=True)
+
+
+def note(text):
+    for line in str(text).splitlines():
+        print("# " + line, flush=True)
+
+
+def bench(a, label, path):
+    with open(path, "w") as f:
+        subprocess.run([a.pvtrace, "bench", "ioctl", "--runs", str(a.runs), "--label", label,
+                        "--json"], stdout=f, check=True)
+    return path
+
+
+def compare(a, base, new, method="pvtrace"):
+    r = subprocess.run([a.pvtrace, "compare", base, new, "--json", "--method", method],
+                       capture_output=True, text=True)
+    if r.returncode > 1:
+        raise RuntimeError("compare %s %s: %s" % (base, new, r.stderr.strip()))
+    return json.loads(r.stdout)
+
+
+class Tracer:
+    """A tracer attached to every ioctl while a benchmark runs."""
+
+    def __init__(self, argv, ready, settle=0.0):
+        # settle: seconds after the ready line until the probes are in (bpftrace prints
+        # "Attaching N probes..." before it attaches them)
+        self.argv, self.ready, self.settle = argv, ready, settle
+
+    def __enter__(self):
+        self.p = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, start_new_session=True)
+        deadline = time.time() + 60
+        seen = ""
+        while time.time() < deadline:
+            line = self.p.stdout.readline()
+            if not line:
+                break
+            seen += line
+            if self.ready in line:
+                time.sleep(self.settle)
+                return self
+        self.__exit__(None, None, None)
+        raise RuntimeError("%s did not attach: %s" % (self.argv[0], seen.strip()[-300:]))
+
+    def __exit__(self, *exc):
+        if self.p.poll() is None:
+            os.killpg(self.p.pid, signal.SIGINT)
+            try:
+                self.p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.p.pid, signal.SIGKILL)
+                self.p.wait()
+        self.p.stdout.close()
+
+
+def slowdown(a, d, name, tracer):
+    """K untraced and K traced invocations, alternated; their runs pooled per side."""
+    base, new = os.path.join(d, "%s.base.jsonl" % name), os.path.join(d, "%s.new.jsonl" % name)
+    with open(base, "w") as fb, open(new, "w") as fn:
+        for i in range(a.pairs):
+            for side, f in (("base", fb), ("new", fn)):
+                p = os.path.join(d, "%s.%s.%d.json" % (name, side, i))
+                if side == "new":
+                    with tracer():
+                        bench(a, "%s-%s-%d" % (name, side, i), p)
+                else:
+                    bench(a, "%s-%s-%d" % (name, side, i), p)
+                f.write(open(p).read())
+    return compare(a, base, new)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pairs", type=int, default=10)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--pvtrace", default="./pvtrace")
+    ap.add_argument("--max-fp", type=int, default=None,
+                    help="most A/A pairs with a false verdict that pass (default: pairs/5)")
+    ap.add_argument("--no-bpftrace", action="store_true")
+    a = ap.parse_args()
+    a.pvtrace = os.path.abspath(a.pvtrace)
+    max_fp = a.max_fp if a.max_fp is not None else a.pairs // 5
+    d = a.out or tempfile.mkdtemp(prefix="kci-calibrate.")
+    os.makedirs(d, exist_ok=True)
+    summary = {"pairs": a.pairs, "runs": a.runs}
+
+    # A/A
+    docs = [bench(a, "aa-%d" % i, os.path.join(d, "aa.%d.json" % i)) for i in range(2 * a.pairs)]
+    fp_pairs = {m: 0 for m in METHODS}
+    fp_metrics = {m: 0 for m in METHODS}
+    nmetrics = 0
+    for i in range(a.pairs):
+        for m in METHODS:
+            c = compare(a, docs[2 * i], docs[2 * i + 1], m)
+            bad = [x for x in c["metrics"] if x["verdict"] in ("regressed", "improved")]
+            fp_pairs[m] += bool(bad)
+            fp_metrics[m] += len(bad)
+            if m == "pvtrace":
+                nmetrics += len(c["metrics"])
+                for x in bad:
+                    note("A/A pair %d: %s %s %.4f" % (i, x["name"], x["verdict"], x["ratio"]))
+    note("A/A false positives over %d pairs (%d metrics each, %d runs a side):" %
+         (a.pairs, nmetrics // a.pairs if a.pairs else 0, a.runs))
+    for m in METHODS:
+        note("  %-10s pairs %d/%d (%.0f %%), metrics %d/%d (%.1f %%)" %
+             (m, fp_pairs[m], a.pairs, 100.0 * fp_pairs[m] / a.pairs, fp_metrics[m], nmetrics,
+              100.0 * fp_metrics[m] / max(nmetrics, 1)))
+    summary["aa"] = {m: {"pairs_with_false_verdict": fp_pairs[m],
+                         "false_metric_verdicts": fp_metrics[m]} for m in METHODS}
+    summary["aa"]["metrics_compared"] = nmetrics
+    tap(fp_pairs["pvtrace"] <= max_fp,
+        "A/A: %d of %d pairs with a false verdict (at most %d)" % (fp_pairs["pvtrace"], a.pairs, max_fp))
+
+    # the size a tracer should have: bench overhead, interleaved inside each run
+    r = subprocess.run([a.pvtrace, "bench", "overhead", "--runs", str(a.runs), "--json"],
+                       capture_output=True, text=True, check=True)
+    ov = json.loads(r.stdout)
+    om = {m["name"]: statistics.median(m["values"]) for m in ov["metrics"]}
+    added, untraced = om["added_ns"], om["untraced.p50"]
+    note("bench overhead (%s): untraced p50 %.0f ns, added %.0f ns per ioctl (x%.3f)" %
+         (ov["fingerprint"]["attach_mode"], untraced, added, om["ratio.traced_over_untraced"]))
+    summary["overhead"] = {"mode": ov["fingerprint"]["attach_mode"], "added_ns": added,
+                           "untraced_p50": untraced}
+
+    tracers = [("pvtrace", lambda: Tracer([a.pvtrace, "latency", "--ioctl"], "Tracing"))]
+    if not a.no_bpftrace:
+        tracers.append(("bpftrace", lambda: Tracer(BPFTRACE_ARGV, "Attaching", 3)))
+    for name, tracer in tracers:
+        c = slowdown(a, d, name, tracer)
+        p50 = [x for x in c["metrics"] if x["name"].endswith(".p50")]
+        reg = [x for x in p50 if x["verdict"] == "regressed"]
+        adds = [x["new"]["median"] - x["base"]["median"] for x in p50]
+        det = statistics.median(adds)
+        ratio = statistics.median([x["ratio"] for x in p50])
+        note("%s attached: %d of %d p50 metrics regressed, median ratio %.3f, detected +%.0f ns "
+             "per ioctl (bench overhead: +%.0f ns)" % (name, len(reg), len(p50), ratio, det, added))
+        for x in p50:
+            note("  %-26s %8.0f -> %8.0f  x%.3f [%.3f, %.3f] %s" % (
+                x["name"], x["base"]["median"], x["new"]["median"], x["ratio"], x["ci"][0],
+                x["ci"][1], x["verdict"]))
+        summary[name] = {"p50_regressed": len(reg), "p50_metrics": len(p50),
+                         "median_ratio": ratio, "detected_added_ns": det}
+        if name == "pvtrace":
+            tap(len(reg) * 2 > len(p50),
+                "pvtrace latency attached: %d of %d p50 metrics regressed" % (len(reg), len(p50)))
+            tap(0.5 * added <= det <= 1.5 * added,
+                "pvtrace latency attached: +%.0f ns detected, bench overhead's +%.0f ns within 50 %%"
+                % (det, added))
+    with open(os.path.join(d, "calibration.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    note("documents and calibration.json in %s" % d)
+    print("1..%d" % n_test)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
