@@ -286,12 +286,22 @@ static void line_draw(const struct frame *p, const struct dmodel *m, const struc
 	}
 }
 
-/* one row under the title: a swatch per label (line and band), what the band is */
+/*
+ * one row under the title: a swatch per label (line and band) while they fit, "+N more"
+ * for the rest, and what the band is when there is room for it
+ */
 static void legend(const struct frame *p, const struct dmetric *d)
 {
-	double x = p->ml, y = p->mt - 8;
+	double x = p->ml, y = p->mt - 8, right = p->w - p->mr;
+	size_t k;
 
-	for (size_t k = 0; k < d->nlines && k < 6; k++) {
+	for (k = 0; k < d->nlines; k++) {
+		size_t n = strlen(d->lines[k].label);
+		double iw = 34 + 6.2 * (double)(n < 24 ? n : 24);
+
+		/* the last item needs no room for "+N more" after it */
+		if (x + iw > right - (k + 1 < d->nlines ? 60 : 0))
+			break;
 		fprintf(p->f,
 			"<rect x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"9\" fill=\"%s\" "
 			"class=\"lgb\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
@@ -300,17 +310,16 @@ static void legend(const struct frame *p, const struct dmetric *d)
 			x + 20, y);
 		html_puts(p->f, d->lines[k].label);
 		fprintf(p->f, "</text>");
-		x += 34 + 6.2 * (double)(strlen(d->lines[k].label) < 24 ? strlen(d->lines[k].label)
-									: 24);
+		x += iw;
 	}
-	if (d->nlines > 6)
+	if (k < d->nlines)
 		fprintf(p->f, "<text x=\"%.1f\" y=\"%.1f\" class=\"lg\">+%zu more</text>", x, y,
-			d->nlines - 6);
-	else if (p->w >= 500)
+			d->nlines - k);
+	else if (x < right - 200)
 		fprintf(p->f,
-			"<text x=\"%d\" y=\"%.1f\" class=\"lg\" text-anchor=\"end\">line: median "
+			"<text x=\"%.1f\" y=\"%.1f\" class=\"lg\" text-anchor=\"end\">line: median "
 			"over runs \u00b7 band: p10\u2013p90</text>",
-			p->w - p->mr, y);
+			right, y);
 }
 
 void panel_metric(FILE *f, const struct dmodel *m, const struct dmetric *d, const char *panel,
