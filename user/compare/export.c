@@ -77,39 +77,6 @@ static int out_done(struct outfile *o, const char *path, char *err, size_t len)
 	return ret;
 }
 
-/* s as XML attribute or text: valid UTF-8, no control characters, the five escaped */
-static void xml_put(FILE *f, const char *s)
-{
-	size_t n = strlen(s);
-	char *clean = malloc(3 * n + 1);
-
-	if (!clean)
-		return;
-	utf8_sanitize(clean, 3 * n + 1, s, n);
-	for (const char *p = clean; *p; p++) {
-		switch (*p) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		default:
-			fputc(*p, f);
-		}
-	}
-	free(clean);
-}
-
 static void xml_prop(FILE *f, const char *name, double v)
 {
 	if (isnan(v))
@@ -162,7 +129,7 @@ int cmp_write_junit(const char *path, const struct cmp_result *r, const struct c
 			ns += x->v == V_UNKNOWN || x->v == V_BASE_ONLY || x->v == V_NEW_ONLY;
 		}
 		fputs("  <testsuite name=\"", f);
-		xml_put(f, bench);
+		markup_puts(f, bench);
 		fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\">\n", t, nf,
 			ns);
 		for (size_t k = i; k < r->n; k++) {
@@ -172,12 +139,12 @@ int cmp_write_junit(const char *path, const struct cmp_result *r, const struct c
 			if (strcmp(x->benchmark, bench))
 				continue;
 			fputs("    <testcase classname=\"pvtrace.", f);
-			xml_put(f, bench);
+			markup_puts(f, bench);
 			fputs("\" name=\"", f);
-			xml_put(f, x->name);
+			markup_puts(f, x->name);
 			fputs("\" time=\"0\">\n      <properties>\n", f);
 			fputs("        <property name=\"verdict\" value=\"", f);
-			xml_put(f, cmp_verdict_names[x->v]);
+			markup_puts(f, cmp_verdict_names[x->v]);
 			fputs("\"/>\n", f);
 			xml_prop(f, "base_median", x->med_base);
 			xml_prop(f, "new_median", x->med_new);
@@ -193,9 +160,9 @@ int cmp_write_junit(const char *path, const struct cmp_result *r, const struct c
 			describe(x, msg, sizeof(msg));
 			if (x->v == V_REGRESSED) {
 				fputs("      <failure type=\"regression\" message=\"", f);
-				xml_put(f, msg);
+				markup_puts(f, msg);
 				fputs("\">", f);
-				xml_put(f, msg);
+				markup_puts(f, msg);
 				fputs("</failure>\n", f);
 			} else if (x->v == V_UNKNOWN) {
 				if (x->more_runs)
@@ -205,7 +172,7 @@ int cmp_write_junit(const char *path, const struct cmp_result *r, const struct c
 					snprintf(msg, sizeof(msg), "%s",
 						 x->reason ? x->reason : "unknown");
 				fputs("      <skipped message=\"", f);
-				xml_put(f, msg);
+				markup_puts(f, msg);
 				fputs("\"/>\n", f);
 			} else if (x->v == V_BASE_ONLY || x->v == V_NEW_ONLY) {
 				fprintf(f, "      <skipped message=\"only in %s\"/>\n",

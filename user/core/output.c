@@ -406,3 +406,40 @@ size_t utf8_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen)
 {
 	return utf8_copy(dst, dstlen, src, srclen, true);
 }
+
+/*
+ * s as XML or HTML text or attribute value: valid UTF-8 without control characters
+ * (utf8_sanitize), and & < > " ' as entities (&#39;: valid in both languages)
+ */
+void markup_puts(FILE *f, const char *s)
+{
+	size_t n = s ? strlen(s) : 0, cap = 3 * n + 1;
+	char small[256] = "", *buf = cap <= sizeof(small) ? small : malloc(cap);
+
+	if (!buf)
+		return;
+	utf8_sanitize(buf, cap, s ? s : "", n);
+	for (const char *c = buf; *c; c++) {
+		switch (*c) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			fputc(*c, f);
+		}
+	}
+	if (buf != small)
+		free(buf);
+}

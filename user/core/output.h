@@ -51,6 +51,8 @@ json_object *json_hex_u64(uint64_t v);
  * two; dst is always terminated. Returns the length written.
  */
 size_t utf8_sanitize(char *dst, size_t dstlen, const char *src, size_t srclen);
+/* s as XML/HTML text or attribute value: sanitized UTF-8, the five specials escaped */
+void markup_puts(FILE *f, const char *s);
 
 /* Exact decimal seconds for a ns count, e.g. 2048 -> "0.000002048". */
 const char *ns_to_seconds(char *buf, size_t len, uint64_t ns);

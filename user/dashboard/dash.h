@@ -74,8 +74,7 @@ void dash_model_free(struct dmodel *m);
 const struct dmetric *dash_metric_find(const struct dmodel *m, const char *benchmark,
 				       const char *name);
 
-/* Strings of the documents in a page: UTF-8 sanitized, then HTML escaped. */
-void html_puts(FILE *f, const char *s);
+/* Strings of the documents go into a page through the core's markup_puts() (output.h). */
 /* A JSON member as a string ("" when absent; numbers and booleans as text). */
 const char *dash_str(json_object *o, const char *key, char *buf, size_t len);
 

@@ -13,39 +13,6 @@
 #define PVTRACE_VERSION "unknown"
 #endif
 
-void html_puts(FILE *f, const char *s)
-{
-	size_t n = s ? strlen(s) : 0, cap = 3 * n + 1;
-	char small[256], *buf = cap <= sizeof(small) ? small : malloc(cap);
-
-	if (!buf)
-		return;
-	utf8_sanitize(buf, cap, s ? s : "", n);
-	for (const char *p = buf; *p; p++) {
-		switch (*p) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			fputc(*p, f);
-		}
-	}
-	if (buf != small)
-		free(buf);
-}
-
 const char *dash_str(json_object *o, const char *key, char *buf, size_t len)
 {
 	json_object *v;
@@ -113,7 +80,7 @@ static void td(FILE *f, const char *cls, const char *s)
 {
 	fprintf(f, "<td%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
 	if (s && *s)
-		html_puts(f, s);
+		markup_puts(f, s);
 	else
 		fputs("\u2014", f);
 	fputs("</td>", f);
@@ -129,13 +96,13 @@ static void td_hash(FILE *f, const char *s)
 		return;
 	}
 	fprintf(f, "<td class=\"mono\" title=\"");
-	html_puts(f, s);
+	markup_puts(f, s);
 	fprintf(f, "\">");
 	if (colon) {
 		char alg[32];
 
 		snprintf(alg, sizeof(alg), "%.*s", (int)(colon - s), s);
-		html_puts(f, alg);
+		markup_puts(f, alg);
 		fputc(':', f);
 	}
 	{
@@ -143,7 +110,7 @@ static void td_hash(FILE *f, const char *s)
 
 		memcpy(head, hex, 12);
 		head[12] = 0;
-		html_puts(f, head);
+		markup_puts(f, head);
 	}
 	fputs("\u2026</td>", f);
 }
@@ -219,16 +186,16 @@ static void changes_table(FILE *f, const struct dmodel *m)
 				bool bad = higher ? cp->after < cp->before : cp->after > cp->before;
 
 				fprintf(f, "<tr><td>%s / ", d->benchmark);
-				html_puts(f, d->name);
+				markup_puts(f, d->name);
 				fprintf(f, "</td>");
 				td(f, NULL, l->label);
 				char b1[32], b2[32];
 
 				fprintf(f, "<td><a href=\"#run-%zu\">#%zu</a></td><td>%s ", run,
 					run, dash_fmt_num(b1, sizeof(b1), cp->before));
-				html_puts(f, d->unit);
+				markup_puts(f, d->unit);
 				fprintf(f, "</td><td>%s ", dash_fmt_num(b2, sizeof(b2), cp->after));
-				html_puts(f, d->unit);
+				markup_puts(f, d->unit);
 				fprintf(f,
 					"</td><td class=\"%s\">%+.1f%%</td><td "
 					"class=\"%s\">%s</td></tr>\n",
@@ -312,9 +279,9 @@ static void header(FILE *f, const struct dmodel *m, const char *title)
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		"<meta name=\"generator\" content=\"pvtrace %s\">\n<title>",
 		PVTRACE_VERSION);
-	html_puts(f, title);
+	markup_puts(f, title);
 	fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<header><h1>", css);
-	html_puts(f, title);
+	markup_puts(f, title);
 	fprintf(f, "</h1><div class=\"meta\">%zu results (ioctl %zu, regs %zu, overhead %zu)", m->n,
 		m->nx[0], m->nx[1], m->nx[2]);
 	if (m->n) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dashboard/dash.h"
+#include "output.h"
 
 static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd",
 				       "#ff7f0e", "#17becf", "#8c564b", "#e377c2" };
@@ -151,7 +152,7 @@ static void y_axis(const struct frame *p, double div, const char *uname, const c
 		"<text class=\"at\" text-anchor=\"middle\" transform=\"translate(13 %.1f) "
 		"rotate(-90)\">",
 		(p->mt + p->h - p->mb) / 2.0);
-	html_puts(p->f, title);
+	markup_puts(p->f, title);
 	fprintf(p->f, " (%s)</text>", uname);
 	fprintf(p->f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"frame\"/></g>",
 		p->ml, p->mt, p->w - p->ml - p->mr, p->h - p->mt - p->mb);
@@ -163,7 +164,7 @@ static void svg_open(FILE *f, int w, int h, const char *cls, const char *title)
 		"<svg class=\"%s\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
 		"aria-label=\"",
 		cls, w, h, w, h);
-	html_puts(f, title);
+	markup_puts(f, title);
 	fprintf(f, "\">");
 }
 
@@ -171,13 +172,13 @@ void panel_missing(FILE *f, const char *title, const char *why, int w, int h)
 {
 	svg_open(f, w, h, "plot nodata", title);
 	fprintf(f, "<text x=\"12\" y=\"20\" class=\"pt-title\">");
-	html_puts(f, title);
+	markup_puts(f, title);
 	fprintf(f,
 		"</text><rect x=\"12\" y=\"32\" width=\"%d\" height=\"%d\" class=\"frame empty\"/>"
 		"<text x=\"%d\" y=\"%d\" class=\"nodata\" text-anchor=\"middle\">no data</text>"
 		"<text x=\"%d\" y=\"%d\" class=\"tl\" text-anchor=\"middle\">",
 		w - 24, h - 44, w / 2, h / 2 + 4, w / 2, h / 2 + 22);
-	html_puts(f, why);
+	markup_puts(f, why);
 	fprintf(f, "</text></svg>\n");
 }
 
@@ -202,9 +203,9 @@ static void changepoint(const struct frame *p, const struct dmetric *d, const st
 
 	fprintf(p->f, "<g class=\"cp %s\" data-metric=\"%s/", bad ? "worse" : "better",
 		d->benchmark);
-	html_puts(p->f, d->name);
+	markup_puts(p->f, d->name);
 	fprintf(p->f, "\" data-label=\"");
-	html_puts(p->f, l->label);
+	markup_puts(p->f, l->label);
 	fprintf(p->f,
 		"\" data-index=\"%zu\" data-run=\"%zu\" data-before=\"%.9g\" data-after=\"%.9g\" "
 		"data-change=\"%+.2f\" data-direction=\"%s\">",
@@ -221,7 +222,7 @@ static void changepoint(const struct frame *p, const struct dmetric *d, const st
 		dash_fmt_num(b2, sizeof(b2), c->after / u.div), u.name);
 	if (d->nlines > 1 && p->w >= 500) {
 		fprintf(p->f, " (");
-		html_puts(p->f, l->label);
+		markup_puts(p->f, l->label);
 		fprintf(p->f, ")");
 	}
 	fprintf(p->f, "</text></g>");
@@ -271,14 +272,14 @@ static void line_draw(const struct frame *p, const struct dmodel *m, const struc
 			"<a href=\"#run-%zu\"><circle class=\"pt\" data-panel=\"%s\" "
 			"data-metric=\"%s/",
 			dd->run, panel, d->benchmark);
-		html_puts(p->f, d->name);
+		markup_puts(p->f, d->name);
 		fprintf(p->f,
 			"\" data-run=\"%zu\" data-median=\"%.9g\" data-p10=\"%.9g\" "
 			"data-p90=\"%.9g\" "
 			"cx=\"%.1f\" cy=\"%.1f\" r=\"3.2\" fill=\"%s\"><title>#%zu ",
 			dd->run, pt->med, pt->lo, pt->hi, fx(p, (double)dd->x), fy(p, pt->med),
 			color, dd->run);
-		html_puts(p->f, dd->label);
+		markup_puts(p->f, dd->label);
 		fprintf(p->f, " \u00b7 %s\nmedian %s %s (p10 %s, p90 %s)</title></circle></a>",
 			dd->started, dash_fmt_num(b1, sizeof(b1), pt->med / u.div), u.name,
 			dash_fmt_num(b2, sizeof(b2), pt->lo / u.div),
@@ -308,7 +309,7 @@ static void legend(const struct frame *p, const struct dmetric *d)
 			"stroke=\"%s\" class=\"med\"/><text x=\"%.1f\" y=\"%.1f\" class=\"lg\">",
 			x, y - 8, palette[k % NPAL], x, y - 3.5, x + 16, y - 3.5, palette[k % NPAL],
 			x + 20, y);
-		html_puts(p->f, d->lines[k].label);
+		markup_puts(p->f, d->lines[k].label);
 		fprintf(p->f, "</text>");
 		x += iw;
 	}
@@ -356,7 +357,7 @@ void panel_metric(FILE *f, const struct dmodel *m, const struct dmetric *d, cons
 	u = display_unit(d->unit, fmax(fabs(lo), fabs(hi)));
 	svg_open(f, w, h, "plot", title);
 	fprintf(f, "<text x=\"%d\" y=\"18\" class=\"pt-title\">", p.ml);
-	html_puts(f, title);
+	markup_puts(f, title);
 	if (w >= 500)
 		fprintf(f,
 			"</text><text x=\"%d\" y=\"18\" class=\"pt-sub\" text-anchor=\"end\">%s "
@@ -516,7 +517,7 @@ void panel_heatmap(FILE *f, const struct dmodel *m, const char *hist)
 		snprintf(title, sizeof(title), "%s latency histogram", hist);
 		svg_open(f, w, h, "plot heatmap", title);
 		fprintf(f, "<text x=\"%d\" y=\"18\" class=\"pt-title\">", ml);
-		html_puts(f, title);
+		markup_puts(f, title);
 		fprintf(f,
 			"</text><text x=\"%d\" y=\"18\" class=\"pt-sub\" text-anchor=\"end\">"
 			"colour: share of the result's samples (all runs pooled)</text>",
@@ -545,7 +546,7 @@ void panel_heatmap(FILE *f, const struct dmodel *m, const char *hist)
 					continue;
 				colour(n / tot / mx, c, sizeof(c));
 				fprintf(f, "<rect class=\"cell\" data-hist=\"");
-				html_puts(f, hist);
+				markup_puts(f, hist);
 				fprintf(f,
 					"\" data-run=\"%zu\" data-bucket=\"%d\" "
 					"data-share=\"%.5f\" "
@@ -553,7 +554,7 @@ void panel_heatmap(FILE *f, const struct dmodel *m, const char *hist)
 					"<title>#%zu ",
 					xd[i]->run, r, n / tot, x0 + cw * (int)i,
 					yb - (r - rlo + 1) * ch, cw, ch, c, xd[i]->run);
-				html_puts(f, xd[i]->label);
+				markup_puts(f, xd[i]->label);
 				fprintf(f, "\n%s .. %s: %.2f%% of %.0f samples</title></rect>",
 					fmt_lat(b1, sizeof(b1), lo),
 					fmt_lat(b2, sizeof(b2), r ? ldexp(1, r + 1) - 1 : 1),
