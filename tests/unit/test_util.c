@@ -128,6 +128,22 @@ static void *idle_thread(void *arg)
 	return NULL;
 }
 
+static void test_rfc3339(void **state)
+{
+	(void)state;
+	assert_true(rfc3339_utc_ok("2026-12-02T04:31:00Z"));
+	assert_true(rfc3339_utc_ok("1970-01-01T00:00:00Z"));
+	/* another zone, fractions, a lower-case separator, short or long, garbage */
+	assert_false(rfc3339_utc_ok("2026-12-02T04:31:00+00:00"));
+	assert_false(rfc3339_utc_ok("2026-12-02T04:31:00.5Z"));
+	assert_false(rfc3339_utc_ok("2026-12-02t04:31:00Z"));
+	assert_false(rfc3339_utc_ok("2026-12-02T04:31:0Z"));
+	assert_false(rfc3339_utc_ok("2026-12-02T04:31:000Z"));
+	assert_false(rfc3339_utc_ok("2026-12-02 04:31:00Z"));
+	assert_false(rfc3339_utc_ok("2026-1a-02T04:31:00Z"));
+	assert_false(rfc3339_utc_ok(""));
+}
+
 static void test_pid_check(void **state)
 {
 	char err[160], want[160];
@@ -176,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_duration_units),	 cmocka_unit_test(test_duration_bounds),
 		cmocka_unit_test(test_duration_garbage), cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_interval_bounds),	 cmocka_unit_test(test_pid_check),
+		cmocka_unit_test(test_rfc3339),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -575,3 +575,15 @@ int read_file_str(const char *path, char *buf, size_t len)
 		buf[--n] = 0;
 	return n;
 }
+
+bool rfc3339_utc_ok(const char *s)
+{
+	static const char pat[] = "dddd-dd-ddTdd:dd:ddZ";
+
+	if (strlen(s) != sizeof(pat) - 1)
+		return false;
+	for (size_t i = 0; pat[i]; i++)
+		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
+			return false;
+	return true;
+}

@@ -58,6 +58,8 @@ bool sleep_until(uint64_t deadline_ns);
 
 /* Strict number parsing: whole string, range checked. */
 bool parse_u64(const char *s, uint64_t *out);
+/* s is a UTC time as pvtrace writes it: RFC 3339, whole seconds, "YYYY-MM-DDTHH:MM:SSZ" */
+bool rfc3339_utc_ok(const char *s);
 /*
  * "10" (seconds), "10s", "500ms", "2m", also ns, us, h; at most DURATION_MAX_NS
  * (100 years of 365 days: 876000h), so that now_ns() + a duration never overflows.

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dashboard/dash.h"
+#include "util.h"
 
 static const char *const benches[] = { "ioctl", "regs", "overhead" };
 
@@ -32,19 +33,6 @@ static const char *get_str(json_object *o, const char *key)
 static bool is_number(json_object *v)
 {
 	return json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int);
-}
-
-/* YYYY-MM-DDTHH:MM:SSZ */
-static bool rfc3339_ok(const char *s)
-{
-	static const char pat[] = "dddd-dd-ddTdd:dd:ddZ";
-
-	if (strlen(s) != sizeof(pat) - 1)
-		return false;
-	for (size_t i = 0; pat[i]; i++)
-		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
-			return false;
-	return true;
 }
 
 static int check_metric(json_object *mt, size_t i, char *err, size_t len)
@@ -143,7 +131,7 @@ int dash_doc_check(json_object *doc, char *err, size_t len)
 		return -1;
 	}
 	s = get_str(doc, "started");
-	if (!s || !rfc3339_ok(s)) {
+	if (!s || !rfc3339_utc_ok(s)) {
 		snprintf(err, len, "started is not a UTC RFC 3339 time (YYYY-MM-DDTHH:MM:SSZ)");
 		return -1;
 	}

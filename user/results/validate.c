@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "results/store.h"
+#include "util.h"
 
 /* SHA-256 as FIPS 180-4 specifies it */
 static const uint32_t K[64] = {
@@ -181,18 +182,6 @@ static bool is_hex(const char *s, size_t min, size_t max)
 	size_t n = strspn(s, "0123456789abcdef");
 
 	return !s[n] && n >= min && n <= max;
-}
-
-static bool is_started(const char *s)
-{
-	static const char pat[] = "dddd-dd-ddTdd:dd:ddZ";
-
-	if (strlen(s) != sizeof(pat) - 1)
-		return false;
-	for (size_t i = 0; pat[i]; i++)
-		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
-			return false;
-	return true;
 }
 
 static bool metric_name_ok(const char *s)
@@ -432,7 +421,7 @@ int bench_doc_check(json_object *doc, char *err, size_t len)
 	    str_member(doc, "", "label", true, false, NULL, &s, err, len) ||
 	    str_member(doc, "", "started", true, false, NULL, &s, err, len))
 		return -1;
-	if (!is_started(s)) {
+	if (!rfc3339_utc_ok(s)) {
 		snprintf(err, len, "started: '%.40s' is not YYYY-MM-DDTHH:MM:SSZ", s);
 		return -1;
 	}
