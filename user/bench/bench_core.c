@@ -18,16 +18,9 @@
 
 int bench_opt(struct bench_opts *o, int key, const char *arg, char *err, size_t len)
 {
-	uint64_t v;
-
 	switch (key) {
 	case BENCH_OPT_RUNS:
-		if (!parse_u64(arg, &v) || !v || v > BENCH_MAX_RUNS) {
-			snprintf(err, len, "invalid --runs '%s' (1..%d)", arg, BENCH_MAX_RUNS);
-			return -1;
-		}
-		o->runs = v;
-		return 0;
+		return cli_int_opt("--runs", arg, 1, BENCH_MAX_RUNS, &o->runs, err, len);
 	case BENCH_OPT_LABEL: {
 		char clean[256];
 

@@ -34,24 +34,12 @@ static const struct cli_opt opts[] = {
 
 static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 {
-	uint64_t v;
-
 	(void)ctx;
 	switch (key) {
 	case OPT_ITERS:
-		if (!parse_u64(arg, &v) || v < 10 || v > 10000000) {
-			snprintf(err, len, "invalid --iterations '%s' (10..10000000)", arg);
-			return -1;
-		}
-		env.iters = v;
-		return 0;
+		return cli_int_opt("--iterations", arg, 10, 10000000, &env.iters, err, len);
 	case OPT_WARMUP:
-		if (!parse_u64(arg, &v) || v > 1000000) {
-			snprintf(err, len, "invalid --warmup '%s' (0..1000000)", arg);
-			return -1;
-		}
-		env.warmup = v;
-		return 0;
+		return cli_int_opt("--warmup", arg, 0, 1000000, &env.warmup, err, len);
 	default:
 		return bench_opt(&env.o, key, arg, err, len);
 	}

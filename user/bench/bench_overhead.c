@@ -44,31 +44,14 @@ static const struct cli_opt opts[] = {
 
 static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 {
-	uint64_t v;
-
 	(void)ctx;
 	switch (key) {
 	case OPT_ITERS:
-		if (!parse_u64(arg, &v) || v < 10 || v > 10000000) {
-			snprintf(err, len, "invalid --iterations '%s' (10..10000000)", arg);
-			return -1;
-		}
-		env.iters = v;
-		return 0;
+		return cli_int_opt("--iterations", arg, 10, 10000000, &env.iters, err, len);
 	case OPT_PAIRS:
-		if (!parse_u64(arg, &v) || !v || v > 10000) {
-			snprintf(err, len, "invalid --pairs '%s' (1..10000)", arg);
-			return -1;
-		}
-		env.pairs = v;
-		return 0;
+		return cli_int_opt("--pairs", arg, 1, 10000, &env.pairs, err, len);
 	case OPT_WARMUP:
-		if (!parse_u64(arg, &v) || v > 1000000) {
-			snprintf(err, len, "invalid --warmup '%s' (0..1000000)", arg);
-			return -1;
-		}
-		env.warmup = v;
-		return 0;
+		return cli_int_opt("--warmup", arg, 0, 1000000, &env.warmup, err, len);
 	case CLI_MODE:
 		if (attach_mode_parse(arg, &env.mode)) {
 			snprintf(err, len, "invalid --mode '%s' (fentry, kprobe or tracepoint)",

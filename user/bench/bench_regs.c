@@ -568,28 +568,15 @@ static const struct cli_opt opts[] = {
 
 static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 {
-	uint64_t v;
-
 	(void)ctx;
 	switch (key) {
 	case 'n':
-		if (!parse_u64(arg, &v) || !v || v > WL_MAX_VCPUS) {
-			snprintf(err, len, "invalid vCPU count '%s' (1..%d)", arg, WL_MAX_VCPUS);
-			return -1;
-		}
-		env.nvcpus = v;
-		break;
+		return cli_int_opt("--vcpus", arg, 1, WL_MAX_VCPUS, &env.nvcpus, err, len);
 	case 'r':
-		if (!parse_u64(arg, &v) || v < 5 || v > 1000000) {
-			snprintf(err, len, "invalid repetitions '%s' (5..1000000)", arg);
-			return -1;
-		}
-		env.reps = v;
-		break;
+		return cli_int_opt("--reps", arg, 5, 1000000, &env.reps, err, len);
 	default:
 		return bench_opt(&env.o, key, arg, err, len);
 	}
-	return 0;
 }
 
 static void bench_free(struct bench *b)

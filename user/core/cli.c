@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,5 +282,20 @@ int cli_check_pid(pid_t pid, char *err, size_t len)
 		snprintf(err, len, "process %d has exited (zombie)", (int)pid);
 		return -1;
 	}
+	return 0;
+}
+
+int cli_int_opt(const char *opt, const char *arg, uint64_t lo, uint64_t hi, int *out, char *err,
+		size_t len)
+{
+	uint64_t v;
+
+	if (hi > INT_MAX)
+		hi = INT_MAX;
+	if (!parse_u64(arg, &v) || v < lo || v > hi) {
+		snprintf(err, len, "invalid %s '%s' (%" PRIu64 "..%" PRIu64 ")", opt, arg, lo, hi);
+		return -1;
+	}
+	*out = (int)v;
 	return 0;
 }

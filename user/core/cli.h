@@ -120,6 +120,12 @@ uint64_t cli_prom_interval_ns(const struct cli_common *c);
  * process 1234; use -p 1234", a zombie): a usage error, exit EXIT_USAGE.
  */
 int cli_check_pid(pid_t pid, char *err, size_t len);
+/*
+ * An integer option's value in lo..hi into *out: 0, or -1 with "invalid OPT 'ARG'
+ * (LO..HI)" in err.
+ */
+int cli_int_opt(const char *opt, const char *arg, uint64_t lo, uint64_t hi, int *out, char *err,
+		size_t len);
 
 /*
  * Parse argv. Returns 0 to go on, CLI_HELP after printing --help or the version (exit 0),
