@@ -135,6 +135,51 @@ assert rows["run-%d" % c["run"]][1] == ioctl[7][0]
 '
 }
 
+@test "dashboard: a series of labels on one machine is one line; --lines label splits it" {
+	# twelve results, each its own label (commits), a +20 % step at the 8th
+	series "$T/s.jsonl" --count 12 --step ioctl/KVM_GET_REGS.p50:7:1.2 --seed 3 \
+		--labels c01,c02,c03,c04,c05,c06,c07,c08,c09,c10,c11,c12
+	run "$PVTRACE" dashboard "$T/s.jsonl" -o "$T/site"
+	[ "$status" -eq 0 ]
+	parsed "$T/site/index.html" '
+cps = [c for c in d["changepoints"] if c["section"] == "metrics"]
+assert [(c["metric"], c["index"]) for c in cps] == [("ioctl/KVM_GET_REGS.p50", 7)], cps
+# the one line is named after the machine, and its points are the twelve labels in order
+assert {c["label"] for c in cps} == {"Synthetic CPU \u00b7 KVM"}, cps
+assert d["points"]["metric ioctl/KVM_GET_REGS.p50"] == 12
+'
+	# the x axis names the results by their labels
+	grep -q '>c08</text>' "$T/site/index.html"
+	run "$PVTRACE" dashboard "$T/s.jsonl" -o "$T/site2" --lines label
+	[ "$status" -eq 0 ]
+	parsed "$T/site2/index.html" '
+assert not [c for c in d["changepoints"] if c["section"] == "metrics"], d["changepoints"]
+'
+	# two machines: the other one's results make a line of their own, without a change
+	/usr/bin/python3 - "$T/s.jsonl" >"$T/two.jsonl" <<'PY'
+import json, sys
+for i, l in enumerate(open(sys.argv[1])):
+    d = json.loads(l)
+    print(json.dumps(d))
+    d["fingerprint"]["cpu_model"], d["fingerprint"]["emulated"] = "Other CPU", True
+    d["label"] += "-tcg"
+    for m in d["metrics"]:
+        m["values"] = [v * 3 for v in m["values"]] if m["name"] != "KVM_GET_REGS.p50" else [3000.0] * len(m["values"])
+    print(json.dumps(d))
+PY
+	run "$PVTRACE" dashboard "$T/two.jsonl" -o "$T/site3"
+	[ "$status" -eq 0 ]
+	grep -q '>Other CPU · KVM · TCG</text>' "$T/site3/index.html"
+	parsed "$T/site3/index.html" '
+cps = [(c["metric"], c["label"], c["index"]) for c in d["changepoints"] if c["section"] == "metrics"]
+assert cps == [("ioctl/KVM_GET_REGS.p50", "Synthetic CPU \u00b7 KVM", 7)], cps
+assert d["points"]["metric ioctl/KVM_GET_REGS.p50"] == 24
+'
+	run -2 "$PVTRACE" dashboard "$T/s.jsonl" -o "$T/site4" --lines kernel
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == *"invalid --lines 'kernel' (machine or label)"* ]]
+}
+
 @test "dashboard: a step down in a higher-is-better ratio is a regression; flat series have none" {
 	series "$T/s.jsonl" --count 12 --step regs/ratio.get_one_over_many:4:0.7 \
 		--step overhead/added_ns:9:0.5 --seed 5

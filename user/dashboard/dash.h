@@ -16,7 +16,15 @@ struct ddoc {
 	size_t run;	  /* its number on the page: id="run-N" (1-based, series order) */
 	size_t x;	  /* its position among the documents of its benchmark */
 	const char *benchmark, *label, *started;
+	char line[160]; /* the line it is a point of: its machine, or its label */
 };
+
+/*
+ * What makes one line of a plot: the machine (CPU model, hypervisor, TCG or not: a
+ * series of kernels or commits on one machine, the default), or the label (one line per
+ * label, for series that carry their name in the label).
+ */
+enum dash_lines { DASH_LINES_MACHINE, DASH_LINES_LABEL };
 
 /* A metric's points for one label: one point per result document. */
 struct dpoint {
@@ -69,7 +77,7 @@ int dash_doc_check(json_object *doc, char *err, size_t len);
  * The model of docs (checked with dash_doc_check, borrowed until dash_model_free):
  * series order, metrics, lines per label, change points. 0 or -ENOMEM.
  */
-int dash_model_build(struct dmodel *m, json_object **docs, size_t n);
+int dash_model_build(struct dmodel *m, json_object **docs, size_t n, enum dash_lines lines);
 void dash_model_free(struct dmodel *m);
 const struct dmetric *dash_metric_find(const struct dmodel *m, const char *benchmark,
 				       const char *name);
@@ -94,6 +102,7 @@ void panel_missing(FILE *f, const char *title, const char *why, int w, int h);
 struct dash_opts {
 	const char *dir;
 	const char *title;
+	enum dash_lines lines;
 };
 /* 0, or EXIT_USAGE / EXIT_RUNTIME after a one-line error. */
 int dash_build(json_object **docs, size_t n, const struct dash_opts *o);

@@ -21,6 +21,7 @@
 
 struct dash_args {
 	const char *dir, *title, *db, *select;
+	enum dash_lines lines;
 	const char **files;
 	size_t nfiles;
 };
@@ -30,6 +31,7 @@ static const struct cli_opt opts[] = {
 	{ "title", 't', "TEXT", "The page's title (default: pvtrace benchmark dashboard)" },
 	{ "db", 'D', "DB", "Read the results from a store (SQLite file or postgresql:// URL)" },
 	{ "select", 's', "SEL", "With --db: which results (key=value,...; default all)" },
+	{ "lines", 'l', "BY", "One line per machine (default) or per label" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -43,7 +45,9 @@ static const char doc[] =
 	"or --db DB: the results store's documents (pvtrace results import), --select SEL\n"
 	"as in pvtrace results: id=N, label=TEXT, benchmark=NAME, kernel=RELEASE,\n"
 	"build_id=HEX, since=RFC3339, until=RFC3339, comma-separated, or all.\n"
-	"Series order: the results' started time, then input order; one line per label.\n"
+	"Series order: the results' started time, then input order. One line per machine\n"
+	"(CPU model, hypervisor, TCG or not: the kernels or commits of a series on one\n"
+	"machine), or with --lines label one per label; the x axis names each result's label.\n"
 	"\nExamples:\n"
 	"  pvtrace bench regs --json --label v6.12 >> results.jsonl\n"
 	"  pvtrace dashboard results.jsonl -o site\n"
@@ -70,6 +74,16 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 		return 0;
 	case 's':
 		a->select = arg;
+		return 0;
+	case 'l':
+		if (!strcmp(arg, "machine")) {
+			a->lines = DASH_LINES_MACHINE;
+		} else if (!strcmp(arg, "label")) {
+			a->lines = DASH_LINES_LABEL;
+		} else {
+			snprintf(err, len, "invalid --lines '%s' (machine or label)", arg);
+			return -1;
+		}
 		return 0;
 	}
 	return CLI_UNHANDLED;
@@ -308,7 +322,7 @@ int dash_build(json_object **docs, size_t n, const struct dash_opts *o)
 		err_msg("dashboard: no result documents to draw");
 		return EXIT_USAGE;
 	}
-	if (dash_model_build(&m, docs, n)) {
+	if (dash_model_build(&m, docs, n, o->lines)) {
 		err_msg("dashboard: out of memory");
 		return EXIT_RUNTIME;
 	}
@@ -427,7 +441,8 @@ int cmd_dashboard(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	ret = dash_build(d.v, d.n, &(struct dash_opts){ .dir = a.dir, .title = a.title });
+	ret = dash_build(d.v, d.n,
+			 &(struct dash_opts){ .dir = a.dir, .title = a.title, .lines = a.lines });
 out:
 	docs_free(&d);
 	free(a.files);

@@ -337,10 +337,11 @@ int dash_render(FILE *f, const struct dmodel *m, const char *title)
 		panel_missing(f, "ioctl commands", "no ioctl result in this series", 646, 120);
 	fprintf(f, "</div></section>\n");
 	hist_names(f, m);
-	fprintf(f, "<section id=\"metrics\"><h2>All metrics</h2><p class=\"note\">Every metric "
-		   "(benchmark / name): median over runs per result, p10\u2013p90 band, one line "
-		   "per label; change points as dashed lines with the medians before and "
-		   "after.</p><div class=\"grid\">\n");
+	fprintf(f,
+		"<section id=\"metrics\"><h2>All metrics</h2><p class=\"note\">Every metric "
+		"(benchmark / name): median over runs per result, p10\u2013p90 band, one line "
+		"per machine (or label); change points as dashed lines with the medians before and "
+		"after.</p><div class=\"grid\">\n");
 	for (size_t i = 0; i < m->nm; i++) {
 		char t[192];
 

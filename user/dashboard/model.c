@@ -260,7 +260,7 @@ static int add_doc(struct dmodel *m, size_t di)
 	for (size_t i = 0; i < json_object_array_length(ms); i++) {
 		json_object *mt = json_object_array_get_idx(ms, i), *vals;
 		struct dmetric *d = metric_get(m, m->docs[di].benchmark, mt);
-		struct dline *l = d ? line_get(d, m->docs[di].label) : NULL;
+		struct dline *l = d ? line_get(d, m->docs[di].line) : NULL;
 
 		if (!l)
 			return -ENOMEM;
@@ -285,7 +285,23 @@ static int cmp_metric(const void *a, const void *b)
 
 int dash_line_changes(struct dline *l, const struct dmetric *d); /* changes.c */
 
-int dash_model_build(struct dmodel *m, json_object **docs, size_t n)
+/* the machine a result ran on, as a line's name: "CPU model · hypervisor[ · TCG]" */
+static void machine_of(json_object *doc, char *buf, size_t len)
+{
+	json_object *fp = NULL, *emu = NULL;
+	const char *cpu, *hv;
+
+	json_object_object_get_ex(doc, "fingerprint", &fp);
+	cpu = fp ? get_str(fp, "cpu_model") : NULL;
+	hv = fp ? get_str(fp, "hypervisor") : NULL;
+	if (fp)
+		json_object_object_get_ex(fp, "emulated", &emu);
+	snprintf(buf, len, "%s \u00b7 %s%s", cpu && *cpu ? cpu : "unknown CPU",
+		 hv && *hv ? hv : "unknown hypervisor",
+		 emu && json_object_get_boolean(emu) ? " \u00b7 TCG" : "");
+}
+
+int dash_model_build(struct dmodel *m, json_object **docs, size_t n, enum dash_lines lines)
 {
 	memset(m, 0, sizeof(*m));
 	m->docs = calloc(n ? n : 1, sizeof(*m->docs));
@@ -298,6 +314,12 @@ int dash_model_build(struct dmodel *m, json_object **docs, size_t n)
 					    .benchmark = get_str(docs[i], "benchmark"),
 					    .label = get_str(docs[i], "label"),
 					    .started = get_str(docs[i], "started") };
+	for (size_t i = 0; i < n; i++) {
+		if (lines == DASH_LINES_LABEL)
+			snprintf(m->docs[i].line, sizeof(m->docs[i].line), "%s", m->docs[i].label);
+		else
+			machine_of(docs[i], m->docs[i].line, sizeof(m->docs[i].line));
+	}
 	qsort(m->docs, n, sizeof(*m->docs), cmp_ddoc);
 	for (size_t i = 0; i < n; i++) {
 		int b = dash_bench_index(m->docs[i].benchmark);

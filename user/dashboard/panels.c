@@ -106,27 +106,39 @@ static const struct ddoc **bench_docs(const struct dmodel *m, const char *bench,
 	return v;
 }
 
-/* the x axis: a tick per result (thinned out to 30 px apart), labelled with its run number */
+/*
+ * the x axis: a tick per result (thinned out to 30 px apart), named by its label where
+ * there are 40 px a result for it, else by its run number
+ */
 static void x_axis(const struct frame *p, const struct ddoc **xd, size_t nx)
 {
 	size_t fit = (size_t)((p->w - p->ml - p->mr) / 30), every;
+	double yb = p->h - p->mb, per = (p->w - p->ml - p->mr) / (double)(nx ? nx : 1);
+	bool named = per >= 40;
 
 	fit = fit ? fit : 1;
 	every = nx > fit ? (nx + fit - 1) / fit : 1;
-	double yb = p->h - p->mb;
-
 	fprintf(p->f, "<g class=\"xaxis\">");
-	for (size_t i = 0; i < nx; i += every)
+	for (size_t i = 0; i < nx; i += every) {
 		fprintf(p->f,
 			"<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"tk\"/>"
-			"<text x=\"%.1f\" y=\"%.1f\" class=\"tl\" "
-			"text-anchor=\"middle\">#%zu</text>",
-			fx(p, (double)i), yb, fx(p, (double)i), yb + 4, fx(p, (double)i), yb + 15,
-			xd[i]->run);
+			"<text x=\"%.1f\" y=\"%.1f\" class=\"tl\" text-anchor=\"middle\">",
+			fx(p, (double)i), yb, fx(p, (double)i), yb + 4, fx(p, (double)i), yb + 15);
+		if (named) {
+			char cut[64];
+			int room = (int)(per / 6.2) < 63 ? (int)(per / 6.2) : 63;
+
+			snprintf(cut, sizeof(cut), "%.*s", room, xd[i]->label);
+			markup_puts(p->f, cut);
+		} else {
+			fprintf(p->f, "#%zu", xd[i]->run);
+		}
+		fprintf(p->f, "</text>");
+	}
 	fprintf(p->f,
-		"<text x=\"%.1f\" y=\"%d\" class=\"at\" text-anchor=\"middle\">result # (series "
+		"<text x=\"%.1f\" y=\"%d\" class=\"at\" text-anchor=\"middle\">%s (series "
 		"order: started time)</text></g>",
-		(p->ml + p->w - p->mr) / 2.0, p->h - 6);
+		(p->ml + p->w - p->mr) / 2.0, p->h - 6, named ? "result label" : "result #");
 }
 
 /* horizontal grid and y tick labels in the display unit, axis title */
