@@ -296,9 +296,11 @@ static void machine_of(json_object *doc, char *buf, size_t len)
 	hv = fp ? get_str(fp, "hypervisor") : NULL;
 	if (fp)
 		json_object_object_get_ex(fp, "emulated", &emu);
+	/* TCG once: QEMU's CPUID signature already says so where it is the hypervisor */
 	snprintf(buf, len, "%s \u00b7 %s%s", cpu && *cpu ? cpu : "unknown CPU",
 		 hv && *hv ? hv : "unknown hypervisor",
-		 emu && json_object_get_boolean(emu) ? " \u00b7 TCG" : "");
+		 emu && json_object_get_boolean(emu) && !(hv && strstr(hv, "TCG")) ? " \u00b7 TCG"
+										   : "");
 }
 
 int dash_model_build(struct dmodel *m, json_object **docs, size_t n, enum dash_lines lines)

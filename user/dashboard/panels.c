@@ -299,6 +299,28 @@ static void line_draw(const struct frame *p, const struct dmodel *m, const struc
 	}
 }
 
+/* at most max characters (code points) of s into buf; returns how many */
+static size_t utf8_prefix(char *buf, size_t len, const char *s, size_t max)
+{
+	size_t i = 0, chars = 0;
+
+	while (s[i] && chars < max) {
+		size_t j = i + 1;
+
+		while ((s[j] & 0xc0) == 0x80)
+			j++;
+		if (j >= len)
+			break;
+		i = j;
+		chars++;
+	}
+	memcpy(buf, s, i);
+	buf[i] = 0;
+	return chars;
+}
+
+#define LEGEND_MAX 40 /* characters of a line's name in a legend */
+
 /*
  * one row under the title: a swatch per label (line and band) while they fit, "+N more"
  * for the rest, and what the band is when there is room for it
@@ -309,19 +331,29 @@ static void legend(const struct frame *p, const struct dmetric *d)
 	size_t k;
 
 	for (k = 0; k < d->nlines; k++) {
-		size_t n = strlen(d->lines[k].label);
-		double iw = 34 + 6.2 * (double)(n < 24 ? n : 24);
-
+		char cut[LEGEND_MAX * 4 + 4];
 		/* the last item needs no room for "+N more" after it */
-		if (x + iw > right - (k + 1 < d->nlines ? 60 : 0))
-			break;
+		double room = right - (k + 1 < d->nlines ? 60 : 0) - x - 34;
+		size_t n = utf8_prefix(cut, sizeof(cut) - 3, d->lines[k].label, LEGEND_MAX);
+		double iw = 34 + 6.2 * (double)n;
+
+		if (iw > room + 34) {
+			/* a name that does not fit is cut, with an ellipsis, if 8 characters do */
+			size_t fit = room > 0 ? (size_t)(room / 6.2) : 0;
+
+			if (fit < 8)
+				break;
+			n = utf8_prefix(cut, sizeof(cut) - 3, d->lines[k].label, fit - 1);
+			strcat(cut, "\u2026");
+			iw = 34 + 6.2 * (double)(n + 1);
+		}
 		fprintf(p->f,
 			"<rect x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"9\" fill=\"%s\" "
 			"class=\"lgb\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
 			"stroke=\"%s\" class=\"med\"/><text x=\"%.1f\" y=\"%.1f\" class=\"lg\">",
 			x, y - 8, palette[k % NPAL], x, y - 3.5, x + 16, y - 3.5, palette[k % NPAL],
 			x + 20, y);
-		markup_puts(p->f, d->lines[k].label);
+		markup_puts(p->f, cut);
 		fprintf(p->f, "</text>");
 		x += iw;
 	}
