@@ -154,6 +154,15 @@ fi
 # the dashboard over the whole store, as a browser sees it
 check "dashboard built from the store" "$pv" dashboard --db "$db" -o "$art/dashboard" \
 	--title "pvtrace kernel CI: the kernels this run booted"
+# the same series as data: the change points between the kernels, for a CI job to act on
+if "$pv" dashboard --db "$db" --json >"$art/history.json"; then
+	ok "history: $(jq -r '"\(.results) results, \(.changes) change points"' "$art/history.json")"
+	jq -r '.metrics[] | . as $m | .lines[] | . as $l | .changes[] |
+		"#   \($m.benchmark)/\($m.name) on \($l.line): at \(.label) \(.before) -> \(.after) \($m.unit) (\(.verdict))"' \
+		"$art/history.json" | head -n 30
+else
+	notok "history: pvtrace dashboard --json failed"
+fi
 prof=$(mktemp -d)
 if $py tests/helpers/dashcheck.py "$art/dashboard/index.html" "$prof" "$art/dashboard.png" \
 	>"$art/dashcheck.json" 2>"$art/dashcheck.err"; then

@@ -180,6 +180,42 @@ assert d["points"]["metric ioctl/KVM_GET_REGS.p50"] == 24
 	[[ $output == *"invalid --lines 'kernel' (machine or label)"* ]]
 }
 
+@test "dashboard --json: the page's series and change points as one history document" {
+	series "$T/s.jsonl" --count 12 --step ioctl/KVM_GET_REGS.p50:7:1.2 --seed 3
+	run "$PVTRACE" dashboard "$T/s.jsonl" -o "$T/site" --json
+	[ "$status" -eq 0 ]
+	echo "$output" >"$T/h.json"
+	[ -s "$T/site/index.html" ]
+	"$PY" "$PARSE" "$T/site/index.html" >"$T/parsed.json"
+	"$PY" - "$T/h.json" "$T/parsed.json" "$REPO/docs/schemas/pvtrace.history.v1.json" <<'PY'
+import json, sys, jsonschema, numpy
+h = json.load(open(sys.argv[1]))
+page = json.load(open(sys.argv[2]))
+jsonschema.Draft202012Validator(json.load(open(sys.argv[3]))).validate(h)
+assert h["schema"] == "pvtrace.history/1" and h["results"] == 36 and h["changes"] == 1, h["changes"]
+m = {(x["benchmark"], x["name"]): x for x in h["metrics"]}
+line = m[("ioctl", "KVM_GET_REGS.p50")]["lines"][0]
+(c,) = line["changes"]
+# the same change point as the page, the same points
+(pc,) = [x for x in page["changepoints"] if x["section"] == "metrics"]
+assert (c["index"], c["run"], c["verdict"]) == (pc["index"], pc["run"], pc["verdict"]) == (7, pc["run"], "worse")
+med = [p["median"] for p in line["points"]]
+assert med == [x[0] for x in page["stats"]["metric ioctl/KVM_GET_REGS.p50"]]
+# its magnitude is numpy's medians of the point medians before and after
+assert numpy.allclose((c["before"], c["after"]), (numpy.median(med[:7]), numpy.median(med[7:])))
+assert abs(c["change"] - (c["after"] / c["before"] - 1)) < 1e-9 and 0.15 < c["change"] < 0.25
+# every metric has every result of its benchmark, and only this one changes
+assert all(len(l["points"]) == 12 for x in h["metrics"] for l in x["lines"])
+assert sum(len(l["changes"]) for x in h["metrics"] for l in x["lines"]) == 1
+PY
+	# --json alone: no page needed
+	run "$PVTRACE" dashboard "$T/s.jsonl" --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .changes <<<"$output")" = 1 ]
+	run -2 "$PVTRACE" dashboard "$T/s.jsonl"
+	[[ $output == *"-o DIR, or --json"* ]]
+}
+
 @test "dashboard: a step down in a higher-is-better ratio is a regression; flat series have none" {
 	series "$T/s.jsonl" --count 12 --step regs/ratio.get_one_over_many:4:0.7 \
 		--step overhead/added_ns:9:0.5 --seed 5

@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
-#define DASH_SCHEMA "pvtrace.bench/1"
+#define DASH_SCHEMA    "pvtrace.bench/1"
+#define HISTORY_SCHEMA "pvtrace.history/1"
 
 /* One result document of the series, in series order (started, then input order). */
 struct ddoc {
@@ -89,6 +90,9 @@ const char *dash_str(json_object *o, const char *key, char *buf, size_t len);
 /* A value for a label: about four significant digits, no exponent. */
 const char *dash_fmt_num(char *buf, size_t len, double v);
 
+/* --json: the series and change points as one pvtrace.history/1 line on out (history.c) */
+int dash_history(FILE *out, const struct dmodel *m, enum dash_lines lines);
+
 /* The page: HTML on f. */
 int dash_render(FILE *f, const struct dmodel *m, const char *title);
 
@@ -100,9 +104,10 @@ void panel_missing(FILE *f, const char *title, const char *why, int w, int h);
 
 /* The seam for every source of documents (files, a store): check, model, render, write. */
 struct dash_opts {
-	const char *dir;
+	const char *dir; /* NULL: no page */
 	const char *title;
 	enum dash_lines lines;
+	bool json; /* the history document on stdout */
 };
 /* 0, or EXIT_USAGE / EXIT_RUNTIME after a one-line error. */
 int dash_build(json_object **docs, size_t n, const struct dash_opts *o);

@@ -22,6 +22,7 @@
 struct dash_args {
 	const char *dir, *title, *db, *select;
 	enum dash_lines lines;
+	bool json;
 	const char **files;
 	size_t nfiles;
 };
@@ -32,6 +33,8 @@ static const struct cli_opt opts[] = {
 	{ "db", 'D', "DB", "Read the results from a store (SQLite file or postgresql:// URL)" },
 	{ "select", 's', "SEL", "With --db: which results (key=value,...; default all)" },
 	{ "lines", 'l', "BY", "One line per machine (default) or per label" },
+	{ "json", 'j', NULL,
+	  "Print the series and change points as one document (schema " HISTORY_SCHEMA ")" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -52,7 +55,8 @@ static const char doc[] =
 	"  pvtrace bench regs --json --label v6.12 >> results.jsonl\n"
 	"  pvtrace dashboard results.jsonl -o site\n"
 	"  pvtrace dashboard stock.jsonl patched.jsonl -o /tmp/dash --title 'MANY_REGS series'\n"
-	"  pvtrace dashboard --db results.db --select benchmark=regs,since=2026-12-01 -o site\n";
+	"  pvtrace dashboard --db results.db --select benchmark=regs,since=2026-12-01 -o site\n"
+	"  pvtrace dashboard --db results.db --json | jq '.metrics[].lines[].changes[]'\n";
 
 static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 {
@@ -74,6 +78,9 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 		return 0;
 	case 's':
 		a->select = arg;
+		return 0;
+	case 'j':
+		a->json = true;
 		return 0;
 	case 'l':
 		if (!strcmp(arg, "machine")) {
@@ -326,6 +333,15 @@ int dash_build(json_object **docs, size_t n, const struct dash_opts *o)
 		err_msg("dashboard: out of memory");
 		return EXIT_RUNTIME;
 	}
+	if (o->json && (dash_history(stdout, &m, o->lines) || out_flush_check(stdout))) {
+		dash_model_free(&m);
+		err_msg("dashboard: cannot write the history to stdout");
+		return EXIT_RUNTIME;
+	}
+	if (!o->dir) {
+		dash_model_free(&m);
+		return 0;
+	}
 	f = open_memstream(&page, &len);
 	if (!f) {
 		dash_model_free(&m);
@@ -421,8 +437,8 @@ int cmd_dashboard(int argc, char **argv)
 		err_msg("dashboard: say which results to draw: FILE... or --db DB (see --help)");
 		goto out;
 	}
-	if (!a.dir) {
-		err_msg("dashboard: say where to write the page: -o DIR (see --help)");
+	if (!a.dir && !a.json) {
+		err_msg("dashboard: say where to write the page: -o DIR, or --json (see --help)");
 		goto out;
 	}
 	for (size_t i = 0; i < a.nfiles; i++)
@@ -441,8 +457,10 @@ int cmd_dashboard(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	ret = dash_build(d.v, d.n,
-			 &(struct dash_opts){ .dir = a.dir, .title = a.title, .lines = a.lines });
+	ret = dash_build(
+		d.v, d.n,
+		&(struct dash_opts){
+			.dir = a.dir, .title = a.title, .lines = a.lines, .json = a.json });
 out:
 	docs_free(&d);
 	free(a.files);
