@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include "output.h"
@@ -195,10 +196,34 @@ static void json_log(const char *s)
 				   : -1;
 	}
 	if (fd >= 0) {
-		struct iovec v[2] = { { (void *)s, strlen(s) }, { "\n", 1 } };
+		size_t n = strlen(s), off = 0;
+		char *line = malloc(n + 1);
 
-		if (writev(fd, v, 2) < 0)
-			fd = -1;
+		if (!line)
+			return;
+		memcpy(line, s, n);
+		line[n] = '\n';
+		/*
+		 * O_APPEND alone does not keep lines whole on 9p (the guests' shared log): a
+		 * long line goes out in several writes that another writer can come between.
+		 * The lock serializes the writers of one kernel; partial writes are resumed.
+		 */
+		flock(fd, LOCK_EX);
+		while (off < n + 1) {
+			ssize_t w = write(fd, line + off, n + 1 - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				close(fd);
+				fd = -1;
+				break;
+			}
+			off += (size_t)w;
+		}
+		if (fd >= 0)
+			flock(fd, LOCK_UN);
+		free(line);
 	}
 }
 
