@@ -48,7 +48,10 @@ PVTRACE_VERSION := $(VERSION_BASE)$(if $(VERSION_GIT),+g$(VERSION_GIT))
 BPF_APPS  := latency kmem steal hooklat vfio
 USER_DIRS := core kvm latency hooks patches vfio bench results stats compare dashboard
 USER_HDRS := $(wildcard user/*.h $(patsubst %,user/%/*.h,$(USER_DIRS)))
-CORE_SRCS := $(wildcard $(patsubst %,user/%/*.c,$(USER_DIRS)))
+# NAME_x86.c, NAME_arm64.c, NAME_s390.c: compiled for their ARCH only
+ARCH_NAMES := x86 arm64 s390
+CORE_SRCS := $(filter-out $(foreach a,$(filter-out $(ARCH),$(ARCH_NAMES)),%_$(a).c),\
+	     $(wildcard $(patsubst %,user/%/*.c,$(USER_DIRS))))
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(CORE_SRCS))
 SKELS     := $(patsubst %,$(OUT)/%.skel.h,$(BPF_APPS))
 
@@ -238,7 +241,7 @@ uninstall:
 clean:
 	rm -rf $(OUT) pvtrace
 
-FORMAT_SRCS := $(filter-out user/kvm/kvm_ioctl_table.h user/kvm/kvm_ioctl_extra.h,\
+FORMAT_SRCS := $(filter-out user/kvm/kvm_ioctl_table.h user/kvm/kvm_ioctl_table_arm64.h user/kvm/kvm_ioctl_extra.h,\
 	$(wildcard user/*.c $(CORE_SRCS) $(USER_HDRS) bpf/*.c bpf/*.h tests/unit/*.c tests/helpers/*.c \
 	tests/bench/*.c))
 format:

@@ -12,7 +12,12 @@ struct kvm_ioctl_entry {
 
 /* vCPU ioctls come first: on shared values the vCPU name wins. */
 static const struct kvm_ioctl_entry table[] = {
+/* the uapi of the architecture pvtrace is built for: the values differ by struct sizes */
+#if defined(__aarch64__)
+#include "kvm_ioctl_table_arm64.h"
+#else
 #include "kvm_ioctl_table.h"
+#endif
 /* carried series (kernel-patches/), not in 6.12 uapi */
 #include "kvm_ioctl_extra.h"
 };

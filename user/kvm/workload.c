@@ -9,50 +9,25 @@
 #include <sys/mman.h>
 #include <linux/kvm.h>
 #include "workload.h"
+#include "workload_arch.h"
 #include "util.h"
-
-#define GUEST_MEM  0x10000
-#define GUEST_CODE 0x1000
-
-static const struct {
-	const char *name;
-	uint32_t cmd;
-} ops[WL_OP_MAX] = {
-	[WL_GET_REGS] = { "KVM_GET_REGS", KVM_GET_REGS },
-	[WL_SET_REGS] = { "KVM_SET_REGS", KVM_SET_REGS },
-	[WL_GET_SREGS] = { "KVM_GET_SREGS", KVM_GET_SREGS },
-	[WL_SET_SREGS] = { "KVM_SET_SREGS", KVM_SET_SREGS },
-	[WL_GET_MSRS] = { "KVM_GET_MSRS", KVM_GET_MSRS },
-	[WL_SET_MSRS] = { "KVM_SET_MSRS", KVM_SET_MSRS },
-	[WL_GET_ONE_REG] = { "KVM_GET_ONE_REG", KVM_GET_ONE_REG },
-	[WL_SET_ONE_REG] = { "KVM_SET_ONE_REG", KVM_SET_ONE_REG },
-	[WL_GET_FPU] = { "KVM_GET_FPU", KVM_GET_FPU },
-	[WL_GET_VCPU_EVENTS] = { "KVM_GET_VCPU_EVENTS", KVM_GET_VCPU_EVENTS },
-	[WL_GET_MP_STATE] = { "KVM_GET_MP_STATE", KVM_GET_MP_STATE },
-	[WL_RUN] = { "KVM_RUN", KVM_RUN },
-	[WL_UNKNOWN] = { "0x0000aeff", 0xaeff },
-};
-
-/* MSRs every x86 vCPU has; SET_MSRS writes back what GET_MSRS read */
-static const uint32_t msr_list[] = { 0x174, 0x175, 0x176, 0xc0000081, 0xc0000082, 0xc0000102 };
-
-/* real mode: mov al,0x42; out 0x10,al; jmp $-4 -- one IO exit per KVM_RUN */
-static const uint8_t guest_code[] = { 0xb0, 0x42, 0xe6, 0x10, 0xeb, 0xfa };
 
 const char *wl_op_name(enum wl_op op)
 {
-	return op < WL_OP_MAX ? ops[op].name : "?";
+	return op < WL_OP_MAX && wl_arch_ops[op].name ? wl_arch_ops[op].name : "?";
 }
 
 uint32_t wl_op_cmd(enum wl_op op)
 {
-	return op < WL_OP_MAX ? ops[op].cmd : 0;
+	return op < WL_OP_MAX && wl_arch_ops[op].name ? wl_arch_ops[op].cmd : 0;
 }
 
 int wl_op_parse(const char *name, enum wl_op *op)
 {
 	for (int i = 0; i < WL_OP_MAX; i++) {
-		if (!strcmp(name, ops[i].name) || !strcmp(name, ops[i].name + 4)) {
+		const char *n = wl_arch_ops[i].name;
+
+		if (n && (!strcmp(name, n) || (!strncmp(n, "KVM_", 4) && !strcmp(name, n + 4)))) {
 			*op = i;
 			return 0;
 		}
@@ -62,17 +37,10 @@ int wl_op_parse(const char *name, enum wl_op *op)
 
 void wl_default_spec(struct wl_spec *s)
 {
-	static const uint64_t mix[WL_OP_MAX] = {
-		[WL_GET_REGS] = 400,	   [WL_SET_REGS] = 200,	   [WL_GET_SREGS] = 200,
-		[WL_SET_SREGS] = 100,	   [WL_GET_MSRS] = 200,	   [WL_SET_MSRS] = 100,
-		[WL_GET_ONE_REG] = 200,	   [WL_SET_ONE_REG] = 100, [WL_GET_FPU] = 50,
-		[WL_GET_VCPU_EVENTS] = 50, [WL_GET_MP_STATE] = 50, [WL_RUN] = 100,
-	};
-
 	memset(s, 0, sizeof(*s));
 	s->nvcpus = 2;
 	for (int v = 0; v < s->nvcpus; v++)
-		memcpy(s->count[v], mix, sizeof(mix));
+		memcpy(s->count[v], wl_arch_mix, sizeof(wl_arch_mix));
 }
 
 void kvm_vm_close(struct kvm_vm *vm)
@@ -83,7 +51,7 @@ void kvm_vm_close(struct kvm_vm *vm)
 		close(vm->v[i].fd);
 	}
 	if (vm->mem)
-		munmap(vm->mem, GUEST_MEM);
+		munmap(vm->mem, WL_GUEST_MEM);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	if (vm->kvm >= 0)
@@ -91,6 +59,11 @@ void kvm_vm_close(struct kvm_vm *vm)
 }
 
 int kvm_vm_open(struct kvm_vm *vm, int nvcpus, char *err, size_t errlen)
+{
+	return kvm_vm_open_flags(vm, nvcpus, 0, err, errlen);
+}
+
+int kvm_vm_open_flags(struct kvm_vm *vm, int nvcpus, unsigned int flags, char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region region = { 0 };
 	int run_size;
@@ -107,21 +80,21 @@ int kvm_vm_open(struct kvm_vm *vm, int nvcpus, char *err, size_t errlen)
 		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
 		goto fail;
 	}
-	vm->mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	vm->mem = mmap(NULL, WL_GUEST_MEM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		       0);
 	if (vm->mem == MAP_FAILED) {
 		vm->mem = NULL;
 		snprintf(err, errlen, "mmap: %s", strerror(errno));
 		goto fail;
 	}
-	memcpy((char *)vm->mem + GUEST_CODE, guest_code, sizeof(guest_code));
-	region.memory_size = GUEST_MEM;
+	region.memory_size = WL_GUEST_MEM;
 	region.userspace_addr = (unsigned long)vm->mem;
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region)) {
 		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 		goto fail;
 	}
-	/* Intel real mode needs a TSS; harmless elsewhere */
-	ioctl(vm->fd, KVM_SET_TSS_ADDR, 0xfffbd000UL);
+	if (wl_arch_vm_init(vm, err, errlen))
+		goto fail;
 	run_size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	for (int i = 0; i < nvcpus; i++) {
 		struct kvm_vcpu_fd *c = &vm->v[i];
@@ -131,6 +104,8 @@ int kvm_vm_open(struct kvm_vm *vm, int nvcpus, char *err, size_t errlen)
 			goto fail;
 		}
 		vm->n++;
+		if (wl_arch_vcpu_init(vm, i, flags, err, errlen))
+			goto fail;
 		if (run_size > 0) {
 			c->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
 			if (c->run == MAP_FAILED)
@@ -145,17 +120,9 @@ fail:
 	return -1;
 }
 
-struct vstate {
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-	KVM_MSRS_BUF(ARRAY_SIZE(msr_list)) msrs;
-	uint64_t one_val;
-};
-
-/* Every vCPU ioctl goes through here, so 'issued' is exactly what was sent. */
-static int vioctl(struct kvm_vm *vm, struct wl_result *r, int v, enum wl_op op, void *arg)
+int wl_vioctl(struct kvm_vm *vm, struct wl_result *r, int v, enum wl_op op, void *arg)
 {
-	int ret = ioctl(vm->v[v].fd, ops[op].cmd, arg);
+	int ret = ioctl(vm->v[v].fd, wl_op_cmd(op), arg);
 
 	r->issued[v][op]++;
 	if (ret < 0) {
@@ -167,68 +134,11 @@ static int vioctl(struct kvm_vm *vm, struct wl_result *r, int v, enum wl_op op, 
 	return 0;
 }
 
-/* Real mode at 0:GUEST_CODE; keeps the state that SET_* ops write back. */
-static void vcpu_setup(struct kvm_vm *vm, struct wl_result *r, int v, struct vstate *st)
-{
-	memset(st, 0, sizeof(*st));
-	vioctl(vm, r, v, WL_GET_SREGS, &st->sregs);
-	st->sregs.cs.base = 0;
-	st->sregs.cs.selector = 0;
-	vioctl(vm, r, v, WL_SET_SREGS, &st->sregs);
-	st->regs.rip = GUEST_CODE;
-	st->regs.rflags = 2;
-	vioctl(vm, r, v, WL_SET_REGS, &st->regs);
-	KVM_MSRS(st->msrs)->nmsrs = ARRAY_SIZE(msr_list);
-	for (size_t i = 0; i < ARRAY_SIZE(msr_list); i++)
-		KVM_MSRS(st->msrs)->entries[i].index = msr_list[i];
-	vioctl(vm, r, v, WL_GET_MSRS, &st->msrs);
-}
-
-static void do_op(struct kvm_vm *vm, struct wl_result *r, int v, enum wl_op op, struct vstate *st)
-{
-	union {
-		struct kvm_regs regs;
-		struct kvm_sregs sregs;
-		struct kvm_fpu fpu;
-		struct kvm_vcpu_events ev;
-		struct kvm_mp_state mp;
-		KVM_MSRS_BUF(ARRAY_SIZE(msr_list)) msrs;
-	} u;
-	struct kvm_one_reg one = { .id = X86_REG_MSR(0x174), .addr = (unsigned long)&st->one_val };
-
-	switch (op) {
-	case WL_SET_REGS:
-		vioctl(vm, r, v, op, &st->regs);
-		break;
-	case WL_SET_SREGS:
-		vioctl(vm, r, v, op, &st->sregs);
-		break;
-	case WL_SET_MSRS:
-		vioctl(vm, r, v, op, &st->msrs);
-		break;
-	case WL_GET_MSRS:
-		memcpy(&u.msrs, &st->msrs, sizeof(u.msrs));
-		vioctl(vm, r, v, op, &u.msrs);
-		break;
-	case WL_GET_ONE_REG:
-	case WL_SET_ONE_REG:
-		vioctl(vm, r, v, op, &one);
-		break;
-	case WL_RUN:
-		vioctl(vm, r, v, op, NULL);
-		break;
-	default:
-		memset(&u, 0, sizeof(u));
-		vioctl(vm, r, v, op, &u);
-		break;
-	}
-}
-
 /* ioctls that must never be reported as vCPU ioctls */
 static void noise(struct kvm_vm *vm, uint64_t n, struct wl_result *r)
 {
 	int p[2], avail, devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	struct kvm_regs regs;
+	char regs[4096] = { 0 }; /* what a KVM_GET_REGS would write, on any architecture */
 
 	if (pipe2(p, O_CLOEXEC)) {
 		close(devnull);
@@ -236,7 +146,7 @@ static void noise(struct kvm_vm *vm, uint64_t n, struct wl_result *r)
 	}
 	for (uint64_t i = 0; i < n; i++) {
 		ioctl(p[0], FIONREAD, &avail);			     /* not KVM */
-		ioctl(devnull, KVM_GET_REGS, &regs);		     /* KVMIO type, not a vCPU fd */
+		ioctl(devnull, KVM_GET_REGS, regs);		     /* KVMIO type, not a vCPU fd */
 		ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_ONE_REG); /* VM fd */
 		ioctl(vm->kvm, KVM_GET_API_VERSION, 0);		     /* system fd */
 		r->noise_issued += 4;
@@ -248,7 +158,6 @@ static void noise(struct kvm_vm *vm, uint64_t n, struct wl_result *r)
 
 int wl_run(const struct wl_spec *s, struct wl_result *r, char *err, size_t errlen)
 {
-	static struct vstate st[WL_MAX_VCPUS];
 	struct kvm_vm vm;
 	uint64_t left[WL_MAX_VCPUS][WL_OP_MAX];
 	bool more = true;
@@ -266,10 +175,12 @@ int wl_run(const struct wl_spec *s, struct wl_result *r, char *err, size_t errle
 		return -1;
 	}
 	r->nvcpus = s->nvcpus;
+	for (int v = 0; v < s->nvcpus; v++)
+		r->issued[v][WL_ARM_VCPU_INIT] = vm.v[v].inits;
 	r->one_reg = ioctl(vm.fd, KVM_CHECK_EXTENSION, KVM_CAP_ONE_REG) > 0;
 	memcpy(left, s->count, sizeof(left));
 	for (int v = 0; v < s->nvcpus; v++)
-		vcpu_setup(&vm, r, v, &st[v]);
+		wl_arch_vcpu_setup(&vm, r, v);
 	if (!r->one_reg) {
 		for (int v = 0; v < s->nvcpus; v++)
 			left[v][WL_GET_ONE_REG] = left[v][WL_SET_ONE_REG] = 0;
@@ -283,7 +194,7 @@ int wl_run(const struct wl_spec *s, struct wl_result *r, char *err, size_t errle
 					continue;
 				left[v][op]--;
 				more = true;
-				do_op(&vm, r, v, op, &st[v]);
+				wl_arch_do_op(&vm, r, v, op);
 			}
 		}
 	}
@@ -303,7 +214,7 @@ int wl_result_write(int fd, const struct wl_result *r)
 	for (int v = 0; v < r->nvcpus; v++)
 		for (int op = 0; op < WL_OP_MAX; op++)
 			if (r->issued[v][op])
-				fprintf(f, "%s %d %llu %llu\n", ops[op].name, v,
+				fprintf(f, "%s %d %llu %llu\n", wl_op_name(op), v,
 					(unsigned long long)r->issued[v][op],
 					(unsigned long long)r->failed[v][op]);
 	return fclose(f) ? -errno : 0;

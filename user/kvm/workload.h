@@ -9,11 +9,13 @@
 
 #define WL_MAX_VCPUS 16
 
+#if defined(__x86_64__)
 /* x86 ONE_REG ids for MSRs, as in v6.18 uapi (KVM_X86_REG_TYPE_MSR) */
 #ifndef KVM_REG_X86
 #define KVM_REG_X86 0x2000000000000000ULL
 #endif
 #define X86_REG_MSR(idx) (KVM_REG_X86 | KVM_REG_SIZE_U64 | (2ULL << 32) | (idx))
+#endif
 
 enum wl_op {
 	WL_GET_REGS,
@@ -28,7 +30,9 @@ enum wl_op {
 	WL_GET_VCPU_EVENTS,
 	WL_GET_MP_STATE,
 	WL_RUN,
-	WL_UNKNOWN, /* a KVMIO command no uapi defines: KVM answers EINVAL */
+	WL_GET_REG_LIST,
+	WL_ARM_VCPU_INIT, /* issued by kvm_vm_open on arm64 */
+	WL_UNKNOWN,	  /* a KVMIO command no uapi defines: KVM answers EINVAL */
 	WL_OP_MAX,
 };
 
@@ -48,6 +52,7 @@ struct wl_result {
 	uint64_t noise_issued;
 };
 
+#if defined(__x86_64__)
 /*
  * Room for a struct kvm_msrs with n entries (a struct with a flexible array
  * member cannot be followed by more fields in standard C); KVM_MSRS(buf) is
@@ -59,6 +64,9 @@ struct wl_result {
 					      (n) * sizeof(struct kvm_msr_entry)]; \
 	}
 #define KVM_MSRS(buf) ((struct kvm_msrs *)(void *)(buf).raw)
+#endif
+
+/* op names and commands of this architecture; "?" and 0 for an op it does not have */
 
 const char *wl_op_name(enum wl_op op); /* "KVM_GET_REGS" ... */
 uint32_t wl_op_cmd(enum wl_op op);
@@ -73,6 +81,7 @@ int wl_run(const struct wl_spec *s, struct wl_result *r, char *err, size_t errle
 /* A VM with N vCPUs and a little guest memory (real-mode loop at 0x1000). */
 struct kvm_vcpu_fd {
 	int fd;
+	unsigned int inits; /* KVM_ARM_VCPU_INIT calls kvm_vm_open made (arm64) */
 	void *run;
 	size_t run_size;
 };
@@ -81,10 +90,20 @@ struct kvm_vm {
 	int kvm, fd;
 	void *mem;
 	int n;
+	unsigned int flags; /* KVM_VM_* the vCPUs actually have */
 	struct kvm_vcpu_fd v[WL_MAX_VCPUS];
 };
 
+/*
+ * vCPU features, where the architecture has them (ignored elsewhere): arm64 vCPUs are
+ * always initialised (KVM_ARM_VCPU_INIT, the preferred target, PSCI 0.2); with these
+ * flags also SVE (finalized) and PMUv3, each only if KVM offers it.
+ */
+#define KVM_VM_SVE (1U << 0)
+#define KVM_VM_PMU (1U << 1)
+
 int kvm_vm_open(struct kvm_vm *vm, int nvcpus, char *err, size_t errlen);
+int kvm_vm_open_flags(struct kvm_vm *vm, int nvcpus, unsigned int flags, char *err, size_t errlen);
 void kvm_vm_close(struct kvm_vm *vm);
 
 /* Serialise a result as "op vcpu issued failed" lines (for pipes and tests). */
