@@ -16,9 +16,34 @@ VMLINUX_H ?= vmlinux.h
 else
 VMLINUX_H ?= vmlinux-$(ARCH).h
 endif
+HOST_ARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(patsubst s390x,s390,$(shell uname -m))))
+# Debian's multiarch triplet per ARCH: the cross compiler's prefix and the library directory
+# of the ARCH's -dev packages (dpkg --add-architecture; scripts/deps.sh --cross ARCH)
+triplet_x86   := x86_64-linux-gnu
+triplet_arm64 := aarch64-linux-gnu
+triplet_s390  := s390x-linux-gnu
+TRIPLET   := $(triplet_$(ARCH))
 
-OUT       := build
 LIBS_PKG  := libbpf libelf zlib json-c libcap sqlite3 libpq
+ifeq ($(ARCH),$(HOST_ARCH))
+OUT       := build
+# the program, where the tests and README expect it
+PVTRACE   := pvtrace
+else
+# A cross build: its own output tree and program, the ARCH's compiler and libraries.
+# libpq-dev is not multiarch-installable beside the host's (Multi-Arch: no), so libpq comes
+# from the ARCH's libpq5 runtime package and the host's arch-independent headers.
+OUT       := build-$(ARCH)
+PVTRACE   := $(OUT)/pvtrace
+CROSS_COMPILE ?= $(TRIPLET)-
+ifeq ($(origin CC),default)
+CC        := $(CROSS_COMPILE)gcc
+endif
+export PKG_CONFIG_LIBDIR := /usr/lib/$(TRIPLET)/pkgconfig:/usr/share/pkgconfig
+LIBS_PKG  := $(filter-out libpq,$(LIBS_PKG))
+override CPPFLAGS += -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+LDLIBS    += -l:libpq.so.5
+endif
 CFLAGS    ?= -O2 -g
 # the language and the warnings, whatever CFLAGS the command line or the environment gives
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror
@@ -64,7 +89,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .PHONY: all asan bench bench-churn tests test unit-test bats-test guest-test install uninstall man clean format format-check FORCE
-all: pvtrace
+all: $(PVTRACE)
 
 $(BPF_INC)/vmlinux.h: $(VMLINUX_H)
 	$(Q)mkdir -p $(@D)
@@ -108,7 +133,7 @@ $(OUT)/libpvtrace.a: $(CORE_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-pvtrace: $(OUT)/user/main.o $(OUT)/libpvtrace.a
+$(PVTRACE): $(OUT)/user/main.o $(OUT)/libpvtrace.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -116,9 +141,11 @@ pvtrace: $(OUT)/user/main.o $(OUT)/libpvtrace.a
 ASAN_CFLAGS := -O2 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 asan:
 	$(Q)CFLAGS='$(ASAN_CFLAGS)' $(MAKE) --no-print-directory OUT=$(OUT)/asan $(OUT)/asan/pvtrace
+ifneq ($(PVTRACE),$(OUT)/pvtrace)
 $(OUT)/pvtrace: $(OUT)/user/main.o $(OUT)/libpvtrace.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+endif
 
 $(OUT)/bpf $(OUT)/user $(OUT)/tests:
 	mkdir -p $@

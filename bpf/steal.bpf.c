@@ -11,6 +11,15 @@
 #include "hooks.h"
 
 /*
+ * x86's KVM steal time record (arch/x86/include/uapi/asm/kvm_para.h), by CO-RE: a kernel
+ * that has none (arm64, or x86 without KVM_GUEST) makes bpf_core_type_exists() false.
+ */
+struct kvm_steal_time___pv {
+	__u64 steal;
+	__u32 version;
+} __attribute__((preserve_access_index));
+
+/*
  * Offsets in the per-CPU section (.data..percpu DATASEC of vmlinux BTF). For one
  * CPU, per_cpu_ptr(&a, cpu) - per_cpu_ptr(&b, cpu) == off(a) - off(b): the
  * address of any one per-CPU variable of that CPU locates the others.
@@ -42,15 +51,16 @@ static __always_inline void read_cpu(__u32 cpu, __u64 base)
 		o->cpustat_user = u;
 		o->flags |= HOOKS_CPU_CPUSTAT;
 	}
-	if (!off_steal_time || !bpf_core_type_exists(struct kvm_steal_time))
+	if (!off_steal_time || !bpf_core_type_exists(struct kvm_steal_time___pv))
 		return;
-	if (!bpf_probe_read_kernel(&v, sizeof(v),
-				   (void *)(base + off_steal_time +
-					    bpf_core_field_offset(struct kvm_steal_time, steal))) &&
+	if (!bpf_probe_read_kernel(
+		    &v, sizeof(v),
+		    (void *)(base + off_steal_time +
+			     bpf_core_field_offset(struct kvm_steal_time___pv, steal))) &&
 	    !bpf_probe_read_kernel(
 		    &ver, sizeof(ver),
 		    (void *)(base + off_steal_time +
-			     bpf_core_field_offset(struct kvm_steal_time, version)))) {
+			     bpf_core_field_offset(struct kvm_steal_time___pv, version)))) {
 		o->kvm_steal = v;
 		o->kvm_version = ver;
 		o->flags |= HOOKS_CPU_KVM;

@@ -88,7 +88,30 @@ void bench_sort(double *v, size_t n);
 json_object *bench_json_num(double v, int decimals);
 double bench_now_ns(void); /* CLOCK_MONOTONIC */
 
-/* The mix: one VM with one vCPU, vCPU ioctls that need no KVM_RUN, in this order. */
+/*
+ * The mix: one VM with one vCPU, vCPU ioctls that need no KVM_RUN, in this order; the
+ * architecture's everyday state ioctls (arm64 has no GET_REGS/SREGS/MSRS/FPU: ONE_REG).
+ */
+#if defined(__aarch64__)
+enum mix_cmd {
+	MIX_GET_ONE_REG,
+	MIX_SET_ONE_REG,
+	MIX_GET_REG_LIST,
+	MIX_GET_MP_STATE,
+	MIX_GET_VCPU_EVENTS,
+	MIX_SET_VCPU_EVENTS,
+	MIX_MAX,
+};
+/* the /dev/kvm and VM ioctls kvm_vm_open issues (user/kvm/workload*.c) */
+enum mix_setup {
+	SETUP_CREATE_VM,
+	SETUP_SET_USER_MEMORY_REGION,
+	SETUP_GET_VCPU_MMAP_SIZE,
+	SETUP_CREATE_VCPU,
+	SETUP_ARM_PREFERRED_TARGET,
+	SETUP_MAX,
+};
+#else
 enum mix_cmd {
 	MIX_GET_REGS,
 	MIX_SET_REGS,
@@ -99,7 +122,7 @@ enum mix_cmd {
 	MIX_GET_FPU,
 	MIX_MAX,
 };
-/* the /dev/kvm and VM ioctls kvm_vm_open issues (user/kvm/workload.c) */
+/* the /dev/kvm and VM ioctls kvm_vm_open issues (user/kvm/workload*.c) */
 enum mix_setup {
 	SETUP_CREATE_VM,
 	SETUP_SET_USER_MEMORY_REGION,
@@ -108,6 +131,7 @@ enum mix_setup {
 	SETUP_CREATE_VCPU,
 	SETUP_MAX,
 };
+#endif
 
 struct mix {
 	struct kvm_vm vm;

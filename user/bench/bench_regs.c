@@ -5,6 +5,7 @@
  * legacy bulk KVM_GET/SET_MSRS -- over the MSR list the kernel reports, and
  * check that values read back equal values written.
  */
+#if defined(__x86_64__)
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -733,3 +734,16 @@ out:
 	free(a);
 	return ret;
 }
+#else /* !__x86_64__ */
+#include <stdio.h>
+#include "bench.h"
+#include "util.h"
+
+int bench_regs(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	err_msg("bench regs: not built for this architecture yet (x86 only)");
+	return 2;
+}
+#endif
