@@ -20,7 +20,7 @@ FAST_PKGS="clang-format cppcheck shellcheck libclang-rt-14-dev libcmocka-dev"
 TEST_PKGS="$FAST_PKGS bats jq prometheus prometheus-node-exporter bpftrace util-linux procps curl bash-completion man-db systemd python3-jsonschema sqlite3 postgresql libnss-wrapper chromium chromium-driver python3-selenium"
 # libpq-dev cannot be installed beside the host's (not Multi-Arch: same): the Makefile takes
 # libpq5's library and the host's headers
-CROSS_ARM64_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm libc6-dev:arm64 libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 libcap-dev:arm64 libsqlite3-dev:arm64 libpq5:arm64 libcmocka-dev:arm64"
+CROSS_ARM64_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm libc6-dev:arm64 libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 libcap-dev:arm64 libsqlite3-dev:arm64 libpq5:arm64 libcmocka-dev:arm64 libtinfo6:arm64 libjq1:arm64 libonig5:arm64 libcap-ng0:arm64"
 GUEST_PKGS=$(sed -n 's/^GUEST_DEB_PACKAGES="\(.*\)"/\1/p' "$here/guest.sh")
 
 case ${1:-} in

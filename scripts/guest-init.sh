@@ -1,7 +1,8 @@
 #!/bin/sh
 # /init of the initramfs built by scripts/guest.sh (runs under busybox ash as PID 1).
 # Reads /guest/config and /guest/cmd, chroots into the host root (9p) and runs the command.
-# Control lines go to /dev/ttyS1 (a file on the host); the exit status also goes to isa-debug-exit.
+# Control lines go to /dev/ttyS1 (x86) or /dev/hvc0 (arm64), a file on the host; on x86 the exit
+# status also goes to isa-debug-exit.
 PATH=/bin
 export PATH
 umask 022
@@ -16,17 +17,23 @@ ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
 exec </dev/null >/dev/console 2>&1
 
+# the console and the control channel: x86's two UARTs, or arm64 virt's PL011 and a virtio console
+CON=/dev/ttyS0
+CTL=/dev/ttyS1
+[ ! -c /dev/ttyAMA0 ] || CON=/dev/ttyAMA0
+[ ! -c /dev/hvc0 ] || CTL=/dev/hvc0
 up() { read -r u _ </proc/uptime; echo "$u"; }
-ctl() { [ -c /dev/ttyS1 ] && echo "$*" >/dev/ttyS1; }
+ctl() { [ -c "$CTL" ] && echo "$*" >"$CTL"; }
 say() { [ "$G_VERBOSE" = 1 ] && echo "guest: $*"; }
 
 # Leave qemu: debug-exit byte (qemu exits with (byte<<1)|1), else power off.
 leave() {
 	sync
 	# stty applies settings with TCSADRAIN: the command's last output leaves the UART first.
-	stty -F /dev/ttyS0 -opost 2>/dev/null
+	stty -F "$CON" -opost 2>/dev/null
 	# shellcheck disable=SC2059 # the format is the octal escape itself
-	printf "\\$(printf %03o "$(($1 & 255))")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+	[ ! -c /dev/port ] ||
+		printf "\\$(printf %03o "$(($1 & 255))")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
 	poweroff -f
 	while :; do sleep 60; done
 }
@@ -36,14 +43,14 @@ die() {
 	leave 125
 }
 
-stty -F /dev/ttyS1 raw -echo 2>/dev/null
+stty -F "$CTL" raw -echo 2>/dev/null
 ctl "init $(up)"
 [ -r /guest/config ] || die "missing /guest/config"
 G_VERBOSE=0
 # shellcheck disable=SC1091
 . /guest/config
 # Raw output on the console: no \n -> \r\n translation.
-stty -F /dev/ttyS0 -opost cols 200 rows 50 2>/dev/null
+stty -F "$CON" -opost cols 200 rows 50 2>/dev/null
 
 load_modules() { # LIST
 	while read -r name file; do
@@ -118,18 +125,44 @@ done
 [ -z "$bg" ] || wait "$bg"
 ctl "modules $(up)"
 
-[ -x "$R/usr/bin/env" ] || die "no /usr/bin/env in the host root"
-
 kr=$(uname -r)
+P=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # shellcheck disable=SC1091
 . /guest/cmd
-ctl "cmd $(up)"
-say "running: $*"
-chroot "$R" /usr/bin/env -i -C "$G_CWD" \
-	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	HOME=/tmp TERM="$G_TERM" LANG=C.UTF-8 PVTRACE_GUEST=1 PVTRACE_GUEST_KERNEL="$kr" \
-	${G_KROOT:+PVTRACE_GUEST_MODROOT="$G_KROOT"} "$@"
-st=$?
+if [ "${G_ARCH:-x86}" = x86 ]; then
+	[ -x "$R/usr/bin/env" ] || die "no /usr/bin/env in the host root"
+	ctl "cmd $(up)"
+	say "running: $*"
+	chroot "$R" /usr/bin/env -i -C "$G_CWD" PATH="$P" \
+		HOME=/tmp TERM="$G_TERM" LANG=C.UTF-8 PVTRACE_GUEST=1 PVTRACE_GUEST_KERNEL="$kr" \
+		${G_KROOT:+PVTRACE_GUEST_MODROOT="$G_KROOT"} "$@"
+	st=$?
+else
+	# The host root's programs are x86: this guest's own busybox goes first in PATH, on the
+	# guest's /run (a tmpfs), and runs the command from the working directory.
+	B=/run/guest-bin
+	{ mkdir -p "$R$B" && cp /bin/busybox "$R$B/busybox"; } || die "cannot stage busybox in $B"
+	for a in /bin/*; do
+		[ "${a##*/}" = busybox ] || ln -s busybox "$R$B/${a##*/}"
+	done
+	# arm64 bash, jq, bpftool and setpriv from the cache (scripts/guest.sh fetched them)
+	for t in bash-arm64/root/bin/bash jq-arm64/root/usr/bin/jq \
+		bpftool-arm64/root/usr/sbin/bpftool util-linux-arm64/root/usr/bin/setpriv; do
+		[ -x "$R$G_TOOLS/$t" ] && ln -sf "$G_TOOLS/$t" "$R$B/${t##*/}"
+	done
+	# Interpreters named by #! lines are host paths: the arm64 ones are bound over them.
+	for f in usr/bin/env:$B/busybox usr/bin/dash:$B/busybox \
+		usr/bin/bash:$G_TOOLS/bash-arm64/root/bin/bash; do
+		[ -e "$R/${f%%:*}" ] && [ -e "$R${f#*:}" ] && mount -o bind "$R${f#*:}" "$R/${f%%:*}"
+	done
+	ctl "cmd $(up)"
+	say "running: $*"
+	chroot "$R" "$B/env" -i PATH="$B:$P" \
+		HOME=/tmp TERM="$G_TERM" LANG=C.UTF-8 PVTRACE_GUEST=1 PVTRACE_GUEST_KERNEL="$kr" \
+		${G_KROOT:+PVTRACE_GUEST_MODROOT="$G_KROOT"} \
+		"$B/sh" -c "cd \"\$0\" && exec $B/env \"\$@\"" "$G_CWD" "$@"
+	st=$?
+fi
 ctl "status $st"
 ctl "end $(up)"
 leave "$st"

@@ -5,8 +5,12 @@
 #   scripts/guest.sh [options] -- COMMAND [ARGS...]
 #   scripts/guest.sh fetch [--kernel K]
 #
-# Options: --kernel stock|stock-6.1|PATH  --modules DIR  --vfio  --smp N  --mem SIZE
-#          --timeout SEC  --append STR  --rw DIR (repeatable)  --verbose
+# Options: --arch x86|arm64  --kernel stock|stock-6.1|PATH  --modules DIR  --vfio  --smp N
+#          --mem SIZE  --timeout SEC  --append STR  --rw DIR (repeatable)  --verbose
+# --arch arm64: qemu-system-aarch64 -M virt,virtualization=on (EL2 emulated: /dev/kvm works inside)
+#   with Debian's arm64 kernel (stock) or an Image (PATH); arm64 binaries in the host root run
+#   (multiarch libraries), and an arm64 busybox comes first in PATH: COMMAND is an arm64 program
+#   or a POSIX sh script.
 # Exit status: the command's, or 124 timeout, 125 guest/boot failure, 2 usage or missing packages.
 # Cache: ${PVTRACE_CACHE:-<repo>/.cache}/guest. PVTRACE_GUEST_TIMING=1 prints timings to stderr.
 # Host variables PVTRACE_* and CI are passed to the command (plus TERM, PVTRACE_GUEST=1, ...).
@@ -16,6 +20,8 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 GUEST_DEB_PACKAGES="qemu-system-x86 qemu-system-data busybox-static cpio xz-utils kmod util-linux coreutils"
+# and for --arch arm64 (busybox-static:arm64 is fetched into the cache, not installed)
+GUEST_ARM64_PACKAGES="qemu-system-arm"
 
 # Bumped when the initramfs layout changes (invalidates cached initramfs images).
 INITRD_FORMAT=2
@@ -28,15 +34,16 @@ CACHE=${PVTRACE_CACHE:-$REPO_DIR/.cache}/guest
 err() { echo "guest.sh: $*" >&2; }
 usage_fail() {
 	err "$*"
-	err "usage: guest.sh [--kernel K] [--modules DIR] [--vfio] [--smp N] [--mem SIZE] [--timeout SEC] [--append STR] [--rw DIR]... [--verbose] -- COMMAND [ARGS...] | guest.sh fetch [--kernel K]"
+	err "usage: guest.sh [--arch A] [--kernel K] [--modules DIR] [--vfio] [--smp N] [--mem SIZE] [--timeout SEC] [--append STR] [--rw DIR]... [--verbose] -- COMMAND [ARGS...] | guest.sh fetch [--kernel K]"
 	exit 2
 }
 
 check_packages() {
-	local have missing=() p
+	local have missing=() p pkgs=$GUEST_DEB_PACKAGES
+	[ "$ARCH" != arm64 ] || pkgs="$pkgs $GUEST_ARM64_PACKAGES"
 	# shellcheck disable=SC2086 # word splitting of the package list is intended
-	have=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $GUEST_DEB_PACKAGES 2>/dev/null || true)
-	for p in $GUEST_DEB_PACKAGES; do
+	have=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $pkgs 2>/dev/null || true)
+	for p in $pkgs; do
 		grep -qx "$p installed" <<<"$have" || missing+=("$p")
 	done
 	if ((${#missing[@]})); then
@@ -53,9 +60,10 @@ resolve_pkg() { # META REGEX
 		tr ',' '\n' | awk '{print $1}' | grep -E "$2" | head -n 1 || true
 }
 
-# Download and extract PKG into $CACHE/PKG/root (idempotent, safe to run concurrently).
-fetch_pkg() { # PKG
-	local pkg=$1 dir=$CACHE/$1
+# Download and extract PKG into $CACHE/PKG/root (idempotent, safe to run concurrently);
+# APTNAME (default PKG) is what apt-get downloads, e.g. busybox-static:arm64.
+fetch_pkg() { # PKG [APTNAME]
+	local pkg=$1 apt=${2:-$1} dir=$CACHE/$1
 	[ -e "$dir/.ok" ] && return 0
 	mkdir -p "$CACHE"
 	(
@@ -63,8 +71,8 @@ fetch_pkg() { # PKG
 		[ -e "$dir/.ok" ] && exit 0
 		rm -rf "$dir" && mkdir -p "$dir/dl" || exit 125
 		err "fetching $pkg"
-		(cd "$dir/dl" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >/dev/null) ||
-			{ err "apt-get download $pkg failed (run apt-get update?)"; exit 125; }
+		(cd "$dir/dl" && apt-get download -q -o APT::Sandbox::User=root "$apt" >/dev/null) ||
+			{ err "apt-get download $apt failed (run apt-get update; for :arm64, scripts/deps.sh --cross arm64)"; exit 125; }
 		dpkg -x "$dir"/dl/*.deb "$dir/root" || { err "dpkg -x failed for $pkg"; exit 125; }
 		rm -rf "$dir/dl" && touch "$dir/.ok"
 	) 9>"$CACHE/.lock-$pkg"
@@ -83,12 +91,15 @@ depmod_pkg() { # PKG MODDIR
 # Sets KPKG for a stock flavour: the current candidate, else the newest cached one.
 stock_pkg() { # stock|stock-6.1
 	local meta re
-	case $1 in
-	stock) meta=linux-image-6.12-amd64 re='^linux-image-6\.12\.[0-9.]+\+deb[0-9]+-amd64$' ;;
-	stock-6.1) meta=linux-image-amd64 re='^linux-image-6\.1\.0-[0-9]+-amd64$' ;;
+	case $ARCH:$1 in
+	x86:stock) meta=linux-image-6.12-amd64 re='^linux-image-6\.12\.[0-9.]+\+deb[0-9]+-amd64$' ;;
+	x86:stock-6.1) meta=linux-image-amd64 re='^linux-image-6\.1\.0-[0-9]+-amd64$' ;;
+	arm64:stock) meta=linux-image-6.12-arm64:arm64 re='^linux-image-6\.12\.[0-9.]+\+deb[0-9]+-arm64$' ;;
+	arm64:stock-6.1) meta=linux-image-arm64:arm64 re='^linux-image-6\.1\.0-[0-9]+-arm64$' ;;
 	esac
 	# apt-cache takes ~1 s here: remember the answer until apt's lists change.
 	local memo=$CACHE/resolved-$1
+	[ "$ARCH" = x86 ] || memo=$CACHE/resolved-$ARCH-$1
 	KPKG=""
 	if [ -s "$memo" ] && [ -z "$(find /var/lib/apt/lists -maxdepth 1 -newer "$memo" -print -quit 2>/dev/null)" ]; then
 		KPKG=$(cat "$memo")
@@ -110,7 +121,7 @@ select_kernel() {
 	case $KERNEL in
 	stock | stock-6.1)
 		stock_pkg "$KERNEL"
-		fetch_pkg "$KPKG"
+		if [ "$ARCH" = x86 ]; then fetch_pkg "$KPKG"; else fetch_pkg "$KPKG" "$KPKG:$ARCH"; fi
 		local root=$CACHE/$KPKG/root d
 		VMLINUZ=$(find "$root/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n 1)
 		MODDIR=""
@@ -169,11 +180,23 @@ add_module() { # NAME
 base_initrd() {
 	# The first group is needed to mount the host root; the rest loads in the background meanwhile.
 	local first=(virtio_pci 9pnet_virtio 9p) wanted=(kvm_amd) key out stage n nfirst list i f
+	local busybox=/bin/busybox
 	((VFIO)) && wanted+=(vfio vfio_iommu_type1 vfio_pci)
+	if [ "$ARCH" = arm64 ]; then
+		wanted=() # KVM is built in
+		fetch_pkg busybox-static-arm64 busybox-static:arm64
+		busybox=$CACHE/busybox-static-arm64/root/bin/busybox
+		# bash (for bats), jq, bpftool and setpriv, arm64 builds that the guest puts in front of the host's
+		# x86 ones (their libraries are multiarch-installed: scripts/deps.sh)
+		fetch_pkg bash-arm64 bash:arm64
+		fetch_pkg jq-arm64 jq:arm64
+		fetch_pkg bpftool-arm64 bpftool:arm64
+		fetch_pkg util-linux-arm64 util-linux:arm64
+	fi
 	key=$({
-		echo "$INITRD_FORMAT $KID ${first[*]} ${wanted[*]}"
+		echo "$INITRD_FORMAT $ARCH $KID ${first[*]} ${wanted[*]}"
 		cat "$SELF_DIR/guest-init.sh"
-		stat -c '%s %Y' /bin/busybox
+		stat -c '%s %Y' "$busybox"
 		[ -z "$MODDIR" ] || find "$MODDIR" -name '*.ko*' -printf '%p %s %T@\n' | sort
 	} | sha256sum | cut -c1-16)
 	out=$CACHE/initrd/$KID-$key.cpio
@@ -181,7 +204,8 @@ base_initrd() {
 		mkdir -p "$CACHE/initrd"
 		stage=$(mktemp -d "$CACHE/initrd/stage.XXXXXX")
 		mkdir -p "$stage"/{bin,dev,proc,sys,newroot,lib/modules,tmp}
-		cp /bin/busybox "$stage/bin/busybox"
+		cp "$busybox" "$stage/bin/busybox"
+		# the applet list of the host's busybox (the same Debian version; arm64's cannot run here)
 		for n in $(/bin/busybox --list); do
 			[ "$n" = busybox ] || ln -s busybox "$stage/bin/$n"
 		done
@@ -226,7 +250,7 @@ need_val() { [ $# -ge 2 ] || usage_fail "$1 needs a value"; }
 # Sets SUB, KERNEL, MODULES, VFIO, SMP, MEM, TIMEOUT, APPEND, VERBOSE, RWREAL, CMD.
 parse_args() {
 	local rw=() d
-	KERNEL=stock MODULES="" VFIO=0 SMP=2 MEM=2G TIMEOUT=900 APPEND="" VERBOSE=0 SUB=run
+	KERNEL=stock MODULES="" VFIO=0 SMP=2 MEM=2G TIMEOUT=900 APPEND="" VERBOSE=0 SUB=run ARCH=x86
 	if [ "${1:-}" = fetch ]; then
 		SUB=fetch
 		shift
@@ -235,6 +259,7 @@ parse_args() {
 		case $1 in
 		--) shift; break ;;
 		--*=*) set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
+		--arch) need_val "$@"; ARCH=$2; shift 2 ;;
 		--kernel) need_val "$@"; KERNEL=$2; shift 2 ;;
 		--modules) need_val "$@"; MODULES=$2; shift 2 ;;
 		--vfio) VFIO=1; shift ;;
@@ -250,6 +275,12 @@ parse_args() {
 		esac
 	done
 	CMD=("$@")
+	case $ARCH in
+	x86 | x86_64) ARCH=x86 QEMU=qemu-system-x86_64 ;;
+	arm64 | aarch64) ARCH=arm64 QEMU=qemu-system-aarch64 ;;
+	*) usage_fail "--arch: x86 or arm64, not $ARCH" ;;
+	esac
+	[ "$ARCH" = x86 ] || ((VFIO == 0)) || usage_fail "--vfio: x86 only (an emulated intel-iommu and edu device)"
 	[[ $SMP =~ ^[1-9][0-9]*$ ]] || usage_fail "--smp: not a positive integer: $SMP"
 	[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || usage_fail "--timeout: not a positive integer: $TIMEOUT"
 	[[ $MEM =~ ^[1-9][0-9]*[MGmg]?$ ]] || usage_fail "--mem: expected e.g. 2G or 1536M: $MEM"
@@ -313,6 +344,8 @@ make_run_initrd() {
 	mkdir -p "$RUN/stage/guest"
 	{
 		echo "G_VERBOSE=$VERBOSE"
+		echo "G_ARCH=$ARCH"
+		echo "G_TOOLS=$(shq "$CACHE")"
 		echo "G_MSIZE=512000"
 		echo "G_CWD=$(shq "$(pwd -P)")"
 		echo "G_TERM=$(shq "${TERM:-dumb}")"
@@ -348,15 +381,27 @@ run_guest() {
 	make_run_initrd
 
 	cmdline="console=ttyS0 panic=-1"
+	[ "$ARCH" = x86 ] || cmdline="console=ttyAMA0 panic=-1"
 	if ((VERBOSE)); then cmdline+=" loglevel=7"; else cmdline+=" quiet loglevel=2"; fi
 	# Multi-threaded TCG (qemu 7.2) occasionally runs stale code after the kernel's text_poke_bp()
 	# (seen as "Oops: int3" in sched_clock_cpu during boot, about 1 boot in 25), so default to
 	# one host thread for all vCPUs.
 	# shellcheck disable=SC2054 # commas belong to qemu option values
-	qargs=(-name "pvtrace-guest-$$" -accel "tcg,thread=${PVTRACE_GUEST_TCG:-single}" -cpu max
-		-smp "$SMP" -m "$MEM" -nographic -nodefaults -no-reboot -bios qboot.rom
-		-serial stdio -serial "file:$RUN/ctl"
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+	if [ "$ARCH" = x86 ]; then
+		qargs=(-name "pvtrace-guest-$$" -accel "tcg,thread=${PVTRACE_GUEST_TCG:-single}" -cpu max
+			-smp "$SMP" -m "$MEM" -nographic -nodefaults -no-reboot -bios qboot.rom
+			-serial stdio -serial "file:$RUN/ctl"
+			-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+	else
+		# EL2 emulated, so KVM runs inside; pointer authentication with QEMU's own cheap
+		# algorithm (the architected one is very slow under TCG); the control lines on a
+		# virtio console (the board has one UART), the status through them alone
+		qargs=(-name "pvtrace-guest-$$" -accel "tcg,thread=${PVTRACE_GUEST_TCG:-single}"
+			-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on
+			-smp "$SMP" -m "$MEM" -nographic -nodefaults -no-reboot -serial stdio
+			-device virtio-serial-pci -chardev "file,id=ctl,path=$RUN/ctl"
+			-device virtconsole,chardev=ctl)
+	fi
 	if ((VFIO)); then
 		qargs+=(-machine q35 -device intel-iommu -device edu)
 		cmdline+=" intel_iommu=on"
