@@ -6,6 +6,9 @@
 #   qemu-real:           stock 6.12 with 2 vCPUs under multi-threaded TCG, where Debian's QEMU boots
 #                        the same kernel under KVM (2 vCPUs, -name guest=...): latency --ioctl's
 #                        counts per vCPU against bpftrace's, process/VM/thread names
+#   arm64:               Debian's stock arm64 6.12 under qemu-system-aarch64 (virtualization=on:
+#                        KVM inside): pvtrace's arm64 build, its unit tests and latency in
+#                        fentry, kprobe and tracepoint mode (tests/guest/arm64.sh)
 #   base:                the series' base kernel (the same without kernel-patches/): kernel-CI
 #                        benchmarks only (tests/guest/bench.sh)
 #   the project kernel (scripts/kernel-build.sh, 6.12 + kernel-patches/): the series' selftest,
@@ -17,7 +20,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 timeout=${PVTRACE_GUEST_TIMEOUT:-1800}
-guests=${PVTRACE_GUESTS:-stock vfio stock-6.1 qemu-real hooks patched base patches hooks-patched}
+guests=${PVTRACE_GUESTS:-stock vfio stock-6.1 qemu-real hooks arm64 patched base patches hooks-patched}
 kb=$(scripts/kbuild-dir.sh)
 kbz=$kb/build-x86/arch/x86/boot/bzImage
 kvmlinux=$kb/build-x86/vmlinux
@@ -112,6 +115,14 @@ for g in $guests; do
 	hooks)
 		# a second boot of stock 6.12 with its own label: the A/A pair of kernel CI
 		guest_run hooks-6.12 PVTRACE_KCI_LABEL=stock-6.12-again -- tests/guest/hooks.sh
+		;;
+	arm64)
+		if [ -x build-arm64/pvtrace ]; then
+			guest_run arm64-6.12 --arch arm64 -- tests/guest/arm64.sh
+		else
+			echo "not ok - guest arm64: no build-arm64/pvtrace (make ARCH=arm64 tests)"
+			rc=1
+		fi
 		;;
 	patched)
 		have_project_kernel patched &&

@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 make -s tests
+# pvtrace cross-built for the arm64 guest (scripts/guest-tests.sh: arm64)
+make -s ARCH=arm64 tests
 exec scripts/run-tests.sh

@@ -5,11 +5,40 @@
 # PVTRACE_MODE: attach mode to force (fentry|kprobe|tracepoint), empty for auto.
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-PVTRACE=${PVTRACE:-$REPO/pvtrace}
-KVMLOAD=${KVMLOAD:-$REPO/build/tests/kvmload}
-CANATTACH=${CANATTACH:-$REPO/build/tests/canattach}
+# on arm64 (the qemu-system-aarch64 guests), what `make ARCH=arm64 tests` cross-built
+case $(uname -m) in
+aarch64) BUILD=$REPO/build-arm64 PVTRACE=${PVTRACE:-$REPO/build-arm64/pvtrace} ;;
+*) BUILD=$REPO/build PVTRACE=${PVTRACE:-$REPO/pvtrace} ;;
+esac
+KVMLOAD=${KVMLOAD:-$BUILD/tests/kvmload}
+CANATTACH=${CANATTACH:-$BUILD/tests/canattach}
+# The vCPU ioctls the tests issue, by architecture: OP_A and OP_B read state, OP_C is a
+# third command, OP_SETUP what the workload's vCPU setup issues before the ops, ALL_OPS every
+# op the workload has there (kvmload --op arguments).
+case $(uname -m) in
+aarch64)
+	OP_A=GET_ONE_REG OP_B=GET_MP_STATE OP_C=GET_VCPU_EVENTS OP_SETUP=SET_ONE_REG
+	ALL_OPS="--op GET_ONE_REG=300 --op SET_ONE_REG=120 --op GET_REG_LIST=30
+		 --op GET_VCPU_EVENTS=13 --op GET_MP_STATE=17 --op RUN=25 --op 0x0000aeff=9"
+	;;
+*)
+	OP_A=GET_REGS OP_B=GET_SREGS OP_C=SET_MSRS OP_SETUP=SET_SREGS
+	ALL_OPS="--op GET_REGS=300 --op SET_REGS=120 --op GET_SREGS=70 --op SET_SREGS=30
+		 --op GET_MSRS=50 --op SET_MSRS=20 --op GET_FPU=11 --op GET_VCPU_EVENTS=13
+		 --op GET_MP_STATE=17 --op GET_ONE_REG=40 --op SET_ONE_REG=10 --op RUN=25
+		 --op 0x0000aeff=9"
+	;;
+esac
 # our BPF program names (as bpftool shows them, up to 15 characters)
 PVTRACE_PROGS='(fentry_vcpu_ioc|fexit_vcpu_ioct|kprobe_vcpu_ioc|kretprobe_vcpu_|tp_enter_ioctl|tp_exit_ioctl|pvtrace_probe)'
+
+# have_tool NAME: installed and runnable here (an arm64 guest shares the x86 host root, where
+# x86 programs without an arm64 build staged by scripts/guest.sh cannot run)
+have_tool() {
+	command -v "$1" >/dev/null || return 1
+	"$1" --version >/dev/null 2>&1
+	[ $? -ne 126 ]
+}
 
 mode_args() {
 	if [ -n "${PVTRACE_MODE:-}" ]; then

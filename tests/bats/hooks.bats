@@ -285,7 +285,7 @@ proc_stat() {
 }
 
 @test "hooks --prom: listing and steal textfiles pass promtool" {
-	command -v promtool >/dev/null || skip "promtool not installed"
+	have_tool promtool || skip "promtool not installed, or not runnable on $(uname -m)"
 	p=$BATS_TEST_TMPDIR/hooks.prom
 	"$PVTRACE" hooks --prom "$p" >/dev/null
 	cat "$p"

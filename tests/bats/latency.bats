@@ -26,10 +26,8 @@ start_kvmload() {
 	need_kvm
 	start_pvtrace latency --ioctl --json $(mode_args)
 	[ -z "${PVTRACE_MODE:-}" ] || grep -q "mode: $PVTRACE_MODE)" "$PV_ERR"
-	start_kvmload --vcpus 2 --op GET_REGS=300 --op SET_REGS=120 --op GET_SREGS=70 \
-		--op SET_SREGS=30 --op GET_MSRS=50 --op SET_MSRS=20 --op GET_FPU=11 \
-		--op GET_VCPU_EVENTS=13 --op GET_MP_STATE=17 --op GET_ONE_REG=40 \
-		--op SET_ONE_REG=10 --op RUN=25 --op 0x0000aeff=9 --noise 500
+	# shellcheck disable=SC2086 # ALL_OPS is a list of arguments
+	start_kvmload --vcpus 2 $ALL_OPS --noise 500
 	touch "$GO"
 	wait "$KL_PID"
 	stop_pvtrace INT
@@ -58,43 +56,43 @@ start_kvmload() {
 
 @test "--pid excludes another process's ioctls" {
 	need_kvm
-	start_kvmload --op GET_REGS=111 --op RUN=7
+	start_kvmload --op $OP_A=111 --op RUN=7
 	a_pid=$KL_PID a_out=$KL_OUT
-	start_kvmload --op GET_REGS=222 --op GET_SREGS=5
+	start_kvmload --op $OP_A=222 --op $OP_B=5
 	b_pid=$KL_PID
 	start_pvtrace latency --ioctl --json -p "$a_pid" $(mode_args)
 	touch "$GO"
 	wait "$a_pid"
 	wait "$b_pid"
 	stop_pvtrace INT
-	[ "$(traced "$PV_OUT" KVM_GET_REGS)" -eq "$(issued "$a_out" KVM_GET_REGS)" ]
+	[ "$(traced "$PV_OUT" KVM_$OP_A)" -eq "$(issued "$a_out" KVM_$OP_A)" ]
 	[ "$(traced "$PV_OUT" KVM_RUN)" -eq "$(issued "$a_out" KVM_RUN)" ]
-	[ "$(traced "$PV_OUT" KVM_GET_SREGS)" -eq "$(issued "$a_out" KVM_GET_SREGS)" ]
+	[ "$(traced "$PV_OUT" KVM_$OP_B)" -eq "$(issued "$a_out" KVM_$OP_B)" ]
 }
 
 @test "--comm keeps only tasks with that name" {
 	need_kvm
 	cp "$KVMLOAD" "$BATS_TEST_TMPDIR/otherload"
-	start_kvmload --op GET_REGS=33
+	start_kvmload --op $OP_A=33
 	a_pid=$KL_PID a_out=$KL_OUT
-	"$BATS_TEST_TMPDIR/otherload" --wait-file "$GO" --op GET_REGS=44 >/dev/null &
+	"$BATS_TEST_TMPDIR/otherload" --wait-file "$GO" --op $OP_A=44 >/dev/null &
 	b_pid=$!
 	start_pvtrace latency --ioctl --json --comm kvmload $(mode_args)
 	touch "$GO"
 	wait "$a_pid" "$b_pid"
 	stop_pvtrace INT
-	[ "$(traced "$PV_OUT" KVM_GET_REGS)" -eq "$(issued "$a_out" KVM_GET_REGS)" ]
+	[ "$(traced "$PV_OUT" KVM_$OP_A)" -eq "$(issued "$a_out" KVM_$OP_A)" ]
 }
 
 @test "--per-vcpu keys histograms by process and vCPU id" {
 	need_kvm
-	start_kvmload --vcpus 3 --skew --op GET_REGS=10 --op SET_MSRS=4
+	start_kvmload --vcpus 3 --skew --op $OP_A=10 --op $OP_C=4
 	start_pvtrace latency --ioctl --json --per-vcpu $(mode_args)
 	touch "$GO"
 	wait "$KL_PID"
 	stop_pvtrace INT
 	for v in 0 1 2; do
-		for n in KVM_GET_REGS KVM_SET_MSRS KVM_SET_SREGS; do
+		for n in KVM_$OP_A KVM_$OP_C KVM_$OP_SETUP; do
 			[ "$(traced "$PV_OUT" $n $v)" -eq "$(issued "$KL_OUT" $n $v)" ]
 		done
 	done
@@ -108,13 +106,13 @@ start_kvmload() {
 	start_pvtrace latency --ioctl --json 1 $(mode_args)
 	: >"$BATS_TEST_TMPDIR/all"
 	for i in 1 2 3 4 5 6; do
-		"$KVMLOAD" --op GET_REGS=$((i * 50)) --op RUN=$i >>"$BATS_TEST_TMPDIR/all"
+		"$KVMLOAD" --op $OP_A=$((i * 50)) --op RUN=$i >>"$BATS_TEST_TMPDIR/all"
 		sleep 0.4
 	done
 	stop_pvtrace INT
 	[ "$PV_RC" -eq 0 ]
-	want=$(awk '$1 == "KVM_GET_REGS" { s += $3 } END { print s }' "$BATS_TEST_TMPDIR/all")
-	got=$(jq -s '[.[].ioctls[] | select(.command == "KVM_GET_REGS") | .histogram.count] | add' "$PV_OUT")
+	want=$(awk -v n="KVM_$OP_A" '$1 == n { s += $3 } END { print s }' "$BATS_TEST_TMPDIR/all")
+	got=$(jq -s --arg n "KVM_$OP_A" '[.[].ioctls[] | select(.command == $n) | .histogram.count] | add' "$PV_OUT")
 	docs=$(wc -l <"$PV_OUT")
 	echo "issued $want traced $got over $docs interval documents"
 	[ "$docs" -ge 2 ]
@@ -138,17 +136,17 @@ start_kvmload() {
 
 @test "Prometheus textfile passes promtool and counts match" {
 	need_kvm
-	command -v promtool >/dev/null || skip "promtool not installed"
+	have_tool promtool || skip "promtool not installed, or not runnable on $(uname -m)"
 	prom=$BATS_TEST_TMPDIR/pvtrace.prom
 	start_pvtrace latency --ioctl --per-vcpu --prom "$prom" --prom-keep $(mode_args)
-	start_kvmload --vcpus 2 --op GET_REGS=64 --op RUN=3
+	start_kvmload --vcpus 2 --op $OP_A=64 --op RUN=3
 	touch "$GO"
 	wait "$KL_PID"
 	stop_pvtrace TERM
 	[ "$PV_RC" -eq 0 ]
 	promtool check metrics <"$prom"
-	got=$(awk '/^pvtrace_kvm_vcpu_ioctl_duration_seconds_count\{command="KVM_GET_REGS"/ { s += $NF } END { print s }' "$prom")
-	[ "$got" -eq "$(issued "$KL_OUT" KVM_GET_REGS)" ]
+	got=$(awk '/^pvtrace_kvm_vcpu_ioctl_duration_seconds_count\{command="KVM_'"$OP_A"'"/ { s += $NF } END { print s }' "$prom")
+	[ "$got" -eq "$(issued "$KL_OUT" KVM_$OP_A)" ]
 	# +Inf bucket equals _count for every series
 	# (label values may hold spaces: the value is the last field)
 	awk '{ v = $NF; k = $0; sub(/ [^ ]*$/, "", k) }
@@ -166,7 +164,7 @@ start_kvmload() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"all counts match"* ]]
-	[[ "$output" == *"KVM_GET_REGS"* ]]
+	[[ "$output" == *"KVM_$OP_A"* ]]
 }
 
 @test "Ctrl-C prints the final report and exits 0" {

@@ -18,25 +18,31 @@ static void test_known_names(void **state)
 		{ "KVM_RUN", KVM_RUN },
 		{ "KVM_GET_REGS", KVM_GET_REGS },
 		{ "KVM_SET_REGS", KVM_SET_REGS },
-		{ "KVM_GET_SREGS", KVM_GET_SREGS },
-		{ "KVM_SET_SREGS", KVM_SET_SREGS },
-		{ "KVM_GET_MSRS", KVM_GET_MSRS },
-		{ "KVM_SET_MSRS", KVM_SET_MSRS },
 		{ "KVM_GET_ONE_REG", KVM_GET_ONE_REG },
 		{ "KVM_SET_ONE_REG", KVM_SET_ONE_REG },
-		{ "KVM_GET_FPU", KVM_GET_FPU },
-		{ "KVM_GET_LAPIC", KVM_GET_LAPIC },
 		{ "KVM_GET_VCPU_EVENTS", KVM_GET_VCPU_EVENTS },
 		{ "KVM_GET_MP_STATE", KVM_GET_MP_STATE },
-		{ "KVM_GET_XSAVE", KVM_GET_XSAVE },
-		{ "KVM_GET_XCRS", KVM_GET_XCRS },
-		{ "KVM_SET_CPUID2", KVM_SET_CPUID2 },
 		{ "KVM_GET_REG_LIST", KVM_GET_REG_LIST },
-		{ "KVM_GET_NESTED_STATE", KVM_GET_NESTED_STATE },
 		{ "KVM_SET_GUEST_DEBUG", KVM_SET_GUEST_DEBUG },
 		{ "KVM_CREATE_VCPU", KVM_CREATE_VCPU },
 		{ "KVM_GET_API_VERSION", KVM_GET_API_VERSION },
 		{ "KVM_RESET_DIRTY_RINGS", KVM_RESET_DIRTY_RINGS },
+#if defined(__aarch64__)
+		{ "KVM_ARM_VCPU_INIT", KVM_ARM_VCPU_INIT },
+		{ "KVM_ARM_PREFERRED_TARGET", KVM_ARM_PREFERRED_TARGET },
+		{ "KVM_ARM_VCPU_FINALIZE", KVM_ARM_VCPU_FINALIZE },
+#else
+		{ "KVM_GET_SREGS", KVM_GET_SREGS },
+		{ "KVM_SET_SREGS", KVM_SET_SREGS },
+		{ "KVM_GET_MSRS", KVM_GET_MSRS },
+		{ "KVM_SET_MSRS", KVM_SET_MSRS },
+		{ "KVM_GET_FPU", KVM_GET_FPU },
+		{ "KVM_GET_LAPIC", KVM_GET_LAPIC },
+		{ "KVM_GET_XSAVE", KVM_GET_XSAVE },
+		{ "KVM_GET_XCRS", KVM_GET_XCRS },
+		{ "KVM_SET_CPUID2", KVM_SET_CPUID2 },
+		{ "KVM_GET_NESTED_STATE", KVM_GET_NESTED_STATE },
+#endif
 	};
 
 	(void)state;
@@ -47,7 +53,8 @@ static void test_known_names(void **state)
 		assert_string_equal(n, want[i].name);
 		assert_int_equal(kvm_ioctl_value(want[i].name), want[i].cmd);
 	}
-	assert_true(kvm_ioctl_count() > 100);
+	/* 118 KVM ioctls in 6.12 uapi for x86_64, 88 for arm64 */
+	assert_true(kvm_ioctl_count() > 80);
 }
 
 /* every table value must decode back to type KVMIO and be unique per name */
@@ -78,12 +85,12 @@ static void test_full_value_match(void **state)
 
 	(void)state;
 	assert_null(kvm_ioctl_name(0x4010aec7)); /* 2020 MANY_REGS proposal: _IOW 0xc7 */
-	assert_null(kvm_ioctl_name(KVM_GET_REGS ^ (1u << 16))); /* wrong size */
-	assert_null(kvm_ioctl_name(0x8090ab81));		/* wrong type */
+	assert_null(kvm_ioctl_name(KVM_GET_REGS ^ (1u << 16)));		  /* wrong size */
+	assert_null(kvm_ioctl_name((KVM_GET_REGS & ~0xff00u) | 0xab00u)); /* wrong type */
 	kvm_ioctl_format(0x4010aec7, buf, sizeof(buf));
 	assert_string_equal(buf, "0x4010aec7(dir=W,type=0xae,nr=0xc7,size=16)");
-	kvm_ioctl_format(0xc008ae88, buf, sizeof(buf));
-	assert_string_equal(buf, "KVM_GET_MSRS");
+	kvm_ioctl_format(0xc008aeb0, buf, sizeof(buf));
+	assert_string_equal(buf, "KVM_GET_REG_LIST");
 	kvm_ioctl_format(0x0000aeff, buf, sizeof(buf));
 	assert_string_equal(buf, "0x0000aeff(dir=none,type=0xae,nr=0xff,size=0)");
 }
@@ -93,11 +100,11 @@ static void test_fields(void **state)
 	struct ioctl_fields f;
 
 	(void)state;
-	ioctl_decode(KVM_GET_MSRS, &f);
+	ioctl_decode(KVM_GET_REG_LIST, &f);
 	assert_int_equal(f.dir, 3);
 	assert_int_equal(f.type, 0xae);
-	assert_int_equal(f.nr, 0x88);
-	assert_int_equal(f.size, sizeof(struct kvm_msrs));
+	assert_int_equal(f.nr, 0xb0);
+	assert_int_equal(f.size, sizeof(struct kvm_reg_list));
 	assert_string_equal(ioctl_dir_name(f.dir), "RW");
 	ioctl_decode(KVM_SET_REGS, &f);
 	assert_string_equal(ioctl_dir_name(f.dir), "W");

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Inside the qemu-system-aarch64 guest (scripts/guest.sh --arch arm64): pvtrace's arm64 build
+# (make ARCH=arm64 tests): its unit tests, then the latency BATS suite once per attach mode.
+# bash, jq, bpftool and setpriv are arm64 builds scripts/guest.sh staged; the rest of the host
+# root is x86 and does not run here. TAP on stdout; non-zero exit if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+rc=0
+echo "# guest kernel $(uname -r) ($(uname -m)); /dev/kvm: $([ -c /dev/kvm ] && echo yes || echo no)"
+[ "$(uname -m)" = aarch64 ] || { echo "not ok - not an arm64 guest: $(uname -m)"; exit 1; }
+[ -c /dev/kvm ] || { echo "not ok - /dev/kvm missing in the arm64 guest (virtualization=on?)"; rc=1; }
+echo "# --- unit tests (arm64 build)"
+n=0
+for t in build-arm64/tests/test_*; do
+	[ -x "$t" ] || continue
+	n=$((n + 1))
+	if [ "${t##*/}" = test_patches ]; then
+		# its fixtures are x86 kernel images assembled at run time by the host's x86 as(1)
+		echo "ok $n [arm64] unit ${t##*/} # skip x86 code-patch fixtures need an x86 assembler"
+		continue
+	fi
+	if out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1); then
+		echo "ok $n [arm64] unit ${t##*/}"
+	else
+		echo "not ok $n [arm64] unit ${t##*/}"
+		printf '%s\n' "$out" | grep -E '^not ok|error|Failure' | head -n 5 | sed 's/^/# /'
+		rc=1
+	fi
+done
+[ "$n" -gt 0 ] || { echo "not ok - no arm64 unit tests in build-arm64/tests (make ARCH=arm64 tests)"; rc=1; }
+for mode in ${PVTRACE_GUEST_MODES:-fentry kprobe tracepoint}; do
+	echo "# --- mode $mode"
+	PVTRACE_MODE=$mode bats --tap ${PVTRACE_BATS_FILTER:+--filter "$PVTRACE_BATS_FILTER"} \
+		tests/bats/latency.bats | sed "s/^\(\(not \)\?ok [0-9]* \)/\1[arm64 $mode] /" || rc=1
+done
+exit $rc
