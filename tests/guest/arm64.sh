@@ -19,7 +19,8 @@ for t in build-arm64/tests/test_*; do
 		echo "ok $n [arm64] unit ${t##*/} # skip x86 code-patch fixtures need an x86 assembler"
 		continue
 	fi
-	if out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1); then
+	# not in the JSON log the json suite validates: unit tests print documents of no schema
+	if out=$(unset PVTRACE_JSON_LOG; CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1); then
 		echo "ok $n [arm64] unit ${t##*/}"
 	else
 		echo "not ok $n [arm64] unit ${t##*/}"
