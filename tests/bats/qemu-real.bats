@@ -77,8 +77,40 @@ wait_line() {
 	return 1
 }
 
+# run_nested KERNEL: one boot of the nested guest under QEMU, to its exit; its pid in
+# $D/qemu.pid, status in $D/qemu.rc, seconds in $D/qemu.time, vCPU threads in $D/tids
+run_nested() {
+	local q deadline tids qrc=0 t=$EPOCHREALTIME
+	"$QEMU_BIN" -accel kvm -smp 2 -m 256M -name "guest=$VM_NAME,debug-threads=on" \
+		-nographic -nodefaults -serial stdio -no-reboot -bios qboot.rom \
+		-kernel "$1" -initrd "$D/initrd.cpio" \
+		-append 'console=ttyS0 panic=-1 quiet' </dev/null >"$D/console" 2>"$D/qemu.err" &
+	q=$!
+	echo "$q" >"$D/qemu.pid"
+	echo "$q" >>"$D/pids"
+	# the vCPU threads' names, read from /proc while QEMU runs
+	deadline=$((SECONDS + ${PVTRACE_NESTED_TIMEOUT:-400}))
+	tids=0
+	: >"$D/tids"
+	while kill -0 "$q" 2>/dev/null; do
+		if [ "$tids" -lt 2 ]; then
+			grep -H . /proc/"$q"/task/*/comm 2>/dev/null |
+				sed -n 's|^/proc/[0-9]*/task/\([0-9]*\)/comm:\(CPU [0-9]*/KVM\)$|\1 \2|p' >"$D/tids"
+			tids=$(wc -l <"$D/tids")
+		fi
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			echo "nested guest still running after ${PVTRACE_NESTED_TIMEOUT:-400} s: killed" >&2
+			kill -9 "$q"
+		fi
+		sleep 0.2
+	done
+	wait "$q" || qrc=$?
+	echo "$qrc" >"$D/qemu.rc"
+	awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", b - a }' >"$D/qemu.time"
+}
+
 setup_file() {
-	local reason kernel t0 t1 t2 t3 deadline pv bt bv q tids
+	local reason kernel t0 t1 t2 t3 pv bt bv
 	reason=$(real_qemu_reason)
 	# bats 1.8 cannot skip from setup_file: setup() skips each test
 	[ -z "$reason" ] || return 0
@@ -120,32 +152,22 @@ setup_file() {
 	wait_line "$D/bt.json" ready "$bt" bpftrace || return 1
 
 	t1=$EPOCHREALTIME
-	"$QEMU_BIN" -accel kvm -smp 2 -m 256M -name "guest=$VM_NAME,debug-threads=on" \
-		-nographic -nodefaults -serial stdio -no-reboot -bios qboot.rom \
-		-kernel "$kernel" -initrd "$D/initrd.cpio" \
-		-append 'console=ttyS0 panic=-1 quiet' </dev/null >"$D/console" 2>"$D/qemu.err" &
-	q=$!
-	echo "$q" >"$D/qemu.pid"
-	echo "$q" >>"$D/pids"
-	# the vCPU threads' names, read from /proc while QEMU runs
-	deadline=$((SECONDS + ${PVTRACE_NESTED_TIMEOUT:-400}))
-	tids=0
-	while kill -0 "$q" 2>/dev/null; do
-		if [ "$tids" -lt 2 ]; then
-			grep -H . /proc/"$q"/task/*/comm 2>/dev/null |
-				sed -n 's|^/proc/[0-9]*/task/\([0-9]*\)/comm:\(CPU [0-9]*/KVM\)$|\1 \2|p' >"$D/tids"
-			tids=$(wc -l <"$D/tids")
-		fi
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			echo "nested guest still running after ${PVTRACE_NESTED_TIMEOUT:-400} s: killed" >&2
-			kill -9 "$q"
-		fi
-		sleep 0.2
+	# Nested SVM under multi-threaded TCG is emulation of emulation: a clean-clone CI run saw
+	# the nested guest reset 3 s into its boot, before its init (QEMU's status 0, as
+	# -no-reboot makes a reset). A boot that resets before init is tried once more, and
+	# the tests say so; the tracers see both QEMUs, and the tests count the last one's
+	# ioctls by its pid.
+	local attempt
+	for attempt in 1 2; do
+		run_nested "$kernel" || return 1
+		grep -q '^pvt-nested: init reached' "$D/console" && break
+		[ "$(cat "$D/qemu.rc")" -eq 0 ] || break
+		{
+			echo "attempt $attempt: the nested guest reset before its init after $(cat "$D/qemu.time") s; console's last lines:"
+			tail -n 5 "$D/console" | tr -d '\r' | sed 's/^/    /'
+		} >>"$D/attempts"
 	done
-	local qrc=0
-	wait "$q" || qrc=$?
 	t2=$EPOCHREALTIME
-	echo "$qrc" >"$D/qemu.rc"
 
 	kill -INT "$bt"
 	kill -TERM "$bv" "$pv"
@@ -219,6 +241,7 @@ same_table() { # FILE
 
 @test "real QEMU boots a real guest kernel with 2 vCPUs under KVM to its init" {
 	note "$(cat "$D/timing") (QEMU's status $(cat "$D/qemu.rc"))"
+	[ ! -s "$D/attempts" ] || sed 's/^/# /' "$D/attempts" >&3
 	cat "$D/console" "$D/qemu.err"
 	[ "$(cat "$D/qemu.rc")" -eq 0 ]
 	grep -q '^pvt-nested: init reached' "$D/console"
