@@ -6,7 +6,10 @@
 # (tinyconfig + KVM/BPF/ftrace/9p, see shared notes "Building a test kernel"),
 # and the series' KVM selftest.
 #
-# Usage: scripts/kernel-build.sh [--base] [--no-selftest] [--force-config] [-j N]
+# Usage: scripts/kernel-build.sh [--arch x86|arm64] [--base] [--no-selftest] [--force-config] [-j N]
+#   --arch   x86 (default, native) or arm64: cross-compiled with Debian's
+#            aarch64-linux-gnu toolchain from the same tree, an Image for
+#            qemu-system-aarch64 -M virt (scripts/guest.sh --arch arm64)
 #   --base   the series' base instead: the same source and configuration without
 #            the patches (a git worktree at pvtrace-base, build-x86-base/), for
 #            kernel CI to compare the series against exactly what it changes
@@ -20,6 +23,7 @@
 #   linux-6.12/        git tree: one commit with the Debian source (tag
 #                      pvtrace-base), then the series applied with git am
 #   build-x86/         out-of-tree kernel build (O=), headers in usr/include
+#   build-arm64/       --arch arm64: the same for arm64 (selftests-arm64/ its selftest)
 #   selftests/         KVM selftest build output
 #   linux-6.12-base/   --base: a worktree of linux-6.12 at pvtrace-base
 #   build-x86-base/    --base: its build
@@ -37,6 +41,8 @@ set -euo pipefail
 
 PINNED_VERSION="6.12.117-1~deb12u1"
 SELFTEST=x86_64/many_regs_test
+# the series' generic selftest, the one that builds for aarch64 (absent: no arm64 selftest)
+SELFTEST_ARM64=many_regs_test
 GIT_NAME="pvtrace developers"
 GIT_EMAIL="dev@pvtrace.example"
 
@@ -45,11 +51,10 @@ PATCHDIR=$REPO/kernel-patches
 KB=$("$REPO/scripts/kbuild-dir.sh")
 JOBS=${PVTRACE_KERNEL_JOBS:-2}
 SRC=$KB/linux-6.12
-OUT=$KB/build-x86
-STOUT=$KB/selftests
 DO_SELFTEST=1
 FORCE_CONFIG=0
 BASE=0
+ARCH=x86
 
 log() { printf '[kernel-build] %s\n' "$*" >&2; }
 warn() { printf '[kernel-build] WARNING: %s\n' "$*" >&2; }
@@ -67,13 +72,34 @@ while [ $# -gt 0 ]; do
 	--no-selftest) DO_SELFTEST=0 ;;
 	--base) BASE=1; DO_SELFTEST=0 ;;
 	--force-config) FORCE_CONFIG=1 ;;
+	--arch) shift; ARCH=${1:-} ;;
+	--arch=*) ARCH=${1#--arch=} ;;
 	-j) shift; JOBS=$1 ;;
 	-j*) JOBS=${1#-j} ;;
-	-h|--help) sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument: $1" ;;
 	esac
 	shift
 done
+# per architecture: make's ARCH and CROSS_COMPILE, the image, the selftest
+case $ARCH in
+x86)
+	KMAKE=()
+	IMAGE=bzImage
+	IMAGE_PATH=arch/x86/boot/bzImage
+	OUT=$KB/build-x86
+	STOUT=$KB/selftests
+	;;
+arm64)
+	KMAKE=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	IMAGE=Image
+	IMAGE_PATH=arch/arm64/boot/Image
+	OUT=$KB/build-arm64
+	STOUT=$KB/selftests-arm64
+	SELFTEST=$SELFTEST_ARM64
+	;;
+*) die "--arch: x86 or arm64, not '$ARCH'" ;;
+esac
 
 # BEGIN CONFIG (also sourced by developer helpers; keep self-contained)
 # Options on top of tinyconfig.  "y" options must read back as =y after
@@ -104,6 +130,43 @@ PVTRACE_CONFIG_N="
 DEBUG_INFO_NONE CC_OPTIMIZE_FOR_SIZE DEBUG_INFO_REDUCED DEBUG_INFO_SPLIT
 UNWINDER_FRAME_POINTER UNWINDER_GUESS MODULE_SIG WERROR
 "
+# arm64, for qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max: the
+# PL011 console, PCIe (ECAM) with virtio-pci for 9p, a virtio console for the control
+# lines, KVM with SVE and the PMU as Debian's arm64 kernel has them (no FPROBE: it needs
+# DYNAMIC_FTRACE_WITH_REGS, which arm64 does not have)
+PVTRACE_CONFIG_ARM64_Y="
+SMP PRINTK BUG TTY SERIAL_AMBA_PL011 SERIAL_AMBA_PL011_CONSOLE
+BLK_DEV_INITRD RD_GZIP DEVTMPFS DEVTMPFS_MOUNT BINFMT_ELF BINFMT_SCRIPT
+DEVMEM UNIX98_PTYS CGROUPS
+PROC_FS PROC_KCORE PROC_SYSCTL SYSFS SHMEM TMPFS MULTIUSER FUTEX EPOLL SIGNALFD
+TIMERFD EVENTFD POSIX_TIMERS FILE_LOCKING FHANDLE INOTIFY_USER SYSVIPC
+ADVISE_SYSCALLS MEMBARRIER RSEQ AIO HIGH_RES_TIMERS
+PCI PCI_MSI PCI_HOST_GENERIC
+NET UNIX INET
+NETWORK_FILESYSTEMS NET_9P NET_9P_VIRTIO 9P_FS
+VIRTIO_MENU VIRTIO VIRTIO_PCI VIRTIO_CONSOLE
+JUMP_LABEL DEBUG_FS
+MODULES MODULE_UNLOAD
+VIRTUALIZATION KVM ARM64_SVE PERF_EVENTS HW_PERF_EVENTS ARM_PMU ARM_PMUV3
+BPF_SYSCALL BPF_JIT BPF_EVENTS
+DEBUG_KERNEL DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT DEBUG_INFO_BTF
+KALLSYMS KALLSYMS_ALL
+FTRACE FUNCTION_TRACER DYNAMIC_FTRACE FTRACE_SYSCALLS KPROBES KPROBE_EVENTS
+UPROBES UPROBE_EVENTS
+CC_OPTIMIZE_FOR_PERFORMANCE
+"
+PVTRACE_CONFIG_ARM64_N="
+DEBUG_INFO_NONE CC_OPTIMIZE_FOR_SIZE DEBUG_INFO_REDUCED DEBUG_INFO_SPLIT
+MODULE_SIG WERROR
+"
+
+# pvtrace_config_lists ARCH: sets PVTRACE_CONFIG_Y / _N to that architecture's lists
+pvtrace_config_lists() {
+	if [ "$1" = arm64 ]; then
+		PVTRACE_CONFIG_Y=$PVTRACE_CONFIG_ARM64_Y
+		PVTRACE_CONFIG_N=$PVTRACE_CONFIG_ARM64_N
+	fi
+}
 
 pvtrace_apply_config() {
 	local cfg=$1 o args=()
@@ -136,9 +199,12 @@ pvtrace_check_config() {
 }
 # END CONFIG
 
+pvtrace_config_lists "$ARCH"
+
 # --- 1. packages -----------------------------------------------------------
 need_pkgs=(build-essential flex bison bc libssl-dev libelf-dev dwarves
 	   python3 python3-ply python3-git rsync cpio xz-utils git kmod)
+[ "$ARCH" != arm64 ] || need_pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 
 missing=()
 for p in "${need_pkgs[@]}"; do
@@ -172,7 +238,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 		die "apt-get install ${missing[*]} failed"
 fi
 # The test binary is linked statically: check the static libc is there.
-[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || die "libc.a missing (libc6-dev)"
+if [ "$ARCH" = arm64 ]; then
+	[ -e /usr/aarch64-linux-gnu/lib/libc.a ] || die "arm64 libc.a missing (libc6-dev-arm64-cross)"
+else
+	[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || die "libc.a missing (libc6-dev)"
+fi
 
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 [ -f "$TARBALL" ] || die "$TARBALL not found"
@@ -185,7 +255,8 @@ base_stamp=$KB/.linux-6.12.base
 if [ ! -d "$SRC/.git" ] || ! gitc rev-parse -q --verify pvtrace-base >/dev/null ||
    [ "$(cat "$base_stamp" 2>/dev/null)" != "$src_installed" ]; then
 	log "importing linux-source-6.12 $src_installed into $SRC"
-	rm -rf "$SRC" "$SRC.tmp" "$OUT" "$STOUT" "$KB/linux-6.12-base" "$KB/build-x86-base"
+	rm -rf "$SRC" "$SRC.tmp" "$KB"/build-x86* "$KB"/build-arm64* "$KB"/selftests* \
+		"$KB/linux-6.12-base"
 	mkdir -p "$SRC.tmp"
 	tar -C "$SRC.tmp" -xf "$TARBALL"
 	mv "$SRC.tmp/linux-source-6.12" "$SRC"
@@ -211,7 +282,7 @@ if [ $BASE = 1 ]; then
 		gitc worktree add -q --detach "$BSRC" pvtrace-base
 	fi
 	SRC=$BSRC
-	OUT=$KB/build-x86-base
+	OUT=$OUT-base
 fi
 [ -f "$PATCHDIR/series" ] || die "$PATCHDIR/series not found"
 mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PATCHDIR/series")
@@ -239,17 +310,18 @@ fi
 
 # --- 4. configuration ------------------------------------------------------
 mkdir -p "$OUT"
-cfg_sum=$(sed -n '/^# BEGIN CONFIG/,/^# END CONFIG/p' "$0" | sha256sum | cut -d' ' -f1)
+cfg_sum=$( (echo "$ARCH"; sed -n '/^# BEGIN CONFIG/,/^# END CONFIG/p' "$0") | sha256sum |
+	cut -d' ' -f1)
 cfg_stamp=$OUT/.pvtrace-config
 if [ $FORCE_CONFIG = 1 ] || [ ! -f "$OUT/.config" ] ||
    [ "$(cat "$cfg_stamp" 2>/dev/null)" != "$cfg_sum" ]; then
-	log "configuring $OUT (tinyconfig + pvtrace options)"
+	log "configuring $OUT (tinyconfig + pvtrace options, $ARCH)"
 	(
 		cd "$SRC"
-		make -s O="$OUT" tinyconfig >/dev/null
+		make -s "${KMAKE[@]}" O="$OUT" tinyconfig >/dev/null
 		pvtrace_apply_config "$OUT/.config"
-		make -s O="$OUT" olddefconfig >/dev/null
-		make -s O="$OUT" olddefconfig >/dev/null
+		make -s "${KMAKE[@]}" O="$OUT" olddefconfig >/dev/null
+		make -s "${KMAKE[@]}" O="$OUT" olddefconfig >/dev/null
 	)
 	pvtrace_check_config "$OUT/.config" || die "configuration incomplete"
 	echo "$cfg_sum" > "$cfg_stamp"
@@ -258,19 +330,24 @@ else
 fi
 
 # --- 5. kernel ---------------------------------------------------------------
-log "make -j$JOBS bzImage"
+log "make -j$JOBS $IMAGE ($ARCH)"
 t0=$(date +%s)
-make -C "$SRC" -s O="$OUT" -j"$JOBS" bzImage >&2
+make -C "$SRC" -s "${KMAKE[@]}" O="$OUT" -j"$JOBS" "$IMAGE" >&2
 t1=$(date +%s)
-log "bzImage built in $((t1 - t0)) s"
+log "$IMAGE built in $((t1 - t0)) s"
 
 # --- 6. selftest -----------------------------------------------------------
 st_bin=
+if [ $DO_SELFTEST = 1 ] && [ "$ARCH" = arm64 ] &&
+   [ ! -f "$SRC/tools/testing/selftests/kvm/$SELFTEST.c" ]; then
+	log "the series has no selftest that builds for arm64 ($SELFTEST.c): none built"
+	DO_SELFTEST=0
+fi
 if [ $DO_SELFTEST = 1 ]; then
-	log "headers_install + KVM selftest $SELFTEST (static)"
-	make -C "$SRC" -s O="$OUT" headers_install >&2
+	log "headers_install + KVM selftest $SELFTEST (static, $ARCH)"
+	make -C "$SRC" -s "${KMAKE[@]}" O="$OUT" headers_install >&2
 	mkdir -p "$STOUT"
-	make -C "$SRC/tools/testing/selftests/kvm" -s -j"$JOBS" \
+	make -C "$SRC/tools/testing/selftests/kvm" -s -j"$JOBS" "${KMAKE[@]}" \
 		OUTPUT="$STOUT" \
 		KHDR_INCLUDES="-isystem $OUT/usr/include" \
 		LDFLAGS="-static -pthread -no-pie" \
@@ -281,7 +358,7 @@ if [ $DO_SELFTEST = 1 ]; then
 	log "selftest built in $((t2 - t1)) s"
 fi
 
-echo "BZIMAGE=$OUT/arch/x86/boot/bzImage"
+if [ "$ARCH" = x86 ]; then echo "BZIMAGE=$OUT/$IMAGE_PATH"; else echo "IMAGE=$OUT/$IMAGE_PATH"; fi
 echo "VMLINUX=$OUT/vmlinux"
 [ -n "$st_bin" ] && echo "SELFTEST=$st_bin"
 exit 0
