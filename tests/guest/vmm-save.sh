@@ -160,7 +160,11 @@ for smp in $SMPS; do
 		grep -q '"status": "completed"' "$d/migrate.json"
 	pv_table "$d" >"$d/pv.tab"
 	trace_table "$d" >"$d/trace.tab"
-	sed 's/^/#   pvtrace: vcpu /' "$d/pv.tab"
+	# which thread issued them: the vCPU's own (kvm_arch_get_registers, run on it by
+	# cpu_synchronize_all_states) or the migration thread (cpu_pre_save's second cpreg pass)
+	jq -r '.ioctls[] | select(.vcpu != null) |
+		"#   pvtrace: vcpu \(.vcpu) thread \"\(.thread)\" \(.command) \(.histogram.count) calls \(.histogram.sum) ns"' \
+		"$d/pv.json" | sort
 	if cut -d' ' -f1-3 "$d/pv.tab" | diff - "$d/trace.tab" >"$d/diff"; then
 		ok "smp $smp: pvtrace's count of every vCPU ioctl command per vCPU equals QEMU's own trace ($(wc -l <"$d/pv.tab") series)"
 	else

@@ -65,7 +65,8 @@ int main(void)
 		init.features[0] |= 1u << KVM_ARM_VCPU_SVE;
 	pauth = cap(kvm, KVM_CAP_ARM_PTRAUTH_ADDRESS) && cap(kvm, KVM_CAP_ARM_PTRAUTH_GENERIC);
 	if (pauth)
-		init.features[0] |= 1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS | 1u << KVM_ARM_VCPU_PTRAUTH_GENERIC;
+		init.features[0] |=
+			1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS | 1u << KVM_ARM_VCPU_PTRAUTH_GENERIC;
 	if (ioctl(vcpu, KVM_ARM_VCPU_INIT, &init) < 0) {
 		fprintf(stderr, "reglist: KVM_ARM_VCPU_INIT: %s\n", strerror(errno));
 		return 1;
