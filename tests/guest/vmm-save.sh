@@ -91,7 +91,10 @@ save_once() {
 	# shellcheck disable=SC2054 # commas belong to qemu option values
 	qa=(-name guest=vmmsave,debug-threads=on -accel kvm -M virt,gic-version=host -cpu host
 		-smp "$smp" -m 64M -display none -nodefaults -S -qmp stdio)
-	((tr == 0)) || qa+=(-trace enable=kvm_vcpu_ioctl -D "$R/trace.log")
+	# the savevm sections (a few lines a save) always, every vCPU ioctl only when asked
+	qa+=(-trace enable=savevm_state_complete_precopy -trace enable=savevm_section_start
+		-trace enable=savevm_section_end -D "$R/trace.log")
+	((tr == 0)) || qa+=(-trace enable=kvm_vcpu_ioctl)
 	coproc QM { exec "$Q" "${qa[@]}" 2>"$R/qemu.err"; }
 	QPID=$QM_PID
 	IFS= read -r -t 300 QREPLY <&"${QM[0]}" || { echo "# no QMP greeting: $(head -c 300 "$R/qemu.err")"; return 1; }
@@ -109,13 +112,14 @@ save_once() {
 		sleep 0.2
 	done
 	grep -q '^Tracing' "$R/pv.err" || { echo "# pvtrace did not attach: $(head -c 300 "$R/pv.err")"; return 1; }
-	[ "$tr" = 0 ] || wc -l <"$R/trace.log" >"$R/trace.before"
+	wc -l <"$R/trace.log" >"$R/trace.before"
 	qmp_cmd '{"execute":"migrate","arguments":{"uri":"exec:cat >'"$R"'/state.bin"}}' || return 1
 	qmp_event pre-switchover || return 1
 	# the RAM is sent; what follows is the stop-and-copy of all device state, vCPUs included
 	qmp_cmd '{"execute":"migrate-continue","arguments":{"state":"pre-switchover"}}' || return 1
 	qmp_event completed || return 1
 	qmp_cmd '{"execute":"query-migrate"}' && printf '%s\n' "$QREPLY" >"$R/migrate.json"
+	for t in /proc/"$QPID"/task/*; do echo "${t##*/} $(cat "$t/comm")"; done >"$R/threads" 2>/dev/null
 	kill -INT "$pv"
 	wait "$pv" || echo "# pvtrace exit status $?"
 	qmp_cmd '{"execute":"quit"}'
@@ -123,6 +127,19 @@ save_once() {
 	stat -c %s "$R/state.bin" >"$R/state.size" 2>/dev/null
 	rm -f "$R/state.bin"
 	return 0
+}
+
+# the device phase from QEMU's savevm trace: "SYNC_US CPU_SECTIONS_US NCPU OTHER_SECTIONS_US TOP"
+# SYNC: savevm_state_complete_precopy to the first section (cpu_synchronize_all_states: every
+# vCPU's kvm_arch_get_registers on its thread); CPU_SECTIONS: the "cpu" sections (cpu_pre_save's
+# second pass and the cpreg arrays); TOP: the largest other sections, "name:us,..."
+sections() {
+	awk '{ split($1, a, "@"); split(a[2], b, ":"); t = b[1] * 1e6; ev = b[2] }
+		ev == "savevm_state_complete_precopy" { t0 = t; first = 0; next }
+		ev == "savevm_section_start" && t0 { name = $2; sub(/,$/, "", name); if (!first) first = t; st = t; next }
+		ev == "savevm_section_end" && t0 && st { d = t - st; if (name == "cpu") { c += d; nc++ } else { o += d; s[name] += d }; st = 0 }
+		END { top = ""; for (k in s) top = top sprintf("%s:%.0f,", k, s[k]);
+			printf "%.0f %.0f %d %.0f %s\n", first - t0, c, nc, o, top }' "$1/trace.log"
 }
 
 # per-vCPU sums of pvtrace's series: lines "VCPU COMMAND COUNT SUM_NS"
@@ -160,11 +177,16 @@ for smp in $SMPS; do
 		grep -q '"status": "completed"' "$d/migrate.json"
 	pv_table "$d" >"$d/pv.tab"
 	trace_table "$d" >"$d/trace.tab"
-	# which thread issued them: the vCPU's own (kvm_arch_get_registers, run on it by
-	# cpu_synchronize_all_states) or the migration thread (cpu_pre_save's second cpreg pass)
-	jq -r '.ioctls[] | select(.vcpu != null) |
-		"#   pvtrace: vcpu \(.vcpu) thread \"\(.thread)\" \(.command) \(.histogram.count) calls \(.histogram.sum) ns"' \
-		"$d/pv.json" | sort
+	sed 's/^/#   pvtrace: vcpu /' "$d/pv.tab"
+	# which thread issued them (the log trace backend prints the thread id): the vCPU's own
+	# (kvm_arch_get_registers, which cpu_synchronize_all_states runs on it) or another, the
+	# migration thread (cpu_pre_save's second pass over the cpreg list)
+	jq -r '.return[] | "\(.["cpu-index"]) \(.["thread-id"])"' "$d/cpus.json" >"$d/tids"
+	tail -n +"$(($(cat "$d/trace.before") + 1))" "$d/trace.log" |
+		sed -n 's/^\([0-9]*\)@.*kvm_vcpu_ioctl cpu_index \([0-9]*\), type \(0x[0-9a-f]*\),.*/\2 \1 \3/p' |
+		awk 'FILENAME == ARGV[1] { tid[$1] = $2; next } FILENAME == ARGV[2] { n = $1; $1 = ""; comm[n] = substr($0, 2); next }
+			{ k = $1 " " ($2 == tid[$1] ? "its vCPU thread" : "thread \"" comm[$2] "\"") " " $3; c[k]++ }
+			END { for (k in c) print "#   QEMU trace: vcpu " k " " c[k] }' "$d/tids" "$d/threads" - | sort
 	if cut -d' ' -f1-3 "$d/pv.tab" | diff - "$d/trace.tab" >"$d/diff"; then
 		ok "smp $smp: pvtrace's count of every vCPU ioctl command per vCPU equals QEMU's own trace ($(wc -l <"$d/pv.tab") series)"
 	else
@@ -184,6 +206,7 @@ for smp in $SMPS; do
 		pv_table "$d" >"$d/pv.tab"
 		grep -q '"status": "completed"' "$d/migrate.json" || { nok "smp $smp run $r: not completed"; continue; }
 		dev_us=$(($(evt_us completed) - $(evt_us device)))
+		read -r sync_us cpusec_us ncpu other_us top < <(sections "$d")
 		tot_ms=$(jq -r '.return["total-time"]' "$d/migrate.json")
 		down_ms=$(jq -r '.return.downtime' "$d/migrate.json")
 		# vCPU ioctl time per vCPU, register ioctls (GET_ONE_REG, GET_VCPU_EVENTS, GET_MP_STATE)
@@ -197,10 +220,14 @@ for smp in $SMPS; do
 			printf "#   run %d: GET_ONE_REG %d calls %.3f ms (%.2f us each); all vCPU ioctls %.3f ms;", r, on, os / 1e6, os / on / 1e3, al / 1e6
 			printf " device phase %.3f ms, downtime %d ms, total %d ms; share of device phase: registers %.1f%%, all vCPU ioctls %.1f%%\n",
 				dev / 1e3, dn, tot, 100 * rg / (dev * 1e3), 100 * al / (dev * 1e3) }'
+		echo "#     QEMU's savevm trace: cpu_synchronize_all_states $((sync_us / 1000)).$(printf %03d $((sync_us % 1000))) ms;" \
+			"$ncpu cpu sections $cpusec_us us; other sections $other_us us (${top%,})"
 		sed 's/^/#     vcpu /' "$d/pv.tab"
 		JRUNS+=("$(jq -c -n --argjson smp "$smp" --argjson run "$r" --argjson dev "$dev_us" \
+			--argjson sync "$sync_us" --argjson cpusec "$cpusec_us" --argjson other "$other_us" \
 			--argjson tot "$tot_ms" --argjson down "$down_ms" --arg tab "$(cat "$d/pv.tab")" '
 			{smp: $smp, run: $run, device_phase_us: $dev, total_time_ms: $tot, downtime_ms: $down,
+			 sync_all_states_us: $sync, cpu_sections_us: $cpusec, other_sections_us: $other,
 			 vcpus: ($tab | split("\n") | map(select(length > 0) | split(" ") |
 				{vcpu: (.[0] | tonumber), command: .[1], count: (.[2] | tonumber), sum_ns: (.[3] | tonumber)}))}')")
 	done
@@ -219,12 +246,16 @@ J=$(printf '%s\n' "${JRUNS[@]}" | jq -cs --argjson rl "$rl" --argjson exp "$EXP"
 		register_ioctls_ms: ([.[] | regs / 1e6] | med),
 		all_vcpu_ioctls_ms: ([.[] | [.vcpus[].sum_ns] | add / 1e6] | med),
 		device_phase_ms: ([.[].device_phase_us / 1e3] | med),
+		sync_all_states_ms: ([.[].sync_all_states_us / 1e3] | med),
+		cpu_sections_ms: ([.[].cpu_sections_us / 1e3] | med),
+		other_sections_ms: ([.[].other_sections_us / 1e3] | med),
 		downtime_ms: ([.[].downtime_ms] | med), total_time_ms: ([.[].total_time_ms] | med),
 		share_of_device_phase: ([.[] | regs / (.device_phase_us * 1e3)] | med),
 		share_of_total_time: ([.[] | regs / (.total_time_ms * 1e6)] | med)}))}')
 echo "# --- medians (emulated times: TCG, KVM nested)"
 jq -r '.summary[] | "#   smp \(.smp) (\(.runs) runs): GET_ONE_REG \(.get_one_reg_per_vcpu) per vCPU, \(.get_one_reg_ms) ms;" +
-	" register ioctls \(.register_ioctls_ms) ms of a \(.device_phase_ms) ms device phase (total \(.total_time_ms) ms):" +
+	" register ioctls \(.register_ioctls_ms) ms of a \(.device_phase_ms) ms device phase (total \(.total_time_ms) ms;" +
+	" in it cpu_synchronize_all_states \(.sync_all_states_ms) ms, cpu sections \(.cpu_sections_ms) ms, other sections \(.other_sections_ms) ms):" +
 	" share \((.share_of_device_phase // 0) * 1000 | round / 10)% of the device phase, \((.share_of_total_time // 0) * 1000 | round / 10)% of the total"' <<<"$J"
 nsum=$(jq '[.summary[] | select(.share_of_device_phase != null)] | length' <<<"$J")
 check "the share is measured for every vCPU count ($nsum of $(wc -w <<<"$SMPS"))" test "$nsum" = "$(wc -w <<<"$SMPS")"

@@ -8,7 +8,7 @@
  * list (kvm_arm_init_cpreg_list() keeps what kvm_arm_reg_syncs_via_cpreg_list() accepts).
  * Prints one JSON object:
  *   {"n":N,"core":C,"sve":S,"sve_vls":1|0,"cpreg":P,"sve_on":0|1,"pmu":0|1,"pauth":0|1,
- *    "by_class":{"core":..,"sysreg":..,"fw":..,"fw_bmap":..,"sve":..,"other":..}}
+ *    "by_class":{"core":..,"sysreg":..,"fw":..,"fw_bmap":..,"demux":..,"sve":..,"other":..}}
  * Exit 77 where there is no arm64 KVM (x86 builds only print why).
  */
 #include <errno.h>
@@ -36,7 +36,7 @@ int main(void)
 		__u64 raw[1 + LIST_MAX];
 	} u;
 	struct kvm_vcpu_init init;
-	unsigned core = 0, sve = 0, vls = 0, sys = 0, fw = 0, bmap = 0, other = 0;
+	unsigned core = 0, sve = 0, vls = 0, sys = 0, fw = 0, bmap = 0, demux = 0, other = 0;
 	int kvm, vm, vcpu, sve_on, pmu, pauth;
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -101,6 +101,9 @@ int main(void)
 		case KVM_REG_ARM_FW:
 			fw++;
 			break;
+		case KVM_REG_ARM_DEMUX:
+			demux++;
+			break;
 #ifdef KVM_REG_ARM_FW_FEAT_BMAP
 		case KVM_REG_ARM_FW_FEAT_BMAP:
 			bmap++;
@@ -112,9 +115,9 @@ int main(void)
 	}
 	printf("{\"n\":%llu,\"core\":%u,\"sve\":%u,\"sve_vls\":%u,\"cpreg\":%llu,\"sve_on\":%d,"
 	       "\"pmu\":%d,\"pauth\":%d,\"by_class\":{\"core\":%u,\"sysreg\":%u,\"fw\":%u,"
-	       "\"fw_bmap\":%u,\"sve\":%u,\"other\":%u}}\n",
+	       "\"fw_bmap\":%u,\"demux\":%u,\"sve\":%u,\"other\":%u}}\n",
 	       (unsigned long long)u.l.n, core, sve, vls, (unsigned long long)(u.l.n - core - sve),
-	       sve_on, pmu, pauth, core, sys, fw, bmap, sve, other);
+	       sve_on, pmu, pauth, core, sys, fw, bmap, demux, sve, other);
 	return 0;
 }
 #else
