@@ -91,9 +91,10 @@ save_once() {
 	# shellcheck disable=SC2054 # commas belong to qemu option values
 	qa=(-name guest=vmmsave,debug-threads=on -accel kvm -M virt,gic-version=host -cpu host
 		-smp "$smp" -m 64M -display none -nodefaults -S -qmp stdio)
-	# the savevm sections (a few lines a save) always, every vCPU ioctl only when asked
+	# the savevm sections (a few lines a save) always, every vCPU ioctl only when asked; with
+	# -msg timestamp=on the log backend prefixes each line with TID@SECONDS.MICROSECONDS:
 	qa+=(-trace enable=savevm_state_complete_precopy -trace enable=savevm_section_start
-		-trace enable=savevm_section_end -D "$R/trace.log")
+		-trace enable=savevm_section_end -msg timestamp=on -D "$R/trace.log")
 	((tr == 0)) || qa+=(-trace enable=kvm_vcpu_ioctl)
 	coproc QM { exec "$Q" "${qa[@]}" 2>"$R/qemu.err"; }
 	QPID=$QM_PID
@@ -185,8 +186,11 @@ for smp in $SMPS; do
 	tail -n +"$(($(cat "$d/trace.before") + 1))" "$d/trace.log" |
 		sed -n 's/^\([0-9]*\)@.*kvm_vcpu_ioctl cpu_index \([0-9]*\), type \(0x[0-9a-f]*\),.*/\2 \1 \3/p' |
 		awk 'FILENAME == ARGV[1] { tid[$1] = $2; next } FILENAME == ARGV[2] { n = $1; $1 = ""; comm[n] = substr($0, 2); next }
-			{ k = $1 " " ($2 == tid[$1] ? "its vCPU thread" : "thread \"" comm[$2] "\"") " " $3; c[k]++ }
-			END { for (k in c) print "#   QEMU trace: vcpu " k " " c[k] }' "$d/tids" "$d/threads" - | sort
+			FILENAME == ARGV[3] { name[$1] = $2; next }
+			{ who = $2 == tid[$1] ? "its vCPU thread" : comm[$2] != "" ? "thread \"" comm[$2] "\"" : "thread " $2 " (gone at the end: the migration thread)"
+			  k = $1 " " who " " ($3 in name ? name[$3] : $3); c[k]++ }
+			END { for (k in c) print "#   QEMU trace: vcpu " k " " c[k] }' "$d/tids" "$d/threads" \
+			<(jq -r '.ioctls[] | "\(.cmd) \(.command)"' "$d/pv.json") - | sort
 	if cut -d' ' -f1-3 "$d/pv.tab" | diff - "$d/trace.tab" >"$d/diff"; then
 		ok "smp $smp: pvtrace's count of every vCPU ioctl command per vCPU equals QEMU's own trace ($(wc -l <"$d/pv.tab") series)"
 	else
