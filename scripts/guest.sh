@@ -295,7 +295,7 @@ parse_args() {
 		--append) need_val "$@"; APPEND="$APPEND $2"; shift 2 ;;
 		--rw) need_val "$@"; rw+=("$2"); shift 2 ;;
 		--verbose | -v) VERBOSE=1; shift ;;
-		-h | --help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+		-h | --help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
 		-*) usage_fail "unknown option: $1" ;;
 		*) break ;;
 		esac
