@@ -18,9 +18,11 @@ BUILD_PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson
 # libclang-rt-14-dev, which clang only recommends); unit tests need cmocka
 FAST_PKGS="clang-format cppcheck shellcheck libclang-rt-14-dev libcmocka-dev"
 TEST_PKGS="$FAST_PKGS bats jq prometheus prometheus-node-exporter bpftrace util-linux procps curl bash-completion man-db systemd python3-jsonschema sqlite3 postgresql libnss-wrapper chromium chromium-driver python3-selenium python3-numpy python3-scipy python3-junitparser python3-pil"
+# the shared libraries of the arm64 QEMU that guest.sh --with-qemu fetches (Multi-Arch: same)
+QEMU_ARM64_LIBS=$(sed -n 's/^GUEST_ARM64_QEMU_LIBS="\(.*\)"/\1/p' "$here/guest.sh")
 # libpq-dev cannot be installed beside the host's (not Multi-Arch: same): the Makefile takes
 # libpq5's library and the host's headers
-CROSS_ARM64_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm libc6-dev:arm64 libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 libcap-dev:arm64 libsqlite3-dev:arm64 libpq5:arm64 libcmocka-dev:arm64 libtinfo6:arm64 libjq1:arm64 libonig5:arm64 libcap-ng0:arm64"
+CROSS_ARM64_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm libc6-dev:arm64 libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 libcap-dev:arm64 libsqlite3-dev:arm64 libpq5:arm64 libcmocka-dev:arm64 libtinfo6:arm64 libjq1:arm64 libonig5:arm64 libcap-ng0:arm64 $QEMU_ARM64_LIBS"
 GUEST_PKGS=$(sed -n 's/^GUEST_DEB_PACKAGES="\(.*\)"/\1/p' "$here/guest.sh")
 
 case ${1:-} in

@@ -145,9 +145,11 @@ else
 	for a in /bin/*; do
 		[ "${a##*/}" = busybox ] || ln -s busybox "$R$B/${a##*/}"
 	done
-	# arm64 bash, jq, bpftool and setpriv from the cache (scripts/guest.sh fetched them)
+	# arm64 bash, jq, bpftool, setpriv and (guest.sh --with-qemu) qemu-system-aarch64 from the
+	# cache (scripts/guest.sh fetched them)
 	for t in bash-arm64/root/bin/bash jq-arm64/root/usr/bin/jq \
-		bpftool-arm64/root/usr/sbin/bpftool util-linux-arm64/root/usr/bin/setpriv; do
+		bpftool-arm64/root/usr/sbin/bpftool util-linux-arm64/root/usr/bin/setpriv \
+		qemu-system-arm-arm64/root/usr/bin/qemu-system-aarch64; do
 		[ -x "$R$G_TOOLS/$t" ] && ln -sf "$G_TOOLS/$t" "$R$B/${t##*/}"
 	done
 	# Interpreters named by #! lines are host paths: the arm64 ones are bound over them.

@@ -9,6 +9,8 @@
 #   arm64:               Debian's stock arm64 6.12 under qemu-system-aarch64 (virtualization=on:
 #                        KVM inside): pvtrace's arm64 build, its unit tests and latency in
 #                        fentry, kprobe and tracepoint mode (tests/guest/arm64.sh)
+#   vmm-save:            (not by default) arm64 as above with Debian's arm64 QEMU inside: the
+#                        register share of its vCPU save (tests/guest/vmm-save.sh)
 #   base:                the series' base kernel (the same without kernel-patches/): kernel-CI
 #                        benchmarks only (tests/guest/bench.sh)
 #   the project kernel (scripts/kernel-build.sh, 6.12 + kernel-patches/): the series' selftest,
@@ -121,6 +123,17 @@ for g in $guests; do
 			guest_run arm64-6.12 --arch arm64 -- tests/guest/arm64.sh
 		else
 			echo "not ok - guest arm64: no build-arm64/pvtrace (make ARCH=arm64 tests)"
+			rc=1
+		fi
+		;;
+	vmm-save)
+		# not in the default list: Debian's arm64 QEMU in the arm64 guest, the register share
+		# of its vCPU save (2 vCPUs, one timed run after the cross-checked one: under 3 minutes)
+		if [ -x build-arm64/pvtrace ] && [ -x build-arm64/tests/reglist ]; then
+			guest_run vmm-save-arm64 PVTRACE_VMM_SAVE_SMP=2 PVTRACE_VMM_SAVE_REPS=1 \
+				PVTRACE_GUEST_TIMING=1 --arch arm64 --with-qemu -- tests/guest/vmm-save.sh
+		else
+			echo "not ok - guest vmm-save: no build-arm64/pvtrace or tests/reglist (make ARCH=arm64 tests)"
 			rc=1
 		fi
 		;;

@@ -6,11 +6,12 @@
 #   scripts/guest.sh fetch [--kernel K]
 #
 # Options: --arch x86|arm64  --kernel stock|stock-6.1|PATH  --modules DIR  --vfio  --smp N
-#          --mem SIZE  --timeout SEC  --append STR  --rw DIR (repeatable)  --verbose
+#          --mem SIZE  --timeout SEC  --append STR  --rw DIR (repeatable)  --with-qemu  --verbose
 # --arch arm64: qemu-system-aarch64 -M virt,virtualization=on (EL2 emulated: /dev/kvm works inside)
 #   with Debian's arm64 kernel (stock) or an Image (PATH); arm64 binaries in the host root run
 #   (multiarch libraries), and an arm64 busybox comes first in PATH: COMMAND is an arm64 program
-#   or a POSIX sh script.
+#   or a POSIX sh script. --with-qemu (arm64): Debian's arm64 qemu-system-aarch64 too, for KVM
+#   guests inside (its libraries: scripts/deps.sh --cross arm64).
 # Exit status: the command's, or 124 timeout, 125 guest/boot failure, 2 usage or missing packages.
 # Cache: ${PVTRACE_CACHE:-<repo>/.cache}/guest. PVTRACE_GUEST_TIMING=1 prints timings to stderr.
 # Host variables PVTRACE_* and CI are passed to the command (plus TERM, PVTRACE_GUEST=1, ...).
@@ -22,6 +23,10 @@ shopt -s inherit_errexit
 GUEST_DEB_PACKAGES="qemu-system-x86 qemu-system-data busybox-static cpio xz-utils kmod util-linux coreutils"
 # and for --arch arm64 (busybox-static:arm64 is fetched into the cache, not installed)
 GUEST_ARM64_PACKAGES="qemu-system-arm"
+# and for --arch arm64 --with-qemu: the shared libraries (readelf -d NEEDED, all Multi-Arch:
+# same) of qemu-system-arm:arm64's qemu-system-aarch64, which is fetched into the cache
+# (it cannot be installed beside the amd64 one); scripts/deps.sh installs these
+GUEST_ARM64_QEMU_LIBS="libaio1:arm64 libcapstone4:arm64 libfdt1:arm64 libfuse3-3:arm64 libglib2.0-0:arm64 libgmp10:arm64 libgnutls30:arm64 libhogweed6:arm64 libibverbs1:arm64 libjpeg62-turbo:arm64 libnettle8:arm64 libnuma1:arm64 libpixman-1-0:arm64 libpmem1:arm64 libpng16-16:arm64 librdmacm1:arm64 libsasl2-2:arm64 libseccomp2:arm64 libslirp0:arm64 libudev1:arm64 liburing2:arm64 libvdeplug2:arm64 libzstd1:arm64 libbpf1:arm64 libgcc-s1:arm64"
 
 # Bumped when the initramfs layout changes (invalidates cached initramfs images).
 INITRD_FORMAT=2
@@ -34,20 +39,25 @@ CACHE=${PVTRACE_CACHE:-$REPO_DIR/.cache}/guest
 err() { echo "guest.sh: $*" >&2; }
 usage_fail() {
 	err "$*"
-	err "usage: guest.sh [--arch A] [--kernel K] [--modules DIR] [--vfio] [--smp N] [--mem SIZE] [--timeout SEC] [--append STR] [--rw DIR]... [--verbose] -- COMMAND [ARGS...] | guest.sh fetch [--kernel K]"
+	err "usage: guest.sh [--arch A] [--kernel K] [--modules DIR] [--vfio] [--smp N] [--mem SIZE] [--timeout SEC] [--append STR] [--rw DIR]... [--with-qemu] [--verbose] -- COMMAND [ARGS...] | guest.sh fetch [--kernel K]"
 	exit 2
 }
 
 check_packages() {
-	local have missing=() p pkgs=$GUEST_DEB_PACKAGES
+	local have missing=() p re pkgs=$GUEST_DEB_PACKAGES native
 	[ "$ARCH" != arm64 ] || pkgs="$pkgs $GUEST_ARM64_PACKAGES"
+	((WITH_QEMU == 0)) || pkgs="$pkgs $GUEST_ARM64_QEMU_LIBS"
+	native=$(dpkg --print-architecture)
 	# shellcheck disable=SC2086 # word splitting of the package list is intended
-	have=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $pkgs 2>/dev/null || true)
+	have=$(dpkg-query -W -f='${Package}:${Architecture} ${db:Status-Status}\n' $pkgs 2>/dev/null || true)
 	for p in $pkgs; do
-		grep -qx "$p installed" <<<"$have" || missing+=("$p")
+		# a name without :ARCH is the native (or an all) package
+		re=$p
+		[[ $p == *:* ]] || re="$p:($native|all)"
+		grep -qxE "$re installed" <<<"$have" || missing+=("$p")
 	done
 	if ((${#missing[@]})); then
-		err "missing Debian packages: ${missing[*]} (apt-get install ${missing[*]})"
+		err "missing Debian packages: ${missing[*]} (scripts/deps.sh --cross arm64, or apt-get install ${missing[*]})"
 		exit 2
 	fi
 }
@@ -61,9 +71,11 @@ resolve_pkg() { # META REGEX
 }
 
 # Download and extract PKG into $CACHE/PKG/root (idempotent, safe to run concurrently);
-# APTNAME (default PKG) is what apt-get downloads, e.g. busybox-static:arm64.
-fetch_pkg() { # PKG [APTNAME]
+# APTNAME (default PKG) is what apt-get downloads, e.g. busybox-static:arm64; KEEP, if given,
+# the only files kept (paths under root/, e.g. usr/bin/qemu-system-aarch64).
+fetch_pkg() { # PKG [APTNAME [KEEP...]]
 	local pkg=$1 apt=${2:-$1} dir=$CACHE/$1
+	shift $(($# < 2 ? $# : 2))
 	[ -e "$dir/.ok" ] && return 0
 	mkdir -p "$CACHE"
 	(
@@ -74,6 +86,14 @@ fetch_pkg() { # PKG [APTNAME]
 		(cd "$dir/dl" && apt-get download -q -o APT::Sandbox::User=root "$apt" >/dev/null) ||
 			{ err "apt-get download $apt failed (run apt-get update; for :arm64, scripts/deps.sh --cross arm64)"; exit 125; }
 		dpkg -x "$dir"/dl/*.deb "$dir/root" || { err "dpkg -x failed for $pkg"; exit 125; }
+		if (($#)); then
+			mkdir "$dir/keep"
+			for f in "$@"; do
+				{ mkdir -p "$dir/keep/${f%/*}" && mv "$dir/root/$f" "$dir/keep/$f"; } ||
+					{ err "$pkg has no $f"; exit 125; }
+			done
+			rm -rf "$dir/root" && mv "$dir/keep" "$dir/root"
+		fi
 		rm -rf "$dir/dl" && touch "$dir/.ok"
 	) 9>"$CACHE/.lock-$pkg"
 }
@@ -193,6 +213,10 @@ base_initrd() {
 		fetch_pkg bpftool-arm64 bpftool:arm64
 		fetch_pkg util-linux-arm64 util-linux:arm64
 	fi
+	# qemu-system-aarch64 alone (23 MB of the package's 43; an 8 MB download), which /init links
+	# into PATH when it is in the cache; not part of the initramfs
+	((WITH_QEMU == 0)) || fetch_pkg qemu-system-arm-arm64 qemu-system-arm:arm64 \
+		usr/bin/qemu-system-aarch64 usr/share/doc/qemu-system-arm/copyright
 	key=$({
 		echo "$INITRD_FORMAT $ARCH $KID ${first[*]} ${wanted[*]}"
 		cat "$SELF_DIR/guest-init.sh"
@@ -251,6 +275,7 @@ need_val() { [ $# -ge 2 ] || usage_fail "$1 needs a value"; }
 parse_args() {
 	local rw=() d
 	KERNEL=stock MODULES="" VFIO=0 SMP=2 MEM=2G TIMEOUT=900 APPEND="" VERBOSE=0 SUB=run ARCH=x86
+	WITH_QEMU=0
 	if [ "${1:-}" = fetch ]; then
 		SUB=fetch
 		shift
@@ -263,13 +288,14 @@ parse_args() {
 		--kernel) need_val "$@"; KERNEL=$2; shift 2 ;;
 		--modules) need_val "$@"; MODULES=$2; shift 2 ;;
 		--vfio) VFIO=1; shift ;;
+		--with-qemu) WITH_QEMU=1; shift ;;
 		--smp) need_val "$@"; SMP=$2; shift 2 ;;
 		--mem) need_val "$@"; MEM=$2; shift 2 ;;
 		--timeout) need_val "$@"; TIMEOUT=$2; shift 2 ;;
 		--append) need_val "$@"; APPEND="$APPEND $2"; shift 2 ;;
 		--rw) need_val "$@"; rw+=("$2"); shift 2 ;;
 		--verbose | -v) VERBOSE=1; shift ;;
-		-h | --help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+		-h | --help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
 		-*) usage_fail "unknown option: $1" ;;
 		*) break ;;
 		esac
@@ -281,6 +307,7 @@ parse_args() {
 	*) usage_fail "--arch: x86 or arm64, not $ARCH" ;;
 	esac
 	[ "$ARCH" = x86 ] || ((VFIO == 0)) || usage_fail "--vfio: x86 only (an emulated intel-iommu and edu device)"
+	[ "$ARCH" = arm64 ] || ((WITH_QEMU == 0)) || usage_fail "--with-qemu: arm64 only (x86 guests run the host's QEMU)"
 	[[ $SMP =~ ^[1-9][0-9]*$ ]] || usage_fail "--smp: not a positive integer: $SMP"
 	[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || usage_fail "--timeout: not a positive integer: $TIMEOUT"
 	[[ $MEM =~ ^[1-9][0-9]*[MGmg]?$ ]] || usage_fail "--mem: expected e.g. 2G or 1536M: $MEM"
