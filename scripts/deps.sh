@@ -9,7 +9,8 @@
 #   --no-guest   everything but the guest packages; default: everything
 #   --cross arm64  building plus cross-building for arm64 (make ARCH=arm64) and booting it
 #                under qemu-system-aarch64: Debian's cross compiler and the arm64 -dev
-#                packages through multiarch (adds the dpkg architecture)
+#                packages through multiarch (adds the dpkg architecture), and the shared
+#                libraries of the arm64 QEMU that the vmm-save suite runs in the arm64 guest
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -22,7 +23,7 @@ TEST_PKGS="$FAST_PKGS bats jq prometheus prometheus-node-exporter bpftrace util-
 QEMU_ARM64_LIBS=$(sed -n 's/^GUEST_ARM64_QEMU_LIBS="\(.*\)"/\1/p' "$here/guest.sh")
 # libpq-dev cannot be installed beside the host's (not Multi-Arch: same): the Makefile takes
 # libpq5's library and the host's headers
-CROSS_ARM64_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm libc6-dev:arm64 libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 libcap-dev:arm64 libsqlite3-dev:arm64 libpq5:arm64 libcmocka-dev:arm64 libtinfo6:arm64 libjq1:arm64 libonig5:arm64 libcap-ng0:arm64 $QEMU_ARM64_LIBS"
+CROSS_ARM64_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm libc6-dev:arm64 libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 libcap-dev:arm64 libsqlite3-dev:arm64 libpq5:arm64 libcmocka-dev:arm64 libtinfo6:arm64 libjq1:arm64 libonig5:arm64 libcap-ng0:arm64"
 GUEST_PKGS=$(sed -n 's/^GUEST_DEB_PACKAGES="\(.*\)"/\1/p' "$here/guest.sh")
 
 case ${1:-} in
@@ -32,7 +33,9 @@ case ${1:-} in
 --no-guest) pkgs="$BUILD_PKGS $TEST_PKGS" ;;
 --cross)
 	case ${2:-} in
-	arm64) pkgs="$BUILD_PKGS $CROSS_ARM64_PKGS" ;;
+	# and the arm64 QEMU's libraries (guest.sh --with-qemu, the vmm-save suite); not in the
+	# default set: Multi-Arch: same makes apt upgrade their amd64 twins to the same version
+	arm64) pkgs="$BUILD_PKGS $CROSS_ARM64_PKGS $QEMU_ARM64_LIBS" ;;
 	*)
 		echo "deps: --cross takes arm64" >&2
 		exit 2
