@@ -668,11 +668,16 @@ static void report_text(const struct regs_all *a)
 			printf("\n");
 		}
 	}
-	if (!a->have[M_MANY_REGS])
+	if (!a->have[M_MANY_REGS] && a->many_zero == -1)
 		printf("\nMANY_REGS: unsupported by this kernel "
-		       "(KVM_CHECK_EXTENSION(KVM_CAP_MANY_REGS) = %ld, not %d%s)\n",
-		       a->many_cap, KVM_MANY_REGS_MAX,
-		       a->many_zero > 0 || a->many_zero < -1 ? "; or the n = 0 call failed" : "");
+		       "(KVM_CHECK_EXTENSION(KVM_CAP_MANY_REGS) = %ld, not %d)\n",
+		       a->many_cap, KVM_MANY_REGS_MAX);
+	else if (!a->have[M_MANY_REGS])
+		printf("\nMANY_REGS: unsupported by this kernel "
+		       "(KVM_CHECK_EXTENSION(KVM_CAP_MANY_REGS) = %d, but a call with n = 0 "
+		       "returned %ld%s%s)\n",
+		       KVM_MANY_REGS_MAX, a->many_zero, a->many_zero < 0 ? ", " : "",
+		       a->many_zero < 0 ? strerrorname_np((int)-a->many_zero) ?: "?" : "");
 	if (!a->have[M_ONE_REG])
 		printf("ONE_REG: unsupported for these registers by this kernel "
 		       "(KVM_CAP_ONE_REG = 0)\n");
