@@ -334,3 +334,36 @@ regs_consistent() {
 	grep -qE '^get all +[0-9.]+ \([0-9.]+-[0-9.]+\) +unsupported ' <<<"$output"
 	grep -q '^seed (AWS Graviton2, 2020 MANY_REGS proposal, hardware): get 123 vs 33 us' <<<"$output"
 }
+
+@test "bench regs: the MANY_REGS path against the v2 uapi played in user space (LD_PRELOAD)" {
+	need_root
+	need_kvm
+	shim=$BUILD/tests/many_regs_shim.so
+	[ -f "$shim" ] || skip "no $shim (make tests)"
+	# the shim does each entry as one ONE_REG call: this checks pvtrace, not the series
+	LD_PRELOAD=$shim "$PVTRACE" bench regs --runs 2 --reps 5 --vcpus 2 --json >"$OUT/doc.json"
+	valid "$OUT/doc.json"
+	per_run "$OUT/doc.json"
+	regs_consistent "$OUT/doc.json"
+	jq -e '.details.supported.many_regs == true and .details.many_regs_probe ==
+		{"cap": 4096, "want_cap": 4096, "zero_call": 0, "usable": true} and
+		.details.issued.KVM_GET_MANY_REGS > 0 and .details.issued.KVM_SET_MANY_REGS > 0 and
+		.details.table1.get.many_regs_us > 0 and .details.table1.set.one_over_many > 0' \
+		"$OUT/doc.json" >/dev/null
+	want=$(printf '%s\n' {one_reg,many_regs,legacy_msrs}.{get,set}.p50 \
+		ratio.{get,set}_one_over_many | sort)
+	[ "$(jq -r '.metrics[].name' "$OUT/doc.json" | sort)" = "$want" ]
+	# per run and vCPU: the probe's n = 0 call once, then 10 warm-up and 5 timed saves, and the
+	# check's reads (after each method's set, with each method) -- all with n = registers
+	[ "$(jq .details.issued.KVM_GET_MANY_REGS "$OUT/doc.json")" -eq $((2 * (1 + 2 * (10 + 5 + 3)))) ]
+	# the n = 0 call failing: the capability alone is not trusted
+	PVTRACE_SHIM_ZERO_FAILS=1 LD_PRELOAD=$shim "$PVTRACE" bench regs --runs 1 --reps 5 --json \
+		>"$OUT/zero.json"
+	valid "$OUT/zero.json"
+	jq -e '.details.supported.many_regs == false and .details.many_regs_probe.zero_call == -22 and
+		.details.issued.KVM_GET_MANY_REGS == 1 and .details.issued.KVM_SET_MANY_REGS == 0' \
+		"$OUT/zero.json" >/dev/null
+	run env PVTRACE_SHIM_ZERO_FAILS=1 LD_PRELOAD="$shim" "$PVTRACE" bench regs --runs 1 --reps 5
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"MANY_REGS: unsupported by this kernel (KVM_CHECK_EXTENSION(KVM_CAP_MANY_REGS) = 4096, but a call with n = 0 returned -22, EINVAL)"* ]]
+}
