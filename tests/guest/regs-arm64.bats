@@ -111,3 +111,20 @@ regs_ok() {
 	regs_ok "$OUT/pmu.json"
 	[ "$(jq .details.classes.system "$OUT/pmu.json")" -gt "$(jq .details.classes.system "$OUT/plain.json")" ]
 }
+
+@test "arm64 bench regs: the MANY_REGS path against the v2 uapi played in user space, --sve" {
+	shim=$BUILD/tests/many_regs_shim.so
+	[ -f "$shim" ] || skip "no $shim (make ARCH=arm64 tests)"
+	# the shim does each entry as one ONE_REG call: this checks pvtrace, not the series
+	run env LD_PRELOAD="$shim" "$PVTRACE" bench regs --sve --runs 2 --reps 5 --json
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$OUT/shim.json"
+	jq -c '.details | {registers, classes, refused_set, many_regs_probe, table1: .table1.get}' \
+		"$OUT/shim.json"
+	regs_ok "$OUT/shim.json"
+	jq -e '.details.supported.many_regs == true and .details.many_regs_probe.zero_call == 0 and
+		.details.issued.KVM_GET_MANY_REGS > 0 and .details.issued.KVM_SET_MANY_REGS > 0 and
+		([.metrics[].name] | sort) == ["many_regs.get.p50", "many_regs.set.p50",
+			"one_reg.get.p50", "one_reg.set.p50", "ratio.get_one_over_many",
+			"ratio.set_one_over_many"]' "$OUT/shim.json" >/dev/null
+}
