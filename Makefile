@@ -187,6 +187,11 @@ $(OUT)/tests/floor: tests/bench/floor.c | $(OUT)/floor.skel.h $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(DEPFLAGS) $< -o $@ $(LDLIBS)
 
+# MANY_REGS v2 played in user space (LD_PRELOAD), for bench regs's MANY_REGS path
+$(OUT)/tests/many_regs_shim.so: tests/bench/many_regs_shim.c | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared $(LDFLAGS) $(DEPFLAGS) $< -o $@ -ldl
+
 # libFuzzer target over the kernel ELF reader (clang + libclang-rt-14-dev); tests/fuzz/run.sh.
 # Its objects are built apart ($(OUT)/fuzz-obj), with the fuzzer's instrumentation.
 FUZZ_CC     ?= $(CLANG)
@@ -202,7 +207,7 @@ $(OUT)/tests/fuzz_kelf: $(FUZZ_OBJS) | $(OUT)/tests
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(LDFLAGS) $^ -o $@ $(FUZZ_LIBS)
 
-BENCH_BINS := $(OUT)/tests/floor $(OUT)/tests/ioctlbench
+BENCH_BINS := $(OUT)/tests/floor $(OUT)/tests/ioctlbench $(OUT)/tests/many_regs_shim.so
 bench: all $(BENCH_BINS)
 	scripts/bench-latency.py
 

@@ -292,3 +292,84 @@ PY
 	left=$(our_bpf_objects_settled)
 	[ -z "$left" ]
 }
+
+# regs_consistent DOCFILE: the register counts of bench regs add up
+regs_consistent() {
+	jq -e '.details as $d | ($d.classes | add) == $d.registers and
+		$d.compared + $d.counters_not_compared == $d.registers and
+		($d.excluded | length) == $d.counters_not_compared and
+		$d.set_registers + $d.refused_set_count == $d.registers and
+		($d.refused_set | length) == $d.refused_set_count and
+		$d.registers <= $d.registers_listed and
+		$d.table1.seed.get.one_reg_us == 123 and $d.table1.seed.get.many_regs_us == 33 and
+		$d.table1.seed.set.one_reg_us == 120 and $d.table1.seed.set.many_regs_us == 36 and
+		$d.table1.times == (if .fingerprint.emulated then "emulated" else "native" end) and
+		$d.many_regs_probe.usable == $d.supported.many_regs and
+		$d.many_regs_probe.cap == $d.many_regs_cap' "$1" >/dev/null
+}
+
+@test "bench regs: without the series MANY_REGS is unsupported, never sent, not an error" {
+	need_root
+	need_kvm
+	strace -f -qq -e trace=ioctl -o "$OUT/strace.log" \
+		"$PVTRACE" bench regs --runs 2 --reps 5 --vcpus 2 --json >"$OUT/doc.json"
+	valid "$OUT/doc.json"
+	per_run "$OUT/doc.json"
+	regs_consistent "$OUT/doc.json"
+	if [ "$(jq .details.many_regs_probe.cap "$OUT/doc.json")" -eq 4096 ]; then
+		skip "this kernel answers KVM_CAP_MANY_REGS with 4096"
+	fi
+	jq -e '.details.supported.many_regs == false and .details.many_regs_probe.zero_call == null and
+		.details.issued.KVM_GET_MANY_REGS == 0 and .details.issued.KVM_SET_MANY_REGS == 0 and
+		.details.table1.get.many_regs_us == null and .details.table1.get.one_over_many == null and
+		.params.vcpus == 2' "$OUT/doc.json" >/dev/null
+	# the probe stopped at the capability: no ioctl 0xde/0xdf of type 0xae reached the kernel
+	run ! grep -E '_IOC\(_IOC_WRITE, 0xae, 0xd[ef], 0x20\)|0x4020aed[ef]' "$OUT/strace.log"
+	[ "$(jq '[.metrics[] | select(.name | test("many"))] | length' "$OUT/doc.json")" -eq 0 ]
+	run "$PVTRACE" bench regs --runs 1 --reps 5
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"MANY_REGS: unsupported by this kernel (KVM_CHECK_EXTENSION(KVM_CAP_MANY_REGS) = "* ]]
+	grep -qE '^registers by class: ' <<<"$output"
+	# ONE_REG for MSRs is v6.18's: on older kernels that column is unsupported too
+	grep -qE '^get all +([0-9.]+ \([0-9.]+-[0-9.]+\)|unsupported) +unsupported ' <<<"$output"
+	grep -q '^seed (AWS Graviton2, 2020 MANY_REGS proposal, hardware): get 123 vs 33 us' <<<"$output"
+}
+
+@test "bench regs: the MANY_REGS path against the v2 uapi played in user space (LD_PRELOAD)" {
+	need_root
+	need_kvm
+	shim=$BUILD/tests/many_regs_shim.so
+	[ -f "$shim" ] || skip "no $shim (make tests)"
+	# the shim does each entry as one ONE_REG call: this checks pvtrace, not the series
+	LD_PRELOAD=$shim "$PVTRACE" bench regs --runs 2 --reps 5 --vcpus 2 --json >"$OUT/doc.json"
+	valid "$OUT/doc.json"
+	per_run "$OUT/doc.json"
+	regs_consistent "$OUT/doc.json"
+	if [ "$(jq .details.supported.one_reg "$OUT/doc.json")" != true ]; then
+		# MANY_REGS entries are ONE_REG ids: without ONE_REG for MSRs (before v6.18) none
+		jq -e '.details.supported.many_regs == false' "$OUT/doc.json" >/dev/null
+		skip "this kernel has no ONE_REG for MSRs (KVM_CAP_ONE_REG = 0)"
+	fi
+	jq -e '.details.supported.many_regs == true and .details.many_regs_probe ==
+		{"cap": 4096, "want_cap": 4096, "zero_call": 0, "usable": true} and
+		.details.issued.KVM_GET_MANY_REGS > 0 and .details.issued.KVM_SET_MANY_REGS > 0 and
+		.details.table1.get.many_regs_us > 0 and .details.table1.set.one_over_many > 0' \
+		"$OUT/doc.json" >/dev/null
+	want=$(printf '%s\n' {one_reg,many_regs,legacy_msrs}.{get,set}.p50 \
+		ratio.{get,set}_one_over_many | sort)
+	[ "$(jq -r '.metrics[].name' "$OUT/doc.json" | sort)" = "$want" ]
+	# per run and vCPU: the probe's n = 0 call once, then 10 warm-up and 5 timed saves, and the
+	# check's reads (after each method's set, with each method) -- all with n = registers
+	[ "$(jq .details.issued.KVM_GET_MANY_REGS "$OUT/doc.json")" -eq $((2 * (1 + 2 * (10 + 5 + 3)))) ]
+	# the n = 0 call failing: the capability alone is not trusted
+	PVTRACE_SHIM_ZERO_FAILS=1 LD_PRELOAD=$shim "$PVTRACE" bench regs --runs 1 --reps 5 --json \
+		>"$OUT/zero.json"
+	valid "$OUT/zero.json"
+	jq -e '.details.supported.many_regs == false and .details.many_regs_probe.zero_call == -22 and
+		.details.issued.KVM_GET_MANY_REGS == 1 and .details.issued.KVM_SET_MANY_REGS == 0' \
+		"$OUT/zero.json" >/dev/null
+	run env PVTRACE_SHIM_ZERO_FAILS=1 LD_PRELOAD="$shim" "$PVTRACE" bench regs --runs 1 --reps 5
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"MANY_REGS: unsupported by this kernel (KVM_CHECK_EXTENSION(KVM_CAP_MANY_REGS) = 4096, but a call with n = 0 returned -22, EINVAL)"* ]]
+}

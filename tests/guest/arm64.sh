@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Inside the qemu-system-aarch64 guest (scripts/guest.sh --arch arm64): pvtrace's arm64 build
-# (make ARCH=arm64 tests): its unit tests, then the latency BATS suite once per attach mode.
+# (make ARCH=arm64 tests): its unit tests, the latency BATS suite once per attach mode, and
+# bench regs (tests/guest/regs-arm64.bats).
 # bash, jq, bpftool and setpriv are arm64 builds scripts/guest.sh staged; the rest of the host
 # root is x86 and does not run here. TAP on stdout; non-zero exit if anything failed.
 set -uo pipefail
@@ -34,4 +35,9 @@ for mode in ${PVTRACE_GUEST_MODES:-fentry kprobe tracepoint}; do
 	PVTRACE_MODE=$mode bats --tap ${PVTRACE_BATS_FILTER:+--filter "$PVTRACE_BATS_FILTER"} \
 		tests/bats/latency.bats | sed "s/^\(\(not \)\?ok [0-9]* \)/\1[arm64 $mode] /" || rc=1
 done
+# bench regs: a vCPU saved and restored as a VMM does, every register of KVM_GET_REG_LIST
+if [ -z "${PVTRACE_BATS_FILTER:-}" ]; then
+	echo "# --- bench regs"
+	bats --tap tests/guest/regs-arm64.bats | sed "s/^\(\(not \)\?ok [0-9]* \)/\1[arm64 regs] /" || rc=1
+fi
 exit $rc

@@ -85,6 +85,13 @@ static void test_full_value_match(void **state)
 
 	(void)state;
 	assert_null(kvm_ioctl_name(0x4010aec7)); /* 2020 MANY_REGS proposal: _IOW 0xc7 */
+	/* the carried series, uapi v2: _IOW of a 32-byte header; v1's _IOWR of 8 is no more */
+	assert_string_equal(kvm_ioctl_name(0x4020aede), "KVM_GET_MANY_REGS");
+	assert_string_equal(kvm_ioctl_name(0x4020aedf), "KVM_SET_MANY_REGS");
+	assert_int_equal(kvm_ioctl_value("KVM_GET_MANY_REGS"), 0x4020aede);
+	assert_int_equal(kvm_ioctl_value("KVM_SET_MANY_REGS"), 0x4020aedf);
+	assert_null(kvm_ioctl_name(0xc008aede));
+	assert_null(kvm_ioctl_name(0xc008aedf));
 	assert_null(kvm_ioctl_name(KVM_GET_REGS ^ (1u << 16)));		  /* wrong size */
 	assert_null(kvm_ioctl_name((KVM_GET_REGS & ~0xff00u) | 0xab00u)); /* wrong type */
 	kvm_ioctl_format(0x4010aec7, buf, sizeof(buf));

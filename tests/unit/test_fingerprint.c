@@ -115,6 +115,17 @@ static void test_hypervisor_names(void **state)
 	assert_string_equal(b, "unknown");
 }
 
+static void test_midr_emulated(void **state)
+{
+	(void)state;
+	assert_true(fingerprint_midr_emulated("processor\t: 0\nBogoMIPS\t: 125.00\n"
+					      "CPU implementer\t: 0x00\nCPU part\t: 0x051\n"));
+	assert_false(fingerprint_midr_emulated("processor\t: 0\nCPU implementer\t: 0x41\n"
+					       "CPU part\t: 0xd0c\n"));
+	assert_false(fingerprint_midr_emulated("model name\t: AMD EPYC\n"));
+	assert_false(fingerprint_midr_emulated(""));
+}
+
 static void test_read(void **state)
 {
 	struct fingerprint f;
@@ -133,9 +144,9 @@ static void test_read(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fnv_vectors), cmocka_unit_test(test_fnv_incremental),
-		cmocka_unit_test(test_config_hash), cmocka_unit_test(test_hypervisor_names),
-		cmocka_unit_test(test_read),
+		cmocka_unit_test(test_fnv_vectors),   cmocka_unit_test(test_fnv_incremental),
+		cmocka_unit_test(test_config_hash),   cmocka_unit_test(test_hypervisor_names),
+		cmocka_unit_test(test_midr_emulated), cmocka_unit_test(test_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

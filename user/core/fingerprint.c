@@ -57,6 +57,22 @@ void fingerprint_hypervisor_name(const char sig[12], char *buf, size_t len, bool
 		snprintf(buf, len, "unknown");
 }
 
+bool fingerprint_midr_emulated(const char *cpuinfo)
+{
+	const char *p = cpuinfo;
+
+	/* "CPU implementer\t: 0x00": QEMU's max CPU under TCG ("reserved for software use") */
+	while ((p = strstr(p, "CPU implementer"))) {
+		unsigned int impl;
+
+		p += strlen("CPU implementer");
+		p += strspn(p, " \t");
+		if (*p == ':' && sscanf(p + 1, " %x", &impl) == 1)
+			return impl == 0;
+	}
+	return false;
+}
+
 static void read_hypervisor(struct fingerprint *f)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -74,10 +90,14 @@ static void read_hypervisor(struct fingerprint *f)
 	memcpy(sig + 8, &d, 4);
 	fingerprint_hypervisor_name(sig, f->hypervisor, sizeof(f->hypervisor), &f->emulated);
 #else
-	char t[32];
+	char t[32], cpuinfo[4096];
 
-	/* elsewhere: what the kernel says (Xen), else not known */
-	if (read_file_str("/sys/hypervisor/type", t, sizeof(t)) > 0) {
+	/* elsewhere: what the kernel says (Xen), an emulated MIDR (arm64 TCG), else not known */
+	if (read_file_str("/proc/cpuinfo", cpuinfo, sizeof(cpuinfo)) > 0 &&
+	    fingerprint_midr_emulated(cpuinfo)) {
+		snprintf(f->hypervisor, sizeof(f->hypervisor), "TCG");
+		f->emulated = true;
+	} else if (read_file_str("/sys/hypervisor/type", t, sizeof(t)) > 0) {
 		t[strcspn(t, "\n")] = 0;
 		snprintf(f->hypervisor, sizeof(f->hypervisor), "%s", t);
 	} else {

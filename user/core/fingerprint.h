@@ -41,6 +41,12 @@ json_object *fingerprint_json(const struct fingerprint *f);
  */
 void fingerprint_hypervisor_name(const char sig[12], char *buf, size_t len, bool *emulated);
 
+/*
+ * arm64: /proc/cpuinfo's text says the CPU is emulated (QEMU TCG's max CPU has MIDR
+ * implementer 0x00, "CPU implementer : 0x00"); a real core never has 0.
+ */
+bool fingerprint_midr_emulated(const char *cpuinfo);
+
 /* ALGORITHM:HEX of a configuration text read from path (gzip when it ends in .gz). */
 int fingerprint_config_hash(const char *path, char *buf, size_t len);
 
