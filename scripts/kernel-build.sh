@@ -36,7 +36,7 @@
 set -euo pipefail
 
 PINNED_VERSION="6.12.117-1~deb12u1"
-SELFTEST=x86_64/many_regs_test
+SELFTEST=many_regs_test
 GIT_NAME="pvtrace developers"
 GIT_EMAIL="dev@pvtrace.example"
 
