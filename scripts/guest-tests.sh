@@ -26,7 +26,7 @@ guests=${PVTRACE_GUESTS:-stock vfio stock-6.1 qemu-real hooks arm64 patched base
 kb=$(scripts/kbuild-dir.sh)
 kbz=$kb/build-x86/arch/x86/boot/bzImage
 kvmlinux=$kb/build-x86/vmlinux
-kselftest=$kb/selftests/x86_64/many_regs_test
+kselftest=$kb/selftests/many_regs_test
 kbasebz=$kb/build-x86-base/arch/x86/boot/bzImage
 rc=0
 

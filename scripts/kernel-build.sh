@@ -40,9 +40,8 @@
 set -euo pipefail
 
 PINNED_VERSION="6.12.117-1~deb12u1"
-SELFTEST=x86_64/many_regs_test
-# the series' generic selftest, the one that builds for aarch64 (absent: no arm64 selftest)
-SELFTEST_ARM64=many_regs_test
+# the series' generic selftest (tools/testing/selftests/kvm/), for x86_64 and aarch64
+SELFTEST=many_regs_test
 GIT_NAME="pvtrace developers"
 GIT_EMAIL="dev@pvtrace.example"
 
@@ -96,7 +95,6 @@ arm64)
 	IMAGE_PATH=arch/arm64/boot/Image
 	OUT=$KB/build-arm64
 	STOUT=$KB/selftests-arm64
-	SELFTEST=$SELFTEST_ARM64
 	;;
 *) die "--arch: x86 or arm64, not '$ARCH'" ;;
 esac
