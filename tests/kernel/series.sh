@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The carried KVM series (kernel-patches/) on the host: it applies with git am onto Debian's
 # linux-source-6.12, every patch is checkpatch --strict clean, and the test kernel and the KVM
-# selftest build without compiler warnings (scripts/kernel-build.sh). TAP on stdout.
+# selftest build without compiler warnings (scripts/kernel-build.sh), for x86 and, cross-compiled,
+# for arm64; and the series' base for x86. TAP on stdout.
 # The guest suite then boots that kernel (scripts/guest-tests.sh).
 # shellcheck disable=SC2001 # sed prefixes every line of a multi-line text
 set -uo pipefail
@@ -109,6 +110,27 @@ if [ "$st" -eq 0 ] && [ -s "$bbz" ] && [ -z "$warnings" ] && [ "$bbz" != "$bz" ]
 else
 	notok "the series' base kernel built with the same configuration (status $st)"
 	grep -vE '^ +(CC|LD|AR|AS|HOSTCC|GEN)' "$log" | tail -n 10 | sed 's/^/# /'
+fi
+# 5. the same patched tree for arm64, cross-compiled (scripts/kernel-build.sh --arch arm64): the
+# project kernel and the series' selftest for qemu-system-aarch64 (the arm64-patched guest)
+t0=$(date +%s)
+scripts/kernel-build.sh --arch arm64 >"$log" 2>&1
+st=$?
+img=$(sed -n 's/^IMAGE=//p' "$log")
+ast=$(sed -n 's/^SELFTEST=//p' "$log")
+echo "# kernel-build.sh --arch arm64: status $st in $(($(date +%s) - t0)) s"
+warnings=$(grep -E '(warning|error):' "$log" || true)
+if [ "$st" -eq 0 ] && [ -s "$img" ] && [ -z "$warnings" ]; then
+	ok "arm64 test kernel built, no compiler warnings ($(du -k "$img" | cut -f1) KiB Image)"
+else
+	notok "arm64 test kernel built without warnings (kernel-build.sh --arch arm64 status $st)"
+	[ -n "$warnings" ] && sed 's/^/# /' <<<"$warnings"
+	grep -vE '^ +(CC|LD|AR|AS|HOSTCC|GEN)' "$log" | tail -n 10 | sed 's/^/# /'
+fi
+if [ "$st" -eq 0 ] && [ -x "$ast" ] && readelf -h "$ast" 2>/dev/null | grep -q 'Machine: *AArch64'; then
+	ok "KVM selftest built for aarch64: ${ast#"$KB"/}"
+else
+	notok "KVM selftest built for aarch64 (${ast:-none})"
 fi
 echo "1..$n"
 exit $rc
