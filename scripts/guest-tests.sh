@@ -11,6 +11,8 @@
 #                        fentry, kprobe and tracepoint mode (tests/guest/arm64.sh)
 #   vmm-save:            (not by default) arm64 as above with Debian's arm64 QEMU inside: the
 #                        register share of its vCPU save (tests/guest/vmm-save.sh)
+#   arm64-patched:       the project kernel for arm64 (kernel-build.sh --arch arm64): the series'
+#                        selftest, bench regs and MANY_REGS counted (tests/guest/kernel-series.sh)
 #   base:                the series' base kernel (the same without kernel-patches/): kernel-CI
 #                        benchmarks only (tests/guest/bench.sh)
 #   the project kernel (scripts/kernel-build.sh, 6.12 + kernel-patches/): the series' selftest,
@@ -22,12 +24,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 timeout=${PVTRACE_GUEST_TIMEOUT:-1800}
-guests=${PVTRACE_GUESTS:-stock vfio stock-6.1 qemu-real hooks arm64 patched base patches hooks-patched}
+guests=${PVTRACE_GUESTS:-stock vfio stock-6.1 qemu-real hooks arm64 patched arm64-patched base patches hooks-patched}
 kb=$(scripts/kbuild-dir.sh)
 kbz=$kb/build-x86/arch/x86/boot/bzImage
 kvmlinux=$kb/build-x86/vmlinux
 kselftest=$kb/selftests/many_regs_test
 kbasebz=$kb/build-x86-base/arch/x86/boot/bzImage
+# the project kernel for arm64 (scripts/kernel-build.sh --arch arm64) and its selftest
+karm64=$kb/build-arm64/arch/arm64/boot/Image
+karm64selftest=$kb/selftests-arm64/many_regs_test
 rc=0
 
 # guest_run NAME [VAR=VALUE...] [guest.sh options...] -- COMMAND
@@ -135,6 +140,18 @@ for g in $guests; do
 		else
 			echo "not ok - guest vmm-save: no build-arm64/pvtrace or tests/reglist (make ARCH=arm64 tests)"
 			rc=1
+		fi
+		;;
+	arm64-patched)
+		# the series on arm64: its selftest, bench regs with MANY_REGS, latency counting it
+		if [ ! -r "$karm64" ] || [ ! -x "$karm64selftest" ]; then
+			echo "ok 1 - guest arm64-patched # skip no arm64 project kernel in $kb (scripts/kernel-build.sh --arch arm64)"
+		elif [ ! -x build-arm64/pvtrace ]; then
+			echo "not ok - guest arm64-patched: no build-arm64/pvtrace (make ARCH=arm64 tests)"
+			rc=1
+		else
+			guest_run arm64-patched PVTRACE_SELFTEST="$karm64selftest" --arch arm64 \
+				--kernel "$karm64" -- tests/guest/kernel-series.sh
 		fi
 		;;
 	patched)

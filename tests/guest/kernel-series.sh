@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
-echo "# guest kernel $(uname -r) ($(uname -v)): kernel series"
+echo "# guest kernel $(uname -r) ($(uname -v), $(uname -m)): kernel series"
 export PVTRACE_PATCHED_KERNEL=1
 : "${PVTRACE_SELFTEST:?set PVTRACE_SELFTEST to the many_regs_test binary}"
 rc=0
@@ -17,6 +17,7 @@ for mode in ${PVTRACE_GUEST_MODES:-fentry kprobe}; do
 done
 if [ "${PVTRACE_BENCH_TABLES:-1}" = 1 ]; then
 	pv=${PVTRACE:-./pvtrace}
+	[ "$(uname -m)" != aarch64 ] || pv=${PVTRACE:-build-arm64/pvtrace}
 	for v in 1 4; do
 		echo "# --- pvtrace bench regs --vcpus $v --runs ${PVTRACE_BENCH_RUNS:-3}"
 		"$pv" bench regs --vcpus "$v" --reps "${PVTRACE_BENCH_REPS:-200}" \
