@@ -104,11 +104,25 @@ st=$?
 bbz=$(sed -n 's/^BZIMAGE=//p' "$log")
 echo "# kernel-build.sh --base: status $st in $(($(date +%s) - t0)) s"
 warnings=$(grep -E '(warning|error):' "$log" || true)
+# the same configuration but for the Kconfig symbols the series itself adds (v2: the
+# HAVE_KVM_GENERIC_ONE_REG that x86 selects), which the base cannot have
+new_syms=$(git -C "$SRC" diff pvtrace-base..HEAD -- '*Kconfig*' 2>/dev/null |
+	sed -n 's/^+\(menu\)\{0,1\}config \([A-Z0-9_]*\).*/\2/p' | sort -u)
+strip_new() { # CONFIG: the lines of the other symbols
+	if [ -n "$new_syms" ]; then
+		grep -vE "^(# )?CONFIG_($(paste -sd'|' <<<"$new_syms"))[= ]" "$1"
+	else
+		cat "$1"
+	fi
+}
 if [ "$st" -eq 0 ] && [ -s "$bbz" ] && [ -z "$warnings" ] && [ "$bbz" != "$bz" ] &&
-	cmp -s "$KB/build-x86/.config" "$KB/build-x86-base/.config"; then
-	ok "the series' base kernel built, the same configuration ($(du -k "$bbz" | cut -f1) KiB bzImage)"
+	cmp -s <(strip_new "$KB/build-x86/.config") <(strip_new "$KB/build-x86-base/.config"); then
+	ok "the series' base kernel built, the same configuration but the series' own symbols" \
+		"(${new_syms//$'\n'/ }) ($(du -k "$bbz" | cut -f1) KiB bzImage)"
 else
 	notok "the series' base kernel built with the same configuration (status $st)"
+	diff <(strip_new "$KB/build-x86/.config") <(strip_new "$KB/build-x86-base/.config") |
+		head -n 10 | sed 's/^/# config: /'
 	grep -vE '^ +(CC|LD|AR|AS|HOSTCC|GEN)' "$log" | tail -n 10 | sed 's/^/# /'
 fi
 # 5. the same patched tree for arm64, cross-compiled (scripts/kernel-build.sh --arch arm64): the
