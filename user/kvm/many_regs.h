@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * KVM_GET/SET_MANY_REGS, uapi v2 (/work/contract/uapi-12.md, the kernel series v2 in
- * kernel-patches/): many KVM_GET/SET_ONE_REG entries in one vCPU ioctl. Defined here
- * unless the system's <linux/kvm.h> has them; the asserts pin the layout and the ioctl
- * values either way.
+ * KVM_GET/SET_MANY_REGS, uapi v2 (the kernel series v2 in kernel-patches/, its
+ * README.md and Documentation/virt/kvm/api.rst 4.144): many KVM_GET/SET_ONE_REG
+ * entries in one vCPU ioctl. Defined here unless the system's <linux/kvm.h> has
+ * them; the asserts pin the layout and the ioctl values either way.
  *
  * Safe probe: KVM_CHECK_EXTENSION(KVM_CAP_MANY_REGS) == KVM_MANY_REGS_MAX, and only then a
  * call with n = 0 on a vCPU fd, which must return 0 (many_regs_usable()). A kernel without
