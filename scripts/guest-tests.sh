@@ -37,7 +37,7 @@ rc=0
 
 # guest_run NAME [VAR=VALUE...] [guest.sh options...] -- COMMAND
 guest_run() {
-	local name=$1 st envs=()
+	local name=$1 st envs=() t0=$SECONDS
 	shift
 	while [[ ${1:-} == PVTRACE_*=* ]]; do
 		envs+=("$1")
@@ -63,6 +63,7 @@ guest_run() {
 	125) echo "not ok - guest $name did not boot" ;;
 	*) echo "# guest $name reported failures (status $st)" ;;
 	esac
+	echo "# guest $name: $((SECONDS - t0)) s"
 	[ "$rc" -ne 0 ] || rc=$st
 }
 

@@ -30,7 +30,7 @@ mkdir -p "$PVTRACE_RESULTS_DIR"
 pass=0 fail=0 skip=0
 
 # count TAP lines of one log; a suite that failed without a failing test line counts one failure
-tally() { # NAME LOG STATUS
+tally() { # NAME LOG STATUS SECONDS
 	local p f s
 	p=$(grep -cE '^ok [0-9]+' "$2" | tr -d ' ')
 	s=$(grep -cE '^ok [0-9]+.*# (skip|SKIP)' "$2" | tr -d ' ')
@@ -45,16 +45,16 @@ tally() { # NAME LOG STATUS
 		f=1
 	fi
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-	echo "# suite $1: $p passed, $f failed, $s skipped"
+	echo "# suite $1: $p passed, $f failed, $s skipped in $4 s"
 }
 
 run_suite() { # NAME CMD...
-	local name=$1 log=$logdir/$1.tap st
+	local name=$1 log=$logdir/$1.tap st t0=$SECONDS
 	shift
 	echo "# === $name: $*"
 	"$@" 2>&1 | tee "$log"
 	st=${PIPESTATUS[0]}
-	tally "$name" "$log" "$st"
+	tally "$name" "$log" "$st" $((SECONDS - t0))
 }
 
 for s in $suites; do
@@ -98,5 +98,6 @@ for s in $suites; do
 		;;
 	esac
 done
+echo "# all suites in $SECONDS s"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
