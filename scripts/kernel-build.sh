@@ -10,9 +10,12 @@
 #   --arch   x86 (default, native) or arm64: cross-compiled with Debian's
 #            aarch64-linux-gnu toolchain from the same tree, an Image for
 #            qemu-system-aarch64 -M virt (scripts/guest.sh --arch arm64)
-#   --base   the series' base instead: the same source and configuration without
-#            the patches (a git worktree at pvtrace-base, build-x86-base/), for
-#            kernel CI to compare the series against exactly what it changes
+#   --base   also the series' base (x86): the same source and configuration without
+#            the patches, for kernel CI to compare the series against exactly what it
+#            changes. Built in build-x86/ itself with the tree at pvtrace-base (only
+#            what the series touches is rebuilt), its bzImage and .config kept in
+#            build-x86-base/; then the tree goes back to the series and build-x86/ is
+#            brought up to date again (incremental both ways, not a second full build)
 #
 # Environment:
 #   PVTRACE_KBUILD       work directory (default ${XDG_CACHE_HOME:-~/.cache}/pvtrace/kbuild,
@@ -25,8 +28,7 @@
 #   build-x86/         out-of-tree kernel build (O=), headers in usr/include
 #   build-arm64/       --arch arm64: the same for arm64 (selftests-arm64/ its selftest)
 #   selftests/         KVM selftest build output
-#   linux-6.12-base/   --base: a worktree of linux-6.12 at pvtrace-base
-#   build-x86-base/    --base: its build
+#   build-x86-base/    --base: the base's bzImage and .config (stamp .pvtrace-base)
 #
 # Idempotent and incremental: when the series and the configuration are
 # unchanged, nothing is re-applied and make only rebuilds what changed.
@@ -69,13 +71,13 @@ trap 'on_err "$LINENO"' ERR
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-selftest) DO_SELFTEST=0 ;;
-	--base) BASE=1; DO_SELFTEST=0 ;;
+	--base) BASE=1 ;;
 	--force-config) FORCE_CONFIG=1 ;;
 	--arch) shift; ARCH=${1:-} ;;
 	--arch=*) ARCH=${1#--arch=} ;;
 	-j) shift; JOBS=$1 ;;
 	-j*) JOBS=${1#-j} ;;
-	-h|--help) sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument: $1" ;;
 	esac
 	shift
@@ -98,6 +100,7 @@ arm64)
 	;;
 *) die "--arch: x86 or arm64, not '$ARCH'" ;;
 esac
+[ $BASE = 0 ] || [ "$ARCH" = x86 ] || die "--base: x86 only"
 
 # BEGIN CONFIG (also sourced by developer helpers; keep self-contained)
 # Options on top of tinyconfig.  "y" options must read back as =y after
@@ -268,19 +271,11 @@ if [ ! -d "$SRC/.git" ] || ! gitc rev-parse -q --verify pvtrace-base >/dev/null 
 	echo "$src_installed" > "$base_stamp"
 fi
 
-# --- 3. the series (or, with --base, its base) -------------------------------
-if [ $BASE = 1 ]; then
-	# a worktree of the imported tree at the base commit: the series' own tree and
-	# build directory stay as they are
-	BSRC=$KB/linux-6.12-base
-	if [ "$(git -C "$BSRC" rev-parse HEAD 2>/dev/null)" != "$(gitc rev-parse pvtrace-base)" ]; then
-		log "worktree $BSRC at pvtrace-base"
-		rm -rf "$BSRC"
-		gitc worktree prune
-		gitc worktree add -q --detach "$BSRC" pvtrace-base
-	fi
-	SRC=$BSRC
-	OUT=$OUT-base
+# --- 3. the series -----------------------------------------------------------
+# (an earlier layout kept the base in a worktree with a full build of its own)
+if [ -d "$KB/linux-6.12-base" ]; then
+	rm -rf "$KB/linux-6.12-base"
+	gitc worktree prune
 fi
 [ -f "$PATCHDIR/series" ] || die "$PATCHDIR/series not found"
 mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PATCHDIR/series")
@@ -288,9 +283,7 @@ mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PATCHDIR/series
 series_sum=$( (cd "$PATCHDIR" && cat series "${patches[@]}") | sha256sum | cut -d' ' -f1)
 series_stamp=$KB/linux-6.12/.git/pvtrace-series
 head=$(gitc rev-parse HEAD)
-if [ $BASE = 1 ]; then
-	log "base tree (HEAD $(gitc log -1 --format=%h), no patches)"
-elif [ "$(cat "$series_stamp" 2>/dev/null)" != "$series_sum $head" ]; then
+if [ "$(cat "$series_stamp" 2>/dev/null)" != "$series_sum $head" ]; then
 	log "applying ${#patches[@]} patches from $PATCHDIR"
 	if [ -d "$SRC/.git/rebase-apply" ]; then gitc am --abort || true; fi
 	gitc reset -q --hard pvtrace-base
@@ -327,14 +320,48 @@ else
 	log "configuration unchanged"
 fi
 
-# --- 5. kernel ---------------------------------------------------------------
+# --- 5. the base (--base) ------------------------------------------------------
+# The tree goes to pvtrace-base and build-x86/ builds it incrementally (what the series
+# touches, and what depends on it); the bzImage and .config are kept, then the tree goes
+# back to the series, whose build step 6 brings up to date again. Any exit in between
+# puts the tree and .config back first.
+BOUT=$KB/build-x86-base
+base_sum="$src_installed $cfg_sum $(gitc rev-parse pvtrace-base)"
+branch=$(gitc symbolic-ref -q --short HEAD || gitc rev-parse HEAD)
+restore_series() {
+	gitc checkout -q "$branch"
+	cp "$KB/.config.series" "$OUT/.config"
+	rm -f "$KB/.config.series"
+}
+if [ $BASE = 1 ] && [ -s "$BOUT/$IMAGE_PATH" ] &&
+   [ "$(cat "$BOUT/.pvtrace-base" 2>/dev/null)" = "$base_sum" ]; then
+	log "base unchanged ($BOUT)"
+elif [ $BASE = 1 ]; then
+	log "base: $OUT at pvtrace-base, make -j$JOBS $IMAGE"
+	rm -rf "$BOUT"
+	cp "$OUT/.config" "$KB/.config.series"
+	trap 'restore_series' EXIT
+	gitc checkout -q --detach pvtrace-base
+	t0=$(date +%s)
+	make -C "$SRC" -s "${KMAKE[@]}" O="$OUT" olddefconfig >/dev/null
+	make -C "$SRC" -s "${KMAKE[@]}" O="$OUT" -j"$JOBS" "$IMAGE" >&2
+	mkdir -p "$BOUT/$(dirname "$IMAGE_PATH")"
+	cp "$OUT/$IMAGE_PATH" "$BOUT/$IMAGE_PATH"
+	cp "$OUT/.config" "$BOUT/.config"
+	echo "$base_sum" > "$BOUT/.pvtrace-base"
+	log "base $IMAGE built in $(($(date +%s) - t0)) s"
+	trap - EXIT
+	restore_series
+fi
+
+# --- 6. kernel ---------------------------------------------------------------
 log "make -j$JOBS $IMAGE ($ARCH)"
 t0=$(date +%s)
 make -C "$SRC" -s "${KMAKE[@]}" O="$OUT" -j"$JOBS" "$IMAGE" >&2
 t1=$(date +%s)
 log "$IMAGE built in $((t1 - t0)) s"
 
-# --- 6. selftest -----------------------------------------------------------
+# --- 7. selftest -----------------------------------------------------------
 st_bin=
 if [ $DO_SELFTEST = 1 ] && [ "$ARCH" = arm64 ] &&
    [ ! -f "$SRC/tools/testing/selftests/kvm/$SELFTEST.c" ]; then
@@ -357,6 +384,7 @@ if [ $DO_SELFTEST = 1 ]; then
 fi
 
 if [ "$ARCH" = x86 ]; then echo "BZIMAGE=$OUT/$IMAGE_PATH"; else echo "IMAGE=$OUT/$IMAGE_PATH"; fi
+[ $BASE = 0 ] || echo "BASE_BZIMAGE=$BOUT/$IMAGE_PATH"
 echo "VMLINUX=$OUT/vmlinux"
 [ -n "$st_bin" ] && echo "SELFTEST=$st_bin"
 exit 0

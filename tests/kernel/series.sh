@@ -15,7 +15,7 @@ notok() { n=$((n + 1)); echo "not ok $n - $*"; rc=1; }
 
 mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' kernel-patches/series)
 log=$(mktemp /tmp/pvtrace-kbuild.XXXXXX)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "${cfg_before:-}"' EXIT
 
 echo "# scripts/kernel-build.sh (PVTRACE_KBUILD=$KB)"
 t0=$(date +%s)
@@ -97,11 +97,15 @@ else
 fi
 
 # 4. the series' base: the same source and configuration without the patches, which kernel
-# CI compares the series against (scripts/kci.sh)
+# CI compares the series against (scripts/kci.sh), built in the series' own build directory
+# (incremental), which it leaves with the series built again
+cfg_before=$(mktemp /tmp/pvtrace-kcfg.XXXXXX)
+cp "$KB/build-x86/.config" "$cfg_before" 2>/dev/null
 t0=$(date +%s)
 scripts/kernel-build.sh --base >"$log" 2>&1
 st=$?
-bbz=$(sed -n 's/^BZIMAGE=//p' "$log")
+bbz=$(sed -n 's/^BASE_BZIMAGE=//p' "$log")
+grep -E '^\[kernel-build\] (base|bzImage)' "$log" | sed 's/^/# /'
 echo "# kernel-build.sh --base: status $st in $(($(date +%s) - t0)) s"
 warnings=$(grep -E '(warning|error):' "$log" || true)
 # the same configuration but for the Kconfig symbols the series itself adds (v2: the
@@ -124,6 +128,18 @@ else
 	diff <(strip_new "$KB/build-x86/.config") <(strip_new "$KB/build-x86-base/.config") |
 		head -n 10 | sed 's/^/# config: /'
 	grep -vE '^ +(CC|LD|AR|AS|HOSTCC|GEN)' "$log" | tail -n 10 | sed 's/^/# /'
+fi
+if [ -d "$SRC/.git" ] && [ "$(git -C "$SRC" log --reverse --format=%s pvtrace-base..HEAD 2>/dev/null)" = "$want" ] &&
+	[ -z "$(git -C "$SRC" status --porcelain --untracked-files=no 2>/dev/null)" ] &&
+	cmp -s "$cfg_before" "$KB/build-x86/.config" &&
+	[ -z "$(cd "$SRC" && git diff --name-only pvtrace-base..HEAD |
+		grep -E '^(arch/x86|virt|include)/.*\.[ch]$' |
+		while read -r f; do [ "$f" -nt "$bz" ] && echo "$f"; done)" ]; then
+	ok "after the base: the tree is the series again, build-x86/ its configuration," \
+		"its bzImage newer than every x86 source the series touches"
+else
+	notok "after the base: the tree is the series again and build-x86/ rebuilt"
+	git -C "$SRC" log --oneline -1 2>/dev/null | sed 's/^/# HEAD /'
 fi
 # 5. the same patched tree for arm64, cross-compiled (scripts/kernel-build.sh --arch arm64): the
 # project kernel and the series' selftest for qemu-system-aarch64 (the arm64-patched guest)
