@@ -19,12 +19,29 @@
 #                        bench regs, MANY_REGS counted by latency --ioctl; patches --live/--watch
 #                        against its vmlinux; hooks
 # Fails if a guest does not boot, times out, or reports a failure. TAP on stdout.
-# PVTRACE_GUESTS selects boots (default: all); the project kernel is in scripts/kbuild-dir.sh's
-# directory (PVTRACE_KBUILD).
+# PVTRACE_GUESTS selects boots (default: all but vmm-save, or --lane's); the project kernel is in
+# scripts/kbuild-dir.sh's directory (PVTRACE_KBUILD).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 timeout=${PVTRACE_GUEST_TIMEOUT:-1800}
-guests=${PVTRACE_GUESTS:-stock vfio stock-6.1 qemu-real hooks arm64 patched arm64-patched base patches hooks-patched}
+# the default boots in scripts/run-tests.sh's lanes: qemu-real alone on both CPUs, then the x86
+# boots on one CPU beside the arm64 boots on the other (--lane NAME: one lane's)
+lane_alone="qemu-real"
+lane_x86="stock vfio stock-6.1 hooks patched base patches hooks-patched"
+lane_arm64="arm64 arm64-patched"
+guests=${PVTRACE_GUESTS:-$lane_x86 $lane_alone $lane_arm64}
+case ${1:-} in
+--lane)
+	case ${2:-} in
+	alone) guests=$lane_alone ;;
+	x86) guests=$lane_x86 ;;
+	arm64) guests=$lane_arm64 ;;
+	*) echo "guest-tests: --lane alone|x86|arm64, not '${2:-}'" >&2; exit 2 ;;
+	esac
+	;;
+"") ;;
+*) echo "usage: scripts/guest-tests.sh [--lane alone|x86|arm64]" >&2; exit 2 ;;
+esac
 kb=$(scripts/kbuild-dir.sh)
 kbz=$kb/build-x86/arch/x86/boot/bzImage
 kvmlinux=$kb/build-x86/vmlinux

@@ -4,7 +4,12 @@
 #   host  - BATS on this machine's kernel, in whatever mode it allows
 #   fuzz  - the kernel ELF reader under libFuzzer for PVTRACE_FUZZ_SECONDS (default 30)
 #   kernel - the carried KVM series: git am onto linux-source-6.12, checkpatch --strict, and the
-#           project's test kernel and KVM selftest built (scripts/kernel-build.sh, ~20 min cold)
+#           project's test kernel and KVM selftest built (scripts/kernel-build.sh, ~8 min cold), the
+#           base (~2 min); its arm64 half (kernel-arm64, ~17 min cold) runs in the guest suite's
+#           second lane
+#   guest's lanes: qemu-real alone (both CPUs), then the x86 guests on one CPU and on the
+#           other the arm64 kernel build (nice) and the arm64 guests (PVTRACE_LANES=1: one
+#           after the other, as with PVTRACE_GUESTS)
 #   guest - BATS inside qemu guests: Debian's stock 6.12 (every attach mode, vfio, hooks), stock
 #           6.1, and the project kernel (selftest, bench regs, MANY_REGS counts, patches, hooks)
 #   kci   - the kernel-CI workflow over the guests' and this host's benchmark results
@@ -19,7 +24,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 suites=${PVTRACE_SUITES:-unit kernel host fuzz guest kci json}
 logdir=$(mktemp -d /tmp/pvtrace-tests.XXXXXX)
-trap 'rm -rf "$logdir"' EXIT
+lane=
+# a background lane (guest) does not outlive the runner
+trap '[ -z "$lane" ] || kill -- -"$lane" 2>/dev/null || kill "$lane" 2>/dev/null; rm -rf "$logdir"' EXIT
+trap 'exit 130' INT TERM HUP
 # every JSON document pvtrace prints in the host and guest suites, for the json suite
 export PVTRACE_JSON_DIR=$logdir/json
 mkdir -p "$PVTRACE_JSON_DIR"
@@ -48,6 +56,16 @@ tally() { # NAME LOG STATUS SECONDS
 	echo "# suite $1: $p passed, $f failed, $s skipped in $4 s"
 }
 
+# lane_run NAME CMD...: run_suite's work in a background lane, into NAME.tap, .status and
+# .secs, tallied by the parent when the lane is done
+lane_run() {
+	local t0=$SECONDS
+	echo "# === $1 (in a lane beside the x86 guests): ${*:2}" >"$logdir/$1.tap"
+	"${@:2}" >>"$logdir/$1.tap" 2>&1
+	echo $? >"$logdir/$1.status"
+	echo $((SECONDS - t0)) >"$logdir/$1.secs"
+}
+
 run_suite() { # NAME CMD...
 	local name=$1 log=$logdir/$1.tap st t0=$SECONDS
 	shift
@@ -69,13 +87,43 @@ for s in $suites; do
 		PVTRACE_JSON_LOG=$PVTRACE_JSON_DIR/host.log run_suite host-bats bats --tap tests/bats/
 		;;
 	guest)
-		run_suite guest scripts/guest-tests.sh
+		if [ -n "${PVTRACE_GUESTS:-}" ] || [ "${PVTRACE_LANES:-2}" = 1 ]; then
+			run_suite guest scripts/guest-tests.sh
+			continue
+		fi
+		# qemu-real (multi-threaded TCG, 2 vCPUs) wants both CPUs: alone first. Then the
+		# x86 guests, each a single TCG thread, in one lane on one CPU, and on the other
+		# the arm64 half of the kernel suite (nice: the guests first) and the arm64 guests
+		run_suite guest-alone scripts/guest-tests.sh --lane alone
+		set -m # the lane in a process group of its own, for the EXIT trap
+		(
+			set +m # its commands in the lane's group
+			if [[ " $suites " == *" kernel "* ]]; then
+				lane_run kernel-arm64 nice -n 10 tests/kernel/series.sh --arch arm64
+			fi
+			lane_run guest-arm64 scripts/guest-tests.sh --lane arm64
+		) &
+		lane=$!
+		set +m
+		run_suite guest scripts/guest-tests.sh --lane x86
+		wait "$lane"
+		lane=
+		for l in kernel-arm64 guest-arm64; do
+			[ -f "$logdir/$l.status" ] || continue
+			cat "$logdir/$l.tap"
+			tally "$l" "$logdir/$l.tap" "$(cat "$logdir/$l.status")" "$(cat "$logdir/$l.secs")"
+		done
 		;;
 	fuzz)
 		run_suite fuzz-kelf tests/fuzz/run.sh
 		;;
 	kernel)
 		run_suite kernel-series tests/kernel/series.sh
+		# its arm64 half runs beside the x86 guests (guest) unless they do not run
+		if [[ " $suites " != *" guest "* ]] || [ -n "${PVTRACE_GUESTS:-}" ] ||
+			[ "${PVTRACE_LANES:-2}" = 1 ]; then
+			run_suite kernel-arm64 tests/kernel/series.sh --arch arm64
+		fi
 		;;
 	kci)
 		PVTRACE_JSON_LOG=$PVTRACE_JSON_DIR/kci.log run_suite kci scripts/kci.sh
