@@ -126,6 +126,29 @@ static void test_midr_emulated(void **state)
 	assert_false(fingerprint_midr_emulated(""));
 }
 
+static void test_midr_model(void **state)
+{
+	char b[96];
+
+	(void)state;
+	fingerprint_midr_model("processor\t: 0\nCPU implementer\t: 0x00\nCPU part\t: 0x051\n", b,
+			       sizeof(b));
+	assert_string_equal(b, "QEMU TCG (MIDR implementer 0x00, part 0x051)");
+	fingerprint_midr_model("CPU implementer\t: 0x41\nCPU architecture: 8\n"
+			       "CPU variant\t: 0x3\nCPU part\t: 0xd0c\n",
+			       b, sizeof(b));
+	assert_string_equal(b, "ARM Neoverse-N1 (MIDR implementer 0x41, part 0xd0c)");
+	/* not in the table: the numbers */
+	fingerprint_midr_model("CPU implementer\t: 0x43\nCPU part\t: 0x0af\n", b, sizeof(b));
+	assert_string_equal(b, "MIDR implementer 0x43, part 0x0af");
+	/* x86: nothing */
+	fingerprint_midr_model("model name\t: AMD EPYC\n", b, sizeof(b));
+	assert_string_equal(b, "");
+	/* truncated to the buffer */
+	fingerprint_midr_model("CPU implementer\t: 0x41\nCPU part\t: 0xd0c\n", b, 8);
+	assert_string_equal(b, "ARM Neo");
+}
+
 static void test_read(void **state)
 {
 	struct fingerprint f;
@@ -146,7 +169,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fnv_vectors),   cmocka_unit_test(test_fnv_incremental),
 		cmocka_unit_test(test_config_hash),   cmocka_unit_test(test_hypervisor_names),
-		cmocka_unit_test(test_midr_emulated), cmocka_unit_test(test_read),
+		cmocka_unit_test(test_midr_emulated), cmocka_unit_test(test_midr_model),
+		cmocka_unit_test(test_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

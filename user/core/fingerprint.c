@@ -57,20 +57,63 @@ void fingerprint_hypervisor_name(const char sig[12], char *buf, size_t len, bool
 		snprintf(buf, len, "unknown");
 }
 
-bool fingerprint_midr_emulated(const char *cpuinfo)
+/* the first "KEY<tabs> : 0xHEX" of a /proc/cpuinfo text */
+static bool cpuinfo_hex(const char *cpuinfo, const char *key, unsigned int *v)
 {
 	const char *p = cpuinfo;
 
-	/* "CPU implementer\t: 0x00": QEMU's max CPU under TCG ("reserved for software use") */
-	while ((p = strstr(p, "CPU implementer"))) {
-		unsigned int impl;
-
-		p += strlen("CPU implementer");
+	while ((p = strstr(p, key))) {
+		p += strlen(key);
 		p += strspn(p, " \t");
-		if (*p == ':' && sscanf(p + 1, " %x", &impl) == 1)
-			return impl == 0;
+		if (*p == ':' && sscanf(p + 1, " %x", v) == 1)
+			return true;
 	}
 	return false;
+}
+
+bool fingerprint_midr_emulated(const char *cpuinfo)
+{
+	unsigned int impl;
+
+	/* "CPU implementer\t: 0x00": QEMU's max CPU under TCG ("reserved for software use") */
+	return cpuinfo_hex(cpuinfo, "CPU implementer", &impl) && impl == 0;
+}
+
+/* MIDR_EL1 implementer and part numbers of cores a KVM host is likely to run on (Arm's
+ * and the vendors' technical reference manuals, as util-linux's lscpu lists them) */
+static const struct {
+	unsigned int impl, part;
+	const char *name;
+} midr_names[] = {
+	{ 0x00, 0x000, "QEMU TCG" }, /* implementer 0: emulated; QEMU's max has part 0x051 */
+	{ 0x41, 0xd03, "ARM Cortex-A53" },    { 0x41, 0xd07, "ARM Cortex-A57" },
+	{ 0x41, 0xd08, "ARM Cortex-A72" },    { 0x41, 0xd0b, "ARM Cortex-A76" },
+	{ 0x41, 0xd0c, "ARM Neoverse-N1" },   { 0x41, 0xd40, "ARM Neoverse-V1" },
+	{ 0x41, 0xd49, "ARM Neoverse-N2" },   { 0x41, 0xd4f, "ARM Neoverse-V2" },
+	{ 0x41, 0xd84, "ARM Neoverse-V3" },   { 0x41, 0xd8e, "ARM Neoverse-N3" },
+	{ 0x46, 0x001, "Fujitsu A64FX" },     { 0x48, 0xd01, "HiSilicon Kunpeng-920" },
+	{ 0x61, 0x022, "Apple M1 Icestorm" }, { 0x61, 0x023, "Apple M1 Firestorm" },
+	{ 0xc0, 0xac3, "Ampere AmpereOne" },
+};
+
+void fingerprint_midr_model(const char *cpuinfo, char *buf, size_t len)
+{
+	unsigned int impl, part = 0;
+	const char *name = NULL;
+
+	if (!len)
+		return;
+	*buf = '\0';
+	if (!cpuinfo_hex(cpuinfo, "CPU implementer", &impl))
+		return;
+	cpuinfo_hex(cpuinfo, "CPU part", &part);
+	for (size_t i = 0; i < sizeof(midr_names) / sizeof(midr_names[0]); i++)
+		if (midr_names[i].impl == impl && (midr_names[i].part == part || impl == 0))
+			name = midr_names[i].name;
+	if (name)
+		snprintf(buf, len, "%s (MIDR implementer 0x%02x, part 0x%03x)", name, impl, part);
+	else
+		snprintf(buf, len, "MIDR implementer 0x%02x, part 0x%03x", impl, part);
 }
 
 static void read_hypervisor(struct fingerprint *f)
@@ -178,7 +221,7 @@ static void read_cpu_model(struct fingerprint *f)
 
 		if (!colon)
 			continue;
-		/* x86 "model name"; arm64 has none, "CPU part" names the core there */
+		/* x86 "model name"; arm64 has none (MIDR's fields below) */
 		if (strncmp(line, "model name", 10) && strncmp(line, "Hardware", 8) &&
 		    strncmp(line, "cpu model", 9))
 			continue;
@@ -189,6 +232,13 @@ static void read_cpu_model(struct fingerprint *f)
 		break;
 	}
 	fclose(c);
+	if (!*f->cpu_model) {
+		/* arm64: the core from MIDR_EL1's fields */
+		char cpuinfo[4096];
+
+		if (read_file_str("/proc/cpuinfo", cpuinfo, sizeof(cpuinfo)) > 0)
+			fingerprint_midr_model(cpuinfo, f->cpu_model, sizeof(f->cpu_model));
+	}
 }
 
 void fingerprint_read(struct fingerprint *f)

@@ -47,6 +47,13 @@ void fingerprint_hypervisor_name(const char sig[12], char *buf, size_t len, bool
  */
 bool fingerprint_midr_emulated(const char *cpuinfo);
 
+/*
+ * arm64: the CPU model from /proc/cpuinfo's "CPU implementer" and "CPU part" (MIDR_EL1), as
+ * "ARM Neoverse-N1 (MIDR implementer 0x41, part 0xd0c)", or the numbers alone for a core
+ * not in the table; "" when the text has no implementer (x86).
+ */
+void fingerprint_midr_model(const char *cpuinfo, char *buf, size_t len);
+
 /* ALGORITHM:HEX of a configuration text read from path (gzip when it ends in .gz). */
 int fingerprint_config_hash(const char *path, char *buf, size_t len);
 
