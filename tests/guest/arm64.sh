@@ -30,18 +30,8 @@ for t in build-arm64/tests/test_*; do
 	fi
 done
 [ "$n" -gt 0 ] || { echo "not ok - no arm64 unit tests in build-arm64/tests (make ARCH=arm64 tests)"; rc=1; }
-for mode in ${PVTRACE_GUEST_MODES:-fentry kprobe tracepoint}; do
-	echo "# --- mode $mode"
-	filter=${PVTRACE_BATS_FILTER:-}
-	# modes that only need to show they attach, count exactly and clean up
-	# (PVTRACE_CORE_MODES): the tests of PVTRACE_CORE_FILTER
-	if [ -z "$filter" ] && [[ " ${PVTRACE_CORE_MODES:-} " == *" $mode "* ]]; then
-		filter=$PVTRACE_CORE_FILTER
-		echo "# mode $mode: only /$filter/ (the rest does not depend on the mode)"
-	fi
-	PVTRACE_MODE=$mode bats --tap ${filter:+--filter "$filter"} tests/bats/latency.bats |
-		sed "s/^\(\(not \)\?ok [0-9]* \)/\1[arm64 $mode] /" || rc=1
-done
+# the latency suite once per attach mode (PVTRACE_CORE_MODES: the mode-dependent tests only)
+tests/guest/latency-modes.sh --only arm64 || rc=1
 # bench regs: a vCPU saved and restored as a VMM does, every register of KVM_GET_REG_LIST
 if [ -z "${PVTRACE_BATS_FILTER:-}" ]; then
 	echo "# --- bench regs"

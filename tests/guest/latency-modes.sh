@@ -4,10 +4,17 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 rc=0
+# --only TAG: the latency suite's modes alone, each test named "[TAG MODE]" (tests/guest/arm64.sh)
+only=0 tag=
+if [ "${1:-}" = --only ]; then
+	only=1 tag="${2:?--only TAG} "
+fi
 # bats needs /dev/fd (process substitution)
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
-echo "# guest kernel $(uname -r); /dev/kvm: $([ -c /dev/kvm ] && echo yes || echo no)"
-[ -c /dev/kvm ] || { echo "not ok - /dev/kvm missing in the guest (kvm_amd did not load)"; rc=1; }
+if [ $only = 0 ]; then
+	echo "# guest kernel $(uname -r); /dev/kvm: $([ -c /dev/kvm ] && echo yes || echo no)"
+	[ -c /dev/kvm ] || { echo "not ok - /dev/kvm missing in the guest (kvm_amd did not load)"; rc=1; }
+fi
 for mode in ${PVTRACE_GUEST_MODES:-fentry kprobe tracepoint}; do
 	echo "# --- mode $mode"
 	filter=${PVTRACE_BATS_FILTER:-}
@@ -18,8 +25,9 @@ for mode in ${PVTRACE_GUEST_MODES:-fentry kprobe tracepoint}; do
 		echo "# mode $mode: only /$filter/ (the rest does not depend on the mode)"
 	fi
 	PVTRACE_MODE=$mode bats --tap ${filter:+--filter "$filter"} tests/bats/latency.bats |
-		sed "s/^\(\(not \)\?ok [0-9]* \)/\1[$mode] /" || rc=1
+		sed "s/^\(\(not \)\?ok [0-9]* \)/\1[$tag$mode] /" || rc=1
 done
+[ $only = 0 ] || exit $rc
 # the carried KVM series is absent from stock kernels: MANY_REGS must read as unsupported
 if [ -z "${PVTRACE_BATS_FILTER:-}" ]; then
 	echo "# --- kernel-series checks (stock kernel)"
