@@ -47,6 +47,50 @@ static __always_inline void *map_lookup_or_init(void *map, const void *key, cons
 	return bpf_map_lookup_elem(map, key);
 }
 
+/* The empty histogram new series start from. */
+static const struct hist zero_hist;
+
+/* What series_find() did. */
+enum series_how {
+	SERIES_FOUND,	 /* the series was there (or another CPU just created it) */
+	SERIES_NEW,	 /* created now: the caller notes who it belongs to */
+	SERIES_MAP_FULL, /* hists is full (-E2BIG): the caller keeps the event elsewhere */
+	SERIES_NOMEM,	 /* no memory for it in hists, and spill is full */
+};
+
+/*
+ * The histogram of key in hists (a per-CPU hash without preallocation, max_entries its
+ * bound) or spill (preallocated): found, or created. A map without preallocation refills
+ * its allocator asynchronously, so a burst of new series can find no memory although the
+ * map has room; those start in spill and stay there, and user space adds both maps'
+ * counts. NULL when neither takes it (*how says why).
+ */
+static __always_inline struct hist *series_find(void *hists, void *spill, const void *key, int *how)
+{
+	struct hist *h = bpf_map_lookup_elem(hists, key);
+	long err;
+
+	*how = SERIES_FOUND;
+	if (h)
+		return h;
+	h = bpf_map_lookup_elem(spill, key);
+	if (h)
+		return h;
+	/* 0, or -EEXIST when another CPU created it first */
+	err = bpf_map_update_elem(hists, key, &zero_hist, BPF_NOEXIST);
+	if (err == -7 /* E2BIG */) {
+		*how = SERIES_MAP_FULL;
+		return NULL;
+	}
+	h = err && err != -17 /* EEXIST */ ? NULL : bpf_map_lookup_elem(hists, key);
+	if (!h) {
+		err = bpf_map_update_elem(spill, key, &zero_hist, BPF_NOEXIST);
+		h = err && err != -17 ? NULL : bpf_map_lookup_elem(spill, key);
+	}
+	*how = !h ? SERIES_NOMEM : err ? SERIES_FOUND : SERIES_NEW;
+	return h;
+}
+
 /* Per-CPU stat counters: one array slot per counter. */
 #define DEFINE_STATS(name, n)                            \
 	struct {                                         \

@@ -5,11 +5,10 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "core.bpf.h"
+#include "kvm_task.bpf.h"
 #include "latency.h"
 
-#define KVMIO  0xAE
-#define E2BIG  7 /* a full hash map refuses a new key with -E2BIG */
-#define EEXIST 17
+#define KVMIO 0xAE
 
 const volatile __u32 targ_tgid = 0;
 const volatile bool filter_comm = false;
@@ -21,7 +20,6 @@ const volatile bool per_vcpu = false;
 const volatile __u64 vcpu_ioctl_addr = 0;
 
 __u32 epoch = 1;
-static const struct hist zero_hist;
 
 /* per-thread start of the ioctl in flight; ts == 0: none */
 struct {
@@ -66,7 +64,7 @@ struct {
 	__uint(max_entries, LAT_DEFAULT_SERIES);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
-	__type(value, struct lat_proc);
+	__type(value, struct kvm_proc);
 } procs SEC(".maps");
 
 struct {
@@ -86,14 +84,6 @@ struct {
 } cgroup SEC(".maps");
 
 DEFINE_STATS(stats, LAT_STAT_MAX);
-
-/* The process name: the thread group leader's comm, not the calling thread's. */
-static __always_inline void leader_comm(char comm[16])
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-
-	BPF_CORE_READ_STR_INTO((char(*)[16])comm, t, group_leader, comm);
-}
 
 static __always_inline bool comm_matches(void)
 {
@@ -139,13 +129,7 @@ static __always_inline int on_enter(__u32 cmd, struct file *filp)
 /* First event of a new series: remember who the process and the vCPU thread are. */
 static __always_inline void note_identity(const struct lat_key *key)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct lat_proc p = {};
-
-	leader_comm(p.comm);
-	if (bpf_core_field_exists(t->start_boottime))
-		p.start_boottime = BPF_CORE_READ(t, group_leader, start_boottime);
-	bpf_map_update_elem(&procs, &key->tgid, &p, BPF_NOEXIST);
+	kvm_proc_note(&procs, key->tgid);
 	if (per_vcpu) {
 		struct lat_thread_key tk = { .tgid = key->tgid, .vcpu = key->vcpu, .vm = key->vm };
 		char comm[16];
@@ -157,37 +141,19 @@ static __always_inline void note_identity(const struct lat_key *key)
 		 */
 		bpf_get_current_comm(comm, sizeof(comm));
 		bpf_map_update_elem(&threads, &tk, comm,
-				    key->cmd == LAT_KVM_RUN ? BPF_ANY : BPF_NOEXIST);
+				    key->cmd == KVM_RUN_CMD ? BPF_ANY : BPF_NOEXIST);
 	}
-}
-
-/* A new series in map m: 0 and the series, or the update's error. */
-static __always_inline long series_new(void *m, const struct lat_key *key, struct hist **h)
-{
-	long err = bpf_map_update_elem(m, key, &zero_hist, BPF_NOEXIST);
-
-	/* 0, or -EEXIST when another CPU created it first */
-	*h = err && err != -EEXIST ? NULL : bpf_map_lookup_elem(m, key);
-	if (*h && !err && per_pid)
-		note_identity(key);
-	return *h ? 0 : err;
 }
 
 static __always_inline struct hist *series_of(const struct lat_key *key)
 {
-	struct hist *h = bpf_map_lookup_elem(&hists, key);
-	__u32 why = LAT_STAT_OVERFLOW;
+	int how;
+	struct hist *h = series_find(&hists, &spill, key, &how);
 
-	if (h)
+	if (h) {
+		if (how == SERIES_NEW && per_pid)
+			note_identity(key);
 		return h;
-	/* a series that started in spill (no memory for it in hists) stays there */
-	h = bpf_map_lookup_elem(&spill, key);
-	if (h)
-		return h;
-	if (series_new(&hists, key, &h) != -E2BIG) {
-		if (h || series_new(&spill, key, &h) == 0)
-			return h;
-		why = LAT_STAT_NOMEM;
 	}
 	/* no series for it (map full, or no memory and spill full): per command */
 	h = map_lookup_or_init(&overflow, &key->cmd, &zero_hist);
@@ -195,7 +161,7 @@ static __always_inline struct hist *series_of(const struct lat_key *key)
 		stat_inc(&stats, LAT_STAT_HIST_FULL);
 		return NULL;
 	}
-	stat_inc(&stats, why);
+	stat_inc(&stats, how == SERIES_MAP_FULL ? LAT_STAT_OVERFLOW : LAT_STAT_NOMEM);
 	return h;
 }
 
@@ -263,43 +229,8 @@ int BPF_KRETPROBE(kretprobe_vcpu_ioctl)
 	return on_exit();
 }
 
-/* The fd's struct file, or NULL. Direct (BTF) loads down to the fd array: a faulting
- * load reads 0, and each one costs far less than a bpf_probe_read_kernel() call. */
-static __always_inline struct file *fd_file(unsigned int fd)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = task->files->fdt;
-	struct file **fds, *f = NULL;
-
-	if (fd >= fdt->max_fds)
-		return NULL;
-	fds = fdt->fd;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
-}
-
-/*
- * The file_operations of vCPU files (kvm_vcpu_fops), learned from the first file
- * whose f_op->unlocked_ioctl is kvm_vcpu_ioctl (a data symbol /proc/kallsyms may
- * not show). f_op is const and set at open: a file whose f_op is this one is a
- * vCPU file, with one read less than following f_op. Any other f_op still gets
- * the full test, so what is counted does not change.
- */
+/* the file_operations of vCPU files, learned by is_vcpu_file() */
 __u64 vcpu_fops = 0;
-
-static __always_inline bool is_vcpu_file(struct file *f)
-{
-	const struct file_operations *fops = BPF_CORE_READ(f, f_op);
-
-	if (!fops)
-		return false;
-	if ((__u64)fops == vcpu_fops)
-		return true;
-	if ((__u64)BPF_CORE_READ(fops, unlocked_ioctl) != vcpu_ioctl_addr)
-		return false;
-	vcpu_fops = (__u64)fops;
-	return true;
-}
 
 SEC("tracepoint/syscalls/sys_enter_ioctl")
 int tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
@@ -313,7 +244,7 @@ int tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 	if (!task_wanted())
 		return 0;
 	f = fd_file((unsigned int)ctx->args[0]);
-	if (!f || !is_vcpu_file(f))
+	if (!f || !is_vcpu_file(f, vcpu_ioctl_addr, &vcpu_fops))
 		return 0;
 	return on_enter(cmd, f);
 }

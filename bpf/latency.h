@@ -4,12 +4,12 @@
 #define PVTRACE_LATENCY_H
 
 #include "hist.h"
+#include "kvm_task.h"
 
 #define LAT_NO_VCPU	    (-1)
 #define LAT_DEFAULT_SERIES  4096
-#define LAT_OVERFLOW_SERIES 1024   /* distinct commands kept when the series map is full */
-#define LAT_SPILL_SERIES    128	   /* preallocated series for when a new one finds no memory */
-#define LAT_KVM_RUN	    0xae80 /* issued by a vCPU's own thread only */
+#define LAT_OVERFLOW_SERIES 1024 /* distinct commands kept when the series map is full */
+#define LAT_SPILL_SERIES    128	 /* preallocated series for when a new one finds no memory */
 
 struct lat_key {
 	__u32 cmd;  /* full ioctl command */
@@ -24,12 +24,6 @@ struct lat_start {
 	__u64 vm;
 	__u32 cmd;
 	__s32 vcpu;
-};
-
-/* one per traced process, written when its first series is created */
-struct lat_proc {
-	char comm[16];	      /* the thread group leader's name: the process name */
-	__u64 start_boottime; /* the leader's start (ns since boot): tells a reused pid */
 };
 
 /* the vCPU thread's name (QEMU: "CPU 0/KVM"), per-vCPU series only */

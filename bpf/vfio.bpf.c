@@ -47,7 +47,6 @@ const volatile bool filter_dev = false;
 const volatile char targ_dev[VFIO_NAME_LEN] = {};
 
 __u32 epoch = 1;
-static const struct hist zero_hist;
 static const struct vfio_dev_stats zero_stats;
 
 struct {

@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include "kvm_task.h"
 #include "output.h"
 #include "procinfo.h"
 
@@ -274,4 +278,53 @@ void proc_table_mark_reap(struct proc_table *t)
 	for (size_t i = 0; i < t->cap; i++)
 		if (t->slot[i])
 			t->slot[i]->reap = t->slot[i]->exited;
+}
+
+struct proc_ident *proc_table_get_bpf(struct proc_table *t, int procs_fd, uint32_t tgid)
+{
+	struct proc_ident *p = proc_table_find(t, tgid);
+	struct kvm_proc bp = { 0 };
+
+	if (p)
+		return p;
+	bpf_map_lookup_elem(procs_fd, &tgid, &bp);
+	bp.comm[15] = 0;
+	return proc_table_get(t, tgid, bp.comm, bp.start_boottime);
+}
+
+void proc_table_scan_bpf(struct proc_table *t, int procs_fd)
+{
+	uint32_t key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(procs_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		proc_table_get_bpf(t, procs_fd, key);
+	}
+}
+
+void proc_table_reap_bpf(struct proc_table *t, int procs_fd)
+{
+	for (size_t i = 0; i < t->cap; i++) {
+		struct proc_ident *p = t->slot[i];
+
+		if (p && p->reap) {
+			uint32_t tgid = p->tgid;
+
+			bpf_map_delete_elem(procs_fd, &tgid);
+			proc_table_remove(t, tgid);
+			i--; /* the slot may hold a moved entry now */
+		}
+	}
+}
+
+int proc_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
 }

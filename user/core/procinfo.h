@@ -61,4 +61,18 @@ void proc_table_check_alive(struct proc_table *t);
 /* reap = exited, for every entry: what is known gone now. */
 void proc_table_mark_reap(struct proc_table *t);
 
+/*
+ * Processes the BPF side recorded in a procs map (tgid -> struct kvm_proc, written when a
+ * process's first series is created: bpf/kvm_task.bpf.h), as a command's series name them.
+ */
+/* tgid's entry: the table's, else made from the procs map's record (and /proc). */
+struct proc_ident *proc_table_get_bpf(struct proc_table *t, int procs_fd, uint32_t tgid);
+/* Every process in the procs map gets its entry (its VM name is read while it lives). */
+void proc_table_scan_bpf(struct proc_table *t, int procs_fd);
+/* Processes marked reap leave the procs map and the table (after their last report). */
+void proc_table_reap_bpf(struct proc_table *t, int procs_fd);
+
+/* A pidfd of pid that polls readable when it exits, or -1 (errno ENOSYS without one). */
+int proc_pidfd_open(pid_t pid);
+
 #endif

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
@@ -444,25 +443,6 @@ struct lat_run {
 	bool have_wres;
 };
 
-static struct proc_ident *ident_of(struct lat_run *r, uint32_t tgid);
-
-/*
- * New processes are looked at while they live (their VM name is in
- * /proc/PID/cmdline), not only at the next report: a scan of the small procs
- * map, a few times a second.
- */
-static void scan_new_procs(struct lat_run *r)
-{
-	int fd = bpf_map__fd(r->ctx->skel->maps.procs);
-	uint32_t key, next, *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		ident_of(r, key);
-	}
-}
-
 /* Waits for the workload's result or -p's exit, if there is one. */
 static int lat_wait(void *arg, int timeout_ms)
 {
@@ -472,7 +452,8 @@ static int lat_wait(void *arg, int timeout_ms)
 	int status = 0;
 
 	if (env.per_pid) {
-		scan_new_procs(r);
+		/* new processes are looked at while they live: their VM name is in /proc */
+		proc_table_scan_bpf(&r->procs, bpf_map__fd(r->ctx->skel->maps.procs));
 		if (timeout_ms > SCAN_MS)
 			timeout_ms = SCAN_MS;
 	}
@@ -500,14 +481,7 @@ static int lat_wait(void *arg, int timeout_ms)
 /* The process's identity: BPF's record of its leader first, /proc while it lives. */
 static struct proc_ident *ident_of(struct lat_run *r, uint32_t tgid)
 {
-	struct proc_ident *p = proc_table_find(&r->procs, tgid);
-	struct lat_proc bp = {};
-
-	if (p)
-		return p;
-	bpf_map_lookup_elem(bpf_map__fd(r->ctx->skel->maps.procs), &tgid, &bp);
-	bp.comm[15] = 0;
-	return proc_table_get(&r->procs, tgid, bp.comm, bp.start_boottime);
+	return proc_table_get_bpf(&r->procs, bpf_map__fd(r->ctx->skel->maps.procs), tgid);
 }
 
 static bool vm_wanted(const struct lat_view *v)
@@ -597,17 +571,7 @@ static bool series_exited(const void *key, void *ctx)
 static void reap_exited(struct lat_run *r)
 {
 	r->d.exited_series += hist_set_remove_if(&r->hs, series_exited, r);
-	for (size_t i = 0; i < r->procs.cap; i++) {
-		struct proc_ident *p = r->procs.slot[i];
-
-		if (p && p->reap) {
-			uint32_t tgid = p->tgid;
-
-			bpf_map_delete_elem(bpf_map__fd(r->ctx->skel->maps.procs), &tgid);
-			proc_table_remove(&r->procs, tgid);
-			i--; /* the slot may hold a moved entry now */
-		}
-	}
+	proc_table_reap_bpf(&r->procs, bpf_map__fd(r->ctx->skel->maps.procs));
 }
 
 static int lat_read(void *arg, const struct tick *t)
@@ -682,18 +646,6 @@ static const struct report_ops lat_ops = {
 	.wait = lat_wait,
 };
 
-/* -p: a pidfd that polls readable when the process exits. */
-static int target_open(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 /*
  * The measurements of `pvtrace latency` besides --ioctl, picked by their mode option
  * before anything is parsed: each parses the whole command line with its own options,
@@ -739,7 +691,7 @@ static int lat_check_targets(struct lat_ctx *ctx, struct lat_run *run)
 		}
 	}
 	if (env.pid) {
-		run->target_fd = target_open(env.pid);
+		run->target_fd = proc_pidfd_open(env.pid);
 		if (run->target_fd < 0 && errno != ENOSYS) {
 			err_msg("-p %d: %s", env.pid, strerror(errno));
 			return EXIT_USAGE;
