@@ -14,6 +14,7 @@ static const struct {
 } commands[] = {
 	{ "latency", cmd_latency, "latency histograms (--ioctl: KVM vCPU ioctls)" },
 	{ "bench", cmd_bench, "kernel-CI benchmarks: ioctl, regs, overhead (pvtrace.bench/1)" },
+	{ "exits", cmd_exits, "KVM exits by reason per VM/vCPU, trips to user space, ports" },
 	{ "hooks", cmd_hooks, "paravirt static calls: current targets, changes, steal time" },
 	{ "vfio", cmd_vfio, "vfio device requests, release latency and blocked unregisters" },
 	{ "patches", cmd_patches, "ALTERNATIVE and static call sites: inventory, --live, --watch" },
@@ -31,6 +32,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nExamples:\n"
 		   "  pvtrace latency --ioctl --workload\n"
 		   "  pvtrace latency --ioctl 1 10 --per-vcpu\n"
+		   "  pvtrace exits --vm guest1 --per-vcpu -d 10s\n"
 		   "\n'pvtrace COMMAND --help' describes a command; -V, --version prints the "
 		   "version.\n");
 }
