@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Run the in-guest test suites under qemu (TCG, -cpu max, nested SVM):
-#   Debian's stock 6.12: latency in fentry, kprobe and tracepoint mode, "MANY_REGS unsupported";
+#   Debian's stock 6.12: latency and exits in fentry, kprobe and tracepoint mode, "MANY_REGS
+#                        unsupported";
 #                        vfio (q35, emulated IOMMU, edu device); hooks
-#   Debian's stock 6.1:  latency exactness in all three modes (an older verifier and BTF)
+#   Debian's stock 6.1:  latency and exits exactness in all three modes (an older verifier and BTF)
 #   qemu-real:           stock 6.12 with 2 vCPUs under multi-threaded TCG, where Debian's QEMU boots
 #                        the same kernel under KVM (2 vCPUs, -name guest=...): latency --ioctl's
-#                        counts per vCPU against bpftrace's, process/VM/thread names
+#                        counts per vCPU against bpftrace's, process/VM/thread names; exits'
+#                        hardware exits per reason against perf kvm stat's
 #   arm64:               Debian's stock arm64 6.12 under qemu-system-aarch64 (virtualization=on:
 #                        KVM inside): pvtrace's arm64 build, its unit tests and latency in
 #                        fentry, kprobe and tracepoint mode (tests/guest/arm64.sh)
@@ -124,9 +126,11 @@ have_project_kernel() { # NAME
 for g in $guests; do
 	case $g in
 	stock)
-		# tracepoint mode in full is the host suite's (this host's kernel allows no other)
+		# tracepoint mode in full is the host suite's (this host's kernel allows no other);
+		# exits in all three, in full in tracepoint mode (hardware exits: guests only)
 		guest_run stock-6.12 PVTRACE_KCI_LABEL=stock-6.12 PVTRACE_CORE_MODES=tracepoint \
-			PVTRACE_CORE_FILTER="$core" -- tests/guest/latency-modes.sh
+			PVTRACE_CORE_FILTER="$core" PVTRACE_EXITS_MODES="tracepoint fentry kprobe" \
+			PVTRACE_EXITS_CORE_MODES="fentry kprobe" -- tests/guest/latency-modes.sh
 		;;
 	vfio)
 		guest_run vfio-6.12 --vfio -- tests/guest/vfio.sh
@@ -134,7 +138,9 @@ for g in $guests; do
 	stock-6.1)
 		# exactness, per-vCPU keys and cleanup in every mode; the rest is mode-independent
 		guest_run stock-6.1 PVTRACE_KCI_LABEL=stock-6.1 PVTRACE_BATS_FILTER="$core" \
-			--kernel stock-6.1 -- tests/guest/latency-modes.sh
+			PVTRACE_EXITS_MODES="fentry kprobe tracepoint" \
+			PVTRACE_EXITS_CORE_MODES="fentry kprobe tracepoint" --kernel stock-6.1 -- \
+			tests/guest/latency-modes.sh
 		;;
 	qemu-real)
 		# A nested 2-vCPU guest needs a vCPU per host thread: with single-threaded TCG it

@@ -66,7 +66,7 @@ EOF
 	for k in latency.ioctl/2:report latency.hooks/1:report hooks/2:hooks hooks/2:change \
 		hooks/2:steal vfio/2:event vfio/2:report patches/1:inventory patches/1:dump \
 		patches/1:text_poke patches/1:watch_end bench/1:result results/1:list results/1:query \
-		compare/1:comparison history/1:history; do
+		compare/1:comparison history/1:history exits/1:report; do
 		sample "pvtrace.${k%:*}" "${k#*:}" >/dev/null
 	done
 }
@@ -148,4 +148,13 @@ h["count"], h["buckets"] = 5, []')" \
 		"not JSON: NaN is not JSON"
 	d=$(sample pvtrace.vfio/2 event '"event":"unregister"')
 	rejected "${d/\"comm\":\"/\"comm\":\"$'\xff'}" "not JSON: 'utf-8' codec can't decode byte 0xff"
+}
+
+@test "exits: a reason without its uapi name, or a return without its count, is rejected" {
+	doc=$(sample pvtrace.exits/1 report '"hardware_exits":"seen"')
+	[ -n "$doc" ]
+	rejected "$(mutate "$doc" 'd["vms"][0]["hardware"][0]["reason"] = "npf"')" pvtrace.exits/1
+	rejected "$(mutate "$doc" 'd["vms"][0]["returns"][0]["reason"] = "IO"')" pvtrace.exits/1
+	rejected "$(mutate "$doc" 'del d["vms"][0]["returns"][0]["count"]')" pvtrace.exits/1
+	rejected "$(mutate "$doc" 'd["hardware_exits"] = "maybe"')" pvtrace.exits/1
 }

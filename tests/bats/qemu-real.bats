@@ -150,6 +150,23 @@ setup_file() {
 	bt=$!
 	echo "$bt" >>"$D/pids"
 	wait_line "$D/bt.json" ready "$bt" bpftrace || return 1
+	# pvtrace exits and perf kvm stat (Debian's linux-perf) on the same run: perf records
+	# from the moment it acks "enable" on its control fifo
+	local ex pk
+	"$PVTRACE" exits --per-vcpu --json --mode "$mode" >"$D/ex.json" 2>"$D/ex.json.err" &
+	ex=$!
+	echo "$ex" >>"$D/pids"
+	wait_line "$D/ex.json.err" '^Tracing' "$ex" "pvtrace exits" || return 1
+	if command -v perf >/dev/null; then
+		mkfifo "$D/perf.ctl" "$D/perf.ack"
+		exec 8<>"$D/perf.ctl" 9<>"$D/perf.ack"
+		perf kvm stat record -a -D -1 --control "fifo:$D/perf.ctl,$D/perf.ack" \
+			-o "$D/perf.data" >"$D/perf.log" 2>&1 &
+		pk=$!
+		echo "$pk" >>"$D/pids"
+		echo enable >&8
+		timeout 60 head -c 4 <&9 >"$D/perf.acked" || return 1
+	fi
 
 	t1=$EPOCHREALTIME
 	# Nested SVM under multi-threaded TCG is emulation of emulation: a clean-clone CI run saw
@@ -170,8 +187,18 @@ setup_file() {
 	t2=$EPOCHREALTIME
 
 	kill -INT "$bt"
-	kill -TERM "$bv" "$pv"
+	kill -TERM "$bv" "$pv" "$ex"
+	if [ -n "${pk:-}" ]; then
+		kill -INT "$pk"
+		local prc=0
+		wait "$pk" || prc=$?
+		echo "$prc" >"$D/perf.rc"
+		exec 8>&- 9>&-
+	fi
 	local rc=0
+	wait "$ex" || rc=$?
+	echo "$rc" >"$D/ex.rc"
+	rc=0
 	wait "$bt" || rc=$?
 	echo "$rc" >"$D/bt.rc"
 	rc=0
@@ -342,4 +369,92 @@ same_table() { # FILE
 	cat "$BATS_TEST_TMPDIR/bad"
 	note "$(jq -s 'length' "$D/pvc.json") reports, $(wc -l <"$BATS_TEST_TMPDIR/bad") series mislabelled"
 	[ ! -s "$BATS_TEST_TMPDIR/bad" ]
+}
+
+# kvm_exit's reason names as the kernel prints them (perf kvm stat's), to codes: "NAME<TAB>CODE"
+exit_reason_codes() { # ISA (1 VMX, 2 SVM)
+	local f=/sys/kernel/tracing/events/kvm/kvm_exit/format
+	[ -r $f ] || f=/sys/kernel/debug/tracing/events/kvm/kvm_exit/format
+	# the __print_symbolic of the ISA's half: { 0x07b, "io" }, { 0x040 + 13, "GP excp" }
+	sed -n 's/^print fmt: //p' "$f" | awk -v isa="$1" '
+	function num(x,   i, c, v) { # decimal, or 0x hex (mawk has no strtonum)
+		if (x !~ /^0x/) return x + 0
+		v = 0
+		for (i = 3; i <= length(x); i++) {
+			c = index("0123456789abcdef", tolower(substr(x, i, 1))) - 1
+			v = v * 16 + c
+		}
+		return v
+	}
+	{
+		n = split($0, half, "__print_symbolic")
+		s = half[isa == 1 ? 2 : 3]
+		while (match(s, /\{ *[-0-9a-fx]+( *\+ *[0-9]+)?, *"[^"]*" *\}/)) {
+			e = substr(s, RSTART + 1, RLENGTH - 2); s = substr(s, RSTART + RLENGTH)
+			split(e, kv, ","); v = kv[1]; name = kv[2]
+			gsub(/[ "]/, "", v); sub(/^ *"/, "", name); sub(/" *$/, "", name)
+			split(v, parts, "+"); code = num(parts[1]) + (parts[2] == "" ? 0 : parts[2])
+			printf "%s\t%.0f\n", name, code
+		}
+	}'
+}
+
+@test "exits: per reason, pvtrace's hardware exits equal perf kvm stat's for the same run" {
+	command -v perf >/dev/null || skip "no perf (apt-get install linux-perf)"
+	cat "$D/ex.json.err"
+	[ "$(cat "$D/ex.rc")" -eq 0 ]
+	cat "$D/perf.log"
+	# perf record ends on SIGINT with its status or the signal's (130)
+	note "perf record: status $(cat "$D/perf.rc"), $(grep -o 'Captured and wrote.*' "$D/perf.log")"
+	grep -q 'Captured and wrote' "$D/perf.log"
+	run ! grep -qi 'lost' "$D/perf.log"
+	perf kvm -i "$D/perf.data" stat report --event=vmexit -p "$Q" >"$D/perf.report" 2>&1
+	cat "$D/perf.report"
+	# rows: NAME (right-aligned, may hold a space) SAMPLES SAMPLES% TIME% ...
+	sed -nE 's/^ *([^ ].*[^ ]|[^ ]) +([0-9]+) +[0-9.]+% +[0-9.]+% .*/\1\t\2/p' "$D/perf.report" >"$D/perf.rows"
+	[ -s "$D/perf.rows" ]
+	isa=$(tail -n 1 "$D/ex.json" | jq -r '[.vms[] | select(.pid == '"$Q"') | .hardware[].isa] | unique | join(",")')
+	[ "$isa" = SVM ] || [ "$isa" = VMX ]
+	exit_reason_codes $([ "$isa" = VMX ] && echo 1 || echo 2) >"$D/reason.codes"
+	local name n code pv extra=0 perf_total=0 pv_total rows=0
+	while IFS=$'\t' read -r name n; do
+		code=$(awk -F'\t' -v n="$name" '$1 == n { print $2; exit }' "$D/reason.codes")
+		[ -n "$code" ] || { echo "perf's reason '$name' is not in kvm_exit's format"; return 1; }
+		pv=$(tail -n 1 "$D/ex.json" | jq --argjson q "$Q" --argjson c "$code" \
+			'[.vms[] | select(.pid == $q) | .hardware[] | select(.code == $c) | .count] | add // 0')
+		note "$(printf '%-22s perf kvm stat %8d  pvtrace %8d' "$name" "$n" "$pv")"
+		# perf counts an exit at the next kvm_entry; pvtrace at it or at the return to user
+		# space: a vCPU's last exit before QEMU quits is pvtrace's alone
+		[ "$pv" -ge "$n" ]
+		extra=$((extra + pv - n))
+		perf_total=$((perf_total + n))
+		rows=$((rows + 1))
+	done <"$D/perf.rows"
+	pv_total=$(tail -n 1 "$D/ex.json" | jq --argjson q "$Q" '[.vms[] | select(.pid == $q) | .hardware[].count] | add')
+	note "$rows reasons; perf kvm stat $perf_total exits, pvtrace $pv_total ($extra more: at most one per vCPU)"
+	[ "$rows" -ge 3 ]
+	[ "$extra" -le 2 ]
+	[ "$pv_total" -eq $((perf_total + extra)) ]
+	tail -n 1 "$D/ex.json" | jq -e '.dropped.hist_map_full == 0 and .dropped.unknown_vcpu == 0 and .dropped.no_state_slot == 0' >/dev/null
+}
+
+@test "exits: the real QEMU's returns to user space by reason, per vCPU thread named CPU N/KVM" {
+	local doc
+	doc=$(tail -n 1 "$D/ex.json" | jq -c --argjson q "$Q" '.vms |= map(select(.pid == $q))')
+	jq -r '.vms[] | "\(.vcpu) \(.thread): " + ([.returns[] | "\(.reason) \(.count)"] | join(", "))' <<<"$doc" >&3
+	jq -e '[.vms[].vm] | unique == ["'"$VM_NAME"'"]' <<<"$doc" >/dev/null
+	jq -e '[.vms[] | .thread == "CPU \(.vcpu)/KVM"] | all' <<<"$doc" >/dev/null
+	jq -e '[.vms[].vcpu] | unique == [0, 1]' <<<"$doc" >/dev/null
+	# a booting Linux guest's PIO (serial console, PIC, PIT...) reaches QEMU
+	jq -e '[.vms[].returns[] | select(.reason == "KVM_EXIT_IO") | .count] | add > 0' <<<"$doc" >/dev/null
+	# every KVM_RUN return of QEMU's vCPU threads, by kvm_run->exit_reason, equals the
+	# KVM_RUN calls bpftrace counted on those threads
+	local tid n pvr bt
+	for n in 0 1; do
+		tid=$(tid_of "CPU $n/KVM")
+		bt=$(bt_count "\$2 == $tid && \$4 == \"0x0000ae80\"")
+		pvr=$(jq --argjson n $n '[.vms[] | select(.vcpu == $n) | .returns[].count] | add' <<<"$doc")
+		note "vCPU $n: KVM_RUN calls (bpftrace) $bt, returns (pvtrace exits) $pvr"
+		[ "$bt" -gt 0 ] && [ "$pvr" -eq "$bt" ]
+	done
 }

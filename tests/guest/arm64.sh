@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Inside the qemu-system-aarch64 guest (scripts/guest.sh --arch arm64): pvtrace's arm64 build
-# (make ARCH=arm64 tests): its unit tests, the latency BATS suite once per attach mode, and
-# bench regs (tests/guest/regs-arm64.bats).
+# (make ARCH=arm64 tests): its unit tests, the latency BATS suite once per attach mode, the
+# exits suite's architecture-independent tests, and bench regs (tests/guest/regs-arm64.bats).
 # bash, jq, bpftool and setpriv are arm64 builds scripts/guest.sh staged; the rest of the host
 # root is x86 and does not run here. TAP on stdout; non-zero exit if anything failed.
 set -uo pipefail
@@ -32,6 +32,12 @@ done
 [ "$n" -gt 0 ] || { echo "not ok - no arm64 unit tests in build-arm64/tests (make ARCH=arm64 tests)"; rc=1; }
 # the latency suite once per attach mode (PVTRACE_CORE_MODES: the mode-dependent tests only)
 tests/guest/latency-modes.sh --only arm64 || rc=1
+# exits on arm64: hardware exits are decoded on x86 only; every KVM_RUN is one return, the
+# programs load and leave nothing behind, in every mode
+if [ -z "${PVTRACE_BATS_FILTER:-}" ]; then
+	PVTRACE_EXITS_MODES="fentry kprobe tracepoint" PVTRACE_EXITS_FILTER='any architecture|remains' \
+		tests/guest/exits.sh | sed 's/^\(\(not \)\?ok [0-9]* \)\[/\1[arm64 /' || rc=1
+fi
 # bench regs: a vCPU saved and restored as a VMM does, every register of KVM_GET_REG_LIST
 if [ -z "${PVTRACE_BATS_FILTER:-}" ]; then
 	echo "# --- bench regs"

@@ -33,6 +33,10 @@ if [ -z "${PVTRACE_BATS_FILTER:-}" ]; then
 	echo "# --- kernel-series checks (stock kernel)"
 	bats --tap tests/bats/kernel-series.bats | sed "s/^\(\(not \)\?ok [0-9]* \)/\1[stock] /" || rc=1
 fi
+# pvtrace exits in the modes PVTRACE_EXITS_MODES names (scripts/guest-tests.sh)
+if [ -n "${PVTRACE_EXITS_MODES:-}" ]; then
+	tests/guest/exits.sh || rc=1
+fi
 # the kernel-CI benchmarks, when the run collects results (scripts/guest-tests.sh)
 if [ -n "${PVTRACE_RESULTS_DIR:-}" ]; then
 	tests/guest/bench.sh || rc=1
