@@ -10,11 +10,12 @@ setup_file() {
 	make -s -C "$REPO" install PREFIX="$PFX" >/dev/null
 }
 
-@test "make install DESTDIR: binary, nine man pages, completion, three units" {
+@test "make install DESTDIR: binary, ten man pages, completion, four units" {
 	(cd "$DEST" && find . -type f | sort) >"$BATS_TEST_TMPDIR/files"
 	cat "$BATS_TEST_TMPDIR/files"
 	diff -u - "$BATS_TEST_TMPDIR/files" <<'EOF'
 ./usr/bin/pvtrace
+./usr/lib/systemd/system/pvtrace-exits.service
 ./usr/lib/systemd/system/pvtrace-latency.service
 ./usr/lib/systemd/system/pvtrace-steal.service
 ./usr/lib/systemd/system/pvtrace-vfio.service
@@ -22,6 +23,7 @@ setup_file() {
 ./usr/share/man/man1/pvtrace-bench.1
 ./usr/share/man/man1/pvtrace-compare.1
 ./usr/share/man/man1/pvtrace-dashboard.1
+./usr/share/man/man1/pvtrace-exits.1
 ./usr/share/man/man1/pvtrace-hooks.1
 ./usr/share/man/man1/pvtrace-latency.1
 ./usr/share/man/man1/pvtrace-patches.1
@@ -102,7 +104,7 @@ echo "10:\$(comp pvtrace compare --method pi)"
 EOF
 	run bash "$BATS_TEST_TMPDIR/comp.sh"
 	echo "$output"
-	[ "${lines[0]}" = "1:latency bench hooks vfio patches results compare dashboard" ]
+	[ "${lines[0]}" = "1:latency bench exits hooks vfio patches results compare dashboard" ]
 	[ "${lines[1]}" = "2:patches" ]
 	[ "${lines[2]}" = "3:--per-pid --per-vcpu" ]
 	[ "${lines[3]}" = "4:ioctl regs overhead" ]
