@@ -130,7 +130,8 @@ for g in $guests; do
 		# exits in all three, in full in tracepoint mode (hardware exits: guests only)
 		guest_run stock-6.12 PVTRACE_KCI_LABEL=stock-6.12 PVTRACE_CORE_MODES=tracepoint \
 			PVTRACE_CORE_FILTER="$core" PVTRACE_EXITS_MODES="tracepoint fentry kprobe" \
-			PVTRACE_EXITS_CORE_MODES="fentry kprobe" -- tests/guest/latency-modes.sh
+			PVTRACE_EXITS_CORE_MODES="fentry kprobe" PVTRACE_EXITS_BENCH=1 -- \
+			tests/guest/latency-modes.sh
 		;;
 	vfio)
 		guest_run vfio-6.12 --vfio -- tests/guest/vfio.sh
@@ -139,7 +140,7 @@ for g in $guests; do
 		# exactness, per-vCPU keys and cleanup in every mode; the rest is mode-independent
 		guest_run stock-6.1 PVTRACE_KCI_LABEL=stock-6.1 PVTRACE_BATS_FILTER="$core" \
 			PVTRACE_EXITS_MODES="fentry kprobe tracepoint" \
-			PVTRACE_EXITS_CORE_MODES="fentry kprobe tracepoint" --kernel stock-6.1 -- \
+			PVTRACE_EXITS_FILTER="exitguest did" --kernel stock-6.1 -- \
 			tests/guest/latency-modes.sh
 		;;
 	qemu-real)
