@@ -274,7 +274,7 @@ uninstall:
 clean:
 	rm -rf $(OUT) pvtrace
 
-FORMAT_SRCS := $(filter-out user/kvm/kvm_ioctl_table.h user/kvm/kvm_ioctl_table_arm64.h user/kvm/kvm_ioctl_extra.h \
+FORMAT_SRCS := $(filter-out user/kvm/kvm_ioctl_table.h user/kvm/vhost_ioctl_table.h user/kvm/kvm_ioctl_table_arm64.h user/kvm/kvm_ioctl_extra.h \
 	user/kvm/kvm_exit_table.h,\
 	$(wildcard user/*.c $(CORE_SRCS) $(USER_HDRS) bpf/*.c bpf/*.h tests/unit/*.c tests/helpers/*.c \
 	tests/bench/*.c))

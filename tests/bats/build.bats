@@ -40,8 +40,28 @@ load helpers
 		'*/include/uapi/linux/kvm.h' '*/include/uapi/linux/const.h' \
 		'*/include/uapi/linux/stddef.h' '*/include/uapi/linux/bits.h' \
 		'*/arch/x86/include/uapi/asm/kvm.h' '*/Makefile'
-	"$REPO/scripts/gen-kvm-ioctls.sh" "$src" "$BATS_TEST_TMPDIR/table.h"
+	"$REPO/scripts/gen-ioctls.sh" "$src" "$BATS_TEST_TMPDIR/table.h"
 	diff -u "$REPO/user/kvm/kvm_ioctl_table.h" "$BATS_TEST_TMPDIR/table.h"
+}
+
+@test "the vhost ioctl table regenerates identically, and arm64's values are x86's" {
+	tarball=/usr/src/linux-source-6.12.tar.xz
+	[ -r "$tarball" ] || skip "linux-source-6.12 not installed (scripts/kernel-build.sh installs it)"
+	command -v aarch64-linux-gnu-gcc >/dev/null || skip "no aarch64-linux-gnu-gcc (scripts/deps.sh)"
+	src=$BATS_TEST_TMPDIR/src
+	mkdir -p "$src"
+	tar -xJf "$tarball" -C "$src" --strip-components=1 --wildcards \
+		'*/include/uapi/linux/vhost.h' '*/include/uapi/linux/vhost_types.h' \
+		'*/include/uapi/linux/virtio_config.h' '*/include/uapi/linux/virtio_ring.h' \
+		'*/include/uapi/linux/virtio_types.h' '*/include/uapi/linux/const.h' \
+		'*/include/uapi/linux/stddef.h' '*/Makefile'
+	run "$REPO/scripts/gen-ioctls.sh" --uapi vhost "$src" "$BATS_TEST_TMPDIR/vhost.h"
+	[ "$status" -eq 0 ]
+	[[ $output == *": 53 ioctls" ]]
+	diff -u "$REPO/user/kvm/vhost_ioctl_table.h" "$BATS_TEST_TMPDIR/vhost.h"
+	# one table serves every architecture: no vhost struct differs in size
+	"$REPO/scripts/gen-ioctls.sh" --uapi vhost --arch arm64 "$src" "$BATS_TEST_TMPDIR/arm64.h"
+	diff -u <(tail -n +2 "$BATS_TEST_TMPDIR/vhost.h") <(tail -n +2 "$BATS_TEST_TMPDIR/arm64.h")
 }
 
 @test "the KVM exit reason tables regenerate identically from Linux 6.12 uapi headers" {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* KVM ioctl decoding: full-value matching against the system's uapi headers. */
+/* KVM and vhost ioctl decoding: full-value matching against the system's uapi headers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <linux/kvm.h>
+#include <linux/vhost.h>
 #include "kvm_ioctl.h"
 
 static void test_known_names(void **state)
@@ -47,35 +48,38 @@ static void test_known_names(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		const char *n = kvm_ioctl_name(want[i].cmd);
+		const char *n = ioctl_name(want[i].cmd);
 
 		assert_non_null(n);
 		assert_string_equal(n, want[i].name);
-		assert_int_equal(kvm_ioctl_value(want[i].name), want[i].cmd);
+		assert_int_equal(ioctl_value(want[i].name), want[i].cmd);
 	}
 	/* 118 KVM ioctls in 6.12 uapi for x86_64, 88 for arm64 */
-	assert_true(kvm_ioctl_count() > 80);
+	assert_true(ioctl_count() > 80);
 }
 
-/* every table value must decode back to type KVMIO and be unique per name */
+/* every table value must decode back to its type (KVMIO or VHOST_VIRTIO) and name prefix */
 static void test_table_consistent(void **state)
 {
 	const char *name;
 	uint32_t cmd;
 
 	(void)state;
-	for (size_t i = 0; (name = kvm_ioctl_entry(i, &cmd)); i++) {
-		const char *first = kvm_ioctl_name(cmd);
+	for (size_t i = 0; (name = ioctl_entry(i, &cmd)); i++) {
+		const char *first = ioctl_name(cmd);
 
-		assert_int_equal((cmd >> 8) & 0xff, 0xae);
 		assert_non_null(first);
-		assert_int_equal(strncmp(name, "KVM_", 4), 0);
+		if (((cmd >> 8) & 0xff) == 0xaf)
+			assert_int_equal(strncmp(name, "VHOST_", 6), 0);
+		else
+			assert_int_equal(strncmp(name, "KVM_", 4), 0);
+		assert_true(((cmd >> 8) & 0xff) == 0xae || ((cmd >> 8) & 0xff) == 0xaf);
 		/* a name maps to its own value */
-		assert_int_equal(kvm_ioctl_value(name), cmd);
+		assert_int_equal(ioctl_value(name), cmd);
 	}
-	assert_int_equal(kvm_ioctl_value("KVM_NO_SUCH_IOCTL"), 0);
+	assert_int_equal(ioctl_value("KVM_NO_SUCH_IOCTL"), 0);
 	/* shared value: the vCPU ioctl wins (KVM_ARM_SET_DEVICE_ADDR = KVM_GET_ONE_REG) */
-	assert_string_equal(kvm_ioctl_name(0x4010aeab), "KVM_GET_ONE_REG");
+	assert_string_equal(ioctl_name(0x4010aeab), "KVM_GET_ONE_REG");
 }
 
 /* number alone is not enough: 0xc7 is KVM_RESET_DIRTY_RINGS only as _IO */
@@ -84,22 +88,68 @@ static void test_full_value_match(void **state)
 	char buf[128];
 
 	(void)state;
-	assert_null(kvm_ioctl_name(0x4010aec7)); /* 2020 MANY_REGS proposal: _IOW 0xc7 */
+	assert_null(ioctl_name(0x4010aec7)); /* 2020 MANY_REGS proposal: _IOW 0xc7 */
 	/* the carried series, uapi v2: _IOW of a 32-byte header; v1's _IOWR of 8 is no more */
-	assert_string_equal(kvm_ioctl_name(0x4020aede), "KVM_GET_MANY_REGS");
-	assert_string_equal(kvm_ioctl_name(0x4020aedf), "KVM_SET_MANY_REGS");
-	assert_int_equal(kvm_ioctl_value("KVM_GET_MANY_REGS"), 0x4020aede);
-	assert_int_equal(kvm_ioctl_value("KVM_SET_MANY_REGS"), 0x4020aedf);
-	assert_null(kvm_ioctl_name(0xc008aede));
-	assert_null(kvm_ioctl_name(0xc008aedf));
-	assert_null(kvm_ioctl_name(KVM_GET_REGS ^ (1u << 16)));		  /* wrong size */
-	assert_null(kvm_ioctl_name((KVM_GET_REGS & ~0xff00u) | 0xab00u)); /* wrong type */
-	kvm_ioctl_format(0x4010aec7, buf, sizeof(buf));
+	assert_string_equal(ioctl_name(0x4020aede), "KVM_GET_MANY_REGS");
+	assert_string_equal(ioctl_name(0x4020aedf), "KVM_SET_MANY_REGS");
+	assert_int_equal(ioctl_value("KVM_GET_MANY_REGS"), 0x4020aede);
+	assert_int_equal(ioctl_value("KVM_SET_MANY_REGS"), 0x4020aedf);
+	assert_null(ioctl_name(0xc008aede));
+	assert_null(ioctl_name(0xc008aedf));
+	assert_null(ioctl_name(KVM_GET_REGS ^ (1u << 16)));	      /* wrong size */
+	assert_null(ioctl_name((KVM_GET_REGS & ~0xff00u) | 0xab00u)); /* wrong type */
+	ioctl_format(0x4010aec7, buf, sizeof(buf));
 	assert_string_equal(buf, "0x4010aec7(dir=W,type=0xae,nr=0xc7,size=16)");
-	kvm_ioctl_format(0xc008aeb0, buf, sizeof(buf));
+	ioctl_format(0xc008aeb0, buf, sizeof(buf));
 	assert_string_equal(buf, "KVM_GET_REG_LIST");
-	kvm_ioctl_format(0x0000aeff, buf, sizeof(buf));
+	ioctl_format(0x0000aeff, buf, sizeof(buf));
 	assert_string_equal(buf, "0x0000aeff(dir=none,type=0xae,nr=0xff,size=0)");
+}
+
+/* vhost-net, vhost-vdpa and vhost-vsock commands, against the system's <linux/vhost.h> */
+static void test_vhost_names(void **state)
+{
+	static const struct {
+		const char *name;
+		uint32_t cmd;
+	} want[] = {
+		{ "VHOST_GET_FEATURES", VHOST_GET_FEATURES },
+		{ "VHOST_SET_FEATURES", VHOST_SET_FEATURES },
+		{ "VHOST_SET_OWNER", VHOST_SET_OWNER },
+		{ "VHOST_SET_MEM_TABLE", VHOST_SET_MEM_TABLE },
+		{ "VHOST_SET_VRING_NUM", VHOST_SET_VRING_NUM },
+		{ "VHOST_SET_VRING_ADDR", VHOST_SET_VRING_ADDR },
+		{ "VHOST_SET_VRING_BASE", VHOST_SET_VRING_BASE },
+		{ "VHOST_GET_VRING_BASE", VHOST_GET_VRING_BASE },
+		{ "VHOST_SET_VRING_KICK", VHOST_SET_VRING_KICK },
+		{ "VHOST_SET_VRING_CALL", VHOST_SET_VRING_CALL },
+		{ "VHOST_NET_SET_BACKEND", VHOST_NET_SET_BACKEND },
+		{ "VHOST_VSOCK_SET_GUEST_CID", VHOST_VSOCK_SET_GUEST_CID },
+		{ "VHOST_VDPA_GET_DEVICE_ID", VHOST_VDPA_GET_DEVICE_ID },
+		{ "VHOST_VDPA_SET_STATUS", VHOST_VDPA_SET_STATUS },
+		{ "VHOST_VDPA_GET_STATUS", VHOST_VDPA_GET_STATUS },
+		{ "VHOST_VDPA_SET_VRING_ENABLE", VHOST_VDPA_SET_VRING_ENABLE },
+		{ "VHOST_VDPA_GET_CONFIG", VHOST_VDPA_GET_CONFIG },
+		{ "VHOST_SET_BACKEND_FEATURES", VHOST_SET_BACKEND_FEATURES },
+		{ "VHOST_GET_BACKEND_FEATURES", VHOST_GET_BACKEND_FEATURES },
+	};
+	char buf[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *n = ioctl_name(want[i].cmd);
+
+		assert_non_null(n);
+		assert_string_equal(n, want[i].name);
+		assert_int_equal(ioctl_value(want[i].name), want[i].cmd);
+	}
+	/* the same number, other directions: GET and SET of features and of a vring base */
+	assert_string_equal(ioctl_name(0x8008af00), "VHOST_GET_FEATURES");
+	assert_string_equal(ioctl_name(0x4008af00), "VHOST_SET_FEATURES");
+	assert_string_equal(ioctl_name(0xc008af12), "VHOST_GET_VRING_BASE");
+	assert_null(ioctl_name(0xc008af00));
+	ioctl_format(0x0000afee, buf, sizeof(buf));
+	assert_string_equal(buf, "0x0000afee(dir=none,type=0xaf,nr=0xee,size=0)");
 }
 
 static void test_fields(void **state)
@@ -121,9 +171,8 @@ static void test_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_known_names),
-		cmocka_unit_test(test_table_consistent),
-		cmocka_unit_test(test_full_value_match),
+		cmocka_unit_test(test_known_names),	 cmocka_unit_test(test_table_consistent),
+		cmocka_unit_test(test_full_value_match), cmocka_unit_test(test_vhost_names),
 		cmocka_unit_test(test_fields),
 	};
 

@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
 #include <string.h>
-#include <linux/kvm.h> /* KVMIO */
 #include "kvm_ioctl.h"
 #include "util.h"
 
-struct kvm_ioctl_entry {
+struct ioctl_entry {
 	const char *name;
 	uint32_t cmd;
 };
 
 /* vCPU ioctls come first: on shared values the vCPU name wins. */
-static const struct kvm_ioctl_entry table[] = {
+static const struct ioctl_entry table[] = {
 /* the uapi of the architecture pvtrace is built for: the values differ by struct sizes */
 #if defined(__aarch64__)
 #include "kvm_ioctl_table_arm64.h"
@@ -20,6 +19,8 @@ static const struct kvm_ioctl_entry table[] = {
 #endif
 /* carried series (kernel-patches/), not in 6.12 uapi */
 #include "kvm_ioctl_extra.h"
+/* vhost (0xAF): the same values on every architecture pvtrace builds for */
+#include "vhost_ioctl_table.h"
 };
 
 void ioctl_decode(uint32_t cmd, struct ioctl_fields *f)
@@ -37,9 +38,11 @@ const char *ioctl_dir_name(unsigned int dir)
 	return names[dir & 3];
 }
 
-const char *kvm_ioctl_name(uint32_t cmd)
+const char *ioctl_name(uint32_t cmd)
 {
-	if (((cmd >> 8) & 0xff) != KVMIO)
+	unsigned int type = (cmd >> 8) & 0xff;
+
+	if (type != IOCTL_TYPE_KVM && type != IOCTL_TYPE_VHOST)
 		return NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		if (table[i].cmd == cmd)
@@ -47,9 +50,9 @@ const char *kvm_ioctl_name(uint32_t cmd)
 	return NULL;
 }
 
-void kvm_ioctl_format(uint32_t cmd, char *buf, size_t len)
+void ioctl_format(uint32_t cmd, char *buf, size_t len)
 {
-	const char *name = kvm_ioctl_name(cmd);
+	const char *name = ioctl_name(cmd);
 	struct ioctl_fields f;
 
 	if (name) {
@@ -61,7 +64,7 @@ void kvm_ioctl_format(uint32_t cmd, char *buf, size_t len)
 		 ioctl_dir_name(f.dir), f.type, f.nr, f.size);
 }
 
-uint32_t kvm_ioctl_value(const char *name)
+uint32_t ioctl_value(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		if (!strcmp(table[i].name, name))
@@ -69,12 +72,12 @@ uint32_t kvm_ioctl_value(const char *name)
 	return 0;
 }
 
-size_t kvm_ioctl_count(void)
+size_t ioctl_count(void)
 {
 	return ARRAY_SIZE(table);
 }
 
-const char *kvm_ioctl_entry(size_t i, uint32_t *cmd)
+const char *ioctl_entry(size_t i, uint32_t *cmd)
 {
 	if (i >= ARRAY_SIZE(table))
 		return NULL;

@@ -306,8 +306,8 @@ static int key_cmp(const void *a, const void *b)
 	char nx[96], ny[96];
 	int r;
 
-	kvm_ioctl_format(x->cmd, nx, sizeof(nx));
-	kvm_ioctl_format(y->cmd, ny, sizeof(ny));
+	ioctl_format(x->cmd, nx, sizeof(nx));
+	ioctl_format(y->cmd, ny, sizeof(ny));
 	r = strcmp(nx, ny);
 	if (r)
 		return r;

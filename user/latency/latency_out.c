@@ -36,7 +36,7 @@ void lat_print_text(const struct lat_report_data *d, const struct tick *t)
 
 		if (!h->count)
 			continue;
-		kvm_ioctl_format(v->k->cmd, name, sizeof(name));
+		ioctl_format(v->k->cmd, name, sizeof(name));
 		printf("\n%s (0x%08x)", name, v->k->cmd);
 		if (v->overflow)
 			printf("  [overflow: per command only (--max-series %u full, or no "
@@ -60,9 +60,9 @@ static json_object *view_json(const struct lat_view *v)
 	json_object *o = json_object_new_object();
 	struct ioctl_fields f;
 	char name[96], hex[16];
-	bool known = kvm_ioctl_name(v->k->cmd) != NULL;
+	bool known = ioctl_name(v->k->cmd) != NULL;
 
-	kvm_ioctl_format(v->k->cmd, name, sizeof(name));
+	ioctl_format(v->k->cmd, name, sizeof(name));
 	snprintf(hex, sizeof(hex), "0x%08x", v->k->cmd);
 	ioctl_decode(v->k->cmd, &f);
 	json_object_object_add(o, "command", json_object_new_string(known ? name : hex));
@@ -134,9 +134,9 @@ void lat_fill_prom(struct prom_writer *w, const struct lat_report_data *d)
 		struct prom_label l[8];
 		int n = 0;
 
-		kvm_ioctl_format(s->k->cmd, name, sizeof(name));
+		ioctl_format(s->k->cmd, name, sizeof(name));
 		snprintf(hex, sizeof(hex), "0x%08x", s->k->cmd);
-		l[n++] = (struct prom_label){ "command", kvm_ioctl_name(s->k->cmd) ? name : hex };
+		l[n++] = (struct prom_label){ "command", ioctl_name(s->k->cmd) ? name : hex };
 		l[n++] = (struct prom_label){ "cmd", hex };
 		if (s->overflow) {
 			l[n++] = (struct prom_label){ "overflow", "true" };
