@@ -72,6 +72,19 @@ void lat_links_off(struct lat_ctx *ctx);
 /* The object, the minimal BTF, tracefs. */
 void lat_ctx_release(struct lat_ctx *ctx);
 
+/* lat_workload.c: the built-in workload, in a child that starts when go_fd is written */
+struct lat_child {
+	pid_t pid;
+	int go_fd;     /* write end: start signal */
+	int result_fd; /* read end: wl_result */
+};
+struct wl_result;
+int lat_workload_fork(struct lat_child *c, char *err, size_t len);
+void lat_workload_stop(struct lat_child *c);
+/* Traced counts (series and per-command overflow) against what it issued; prints a table. */
+int lat_workload_check(const struct hist_set *hs, const struct hist_set *ov,
+		       const struct wl_result *r);
+
 void lat_print_text(const struct lat_report_data *d, const struct tick *t);
 int lat_print_json(const struct lat_report_data *d, const struct tick *t);
 void lat_fill_prom(struct prom_writer *w, const struct lat_report_data *d);
