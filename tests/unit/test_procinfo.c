@@ -100,6 +100,14 @@ static void test_table(void **state)
 	assert_int_equal(proc_vm_index(self, 0xffff1000), 0);
 	assert_int_equal(proc_vm_index(self, 0xffff2000), 1);
 	assert_int_equal(proc_vm_index(self, 0xffff1000), 0);
+	/* devices: numbered per dev_t, apart from the VMs and from other devices */
+	assert_int_equal(proc_dev_index(self, 0xa000ee, 0xffff1000), 0);
+	assert_int_equal(proc_dev_index(self, 0xa000ee, 0xffff3000), 1);
+	assert_int_equal(proc_dev_index(self, 0xe600000, 0xffff3000), 0);
+	assert_int_equal(proc_dev_index(self, 0xa000ee, 0xffff1000), 0);
+	assert_int_equal(proc_dev_index(self, 0xa000ee, 0xffff3000), 1);
+	assert_int_equal(proc_dev_index(self, 0xa000ee, 0xffff4000), 2);
+	assert_int_equal(self->nvms, 2);
 	proc_vm_label(self, 1, label, sizeof(label));
 	snprintf(label + 200, 56, "qemu-system-x86/%d#1", (int)getpid());
 	assert_string_equal(label, label + 200);

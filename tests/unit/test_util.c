@@ -186,13 +186,25 @@ static void test_pid_check(void **state)
 	assert_non_null(strstr(err, "no such process"));
 }
 
+/* /dev/null is char 1:3 everywhere; dev_t in the kernel's encoding, major << 20 */
+static void test_chardev_name(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(chardev_name(1u << 20 | 3, buf, sizeof(buf)), "null");
+	assert_string_equal(chardev_name(4095u << 20 | 1048575, buf, sizeof(buf)),
+			    "char 4095:1048575");
+	assert_string_equal(chardev_name(1u << 20 | 3, buf, 3), "nu");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duration_units),	 cmocka_unit_test(test_duration_bounds),
 		cmocka_unit_test(test_duration_garbage), cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_interval_bounds),	 cmocka_unit_test(test_pid_check),
-		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_rfc3339),		 cmocka_unit_test(test_chardev_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -128,6 +128,7 @@ void proc_table_free(struct proc_table *t)
 	for (size_t i = 0; i < t->cap; i++) {
 		if (t->slot[i]) {
 			free(t->slot[i]->vms);
+			free(t->slot[i]->devs);
 			free(t->slot[i]);
 		}
 	}
@@ -223,6 +224,7 @@ void proc_table_remove(struct proc_table *t, uint32_t tgid)
 	if (!*s)
 		return;
 	free((*s)->vms);
+	free((*s)->devs);
 	free(*s);
 	*s = NULL;
 	t->n--;
@@ -249,6 +251,26 @@ int proc_vm_index(struct proc_ident *p, uint64_t vm)
 	p->vms = v;
 	v[p->nvms] = vm;
 	return (int)p->nvms++;
+}
+
+int proc_dev_index(struct proc_ident *p, uint32_t rdev, uint64_t id)
+{
+	struct proc_dev *d;
+	int same = 0;
+
+	for (size_t i = 0; i < p->ndevs; i++) {
+		if (p->devs[i].rdev != rdev)
+			continue;
+		if (p->devs[i].id == id)
+			return same;
+		same++;
+	}
+	d = realloc(p->devs, (p->ndevs + 1) * sizeof(*d));
+	if (!d)
+		return 0;
+	p->devs = d;
+	d[p->ndevs++] = (struct proc_dev){ .rdev = rdev, .id = id };
+	return same;
 }
 
 void proc_vm_label(const struct proc_ident *p, int index, char *buf, size_t len)

@@ -34,6 +34,11 @@ struct proc_ident {
 	bool reap;	      /* was gone before this report read the maps: remove after it */
 	size_t nvms;	      /* VMs seen in this process, in order of first sight */
 	uint64_t *vms;
+	size_t ndevs; /* devices (dev_t, opaque id) it opened, in order of first sight */
+	struct proc_dev {
+		uint32_t rdev;
+		uint64_t id;
+	} * devs;
 };
 
 /* tgid -> proc_ident, open addressing; entries stay until proc_table_remove(). */
@@ -54,6 +59,8 @@ struct proc_ident *proc_table_get(struct proc_table *t, uint32_t tgid, const cha
 void proc_table_remove(struct proc_table *t, uint32_t tgid);
 /* Ordinal of a VM (an opaque id) within its process: 0, 1, ... in order of first sight. */
 int proc_vm_index(struct proc_ident *p, uint64_t vm);
+/* Ordinal of a device (an opaque id) among the process's devices of that dev_t: 0, 1, ... */
+int proc_dev_index(struct proc_ident *p, uint32_t rdev, uint64_t id);
 /* The label an output gives the VM: its name, else "COMM/PID"; index > 0 adds "#N". */
 void proc_vm_label(const struct proc_ident *p, int index, char *buf, size_t len);
 /* Mark every process that is gone (or whose pid now names another process) as exited. */

@@ -340,6 +340,26 @@ int env_check(unsigned int need, char *err, size_t len)
 	return 0;
 }
 
+const char *chardev_name(uint32_t kdev, char *buf, size_t len)
+{
+	unsigned int major = kdev >> 20, minor = kdev & 0xfffff;
+	char path[64], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u", major, minor);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		const char *base;
+
+		link[n] = 0;
+		base = strrchr(link, '/');
+		snprintf(buf, len, "%s", base ? base + 1 : link);
+	} else {
+		snprintf(buf, len, "char %u:%u", major, minor);
+	}
+	return buf;
+}
+
 const char *kernel_release(void)
 {
 	static struct utsname u;

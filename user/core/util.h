@@ -88,6 +88,12 @@ int env_check(unsigned int need, char *err, size_t len);
 /* The running kernel's release (uname -r), read once. */
 const char *kernel_release(void);
 /*
+ * The name of the character device whose kernel dev_t (major << 20 | minor, as an inode's
+ * i_rdev holds it) is kdev, from /sys/dev/char ("vhost-net", "vhost-vdpa-0"), else
+ * "char MAJOR:MINOR". Returns buf.
+ */
+const char *chardev_name(uint32_t kdev, char *buf, size_t len);
+/*
  * Why /proc/kallsyms shows zero addresses to this process, in words naming the real
  * cause: kernel.kptr_restrict, kernel.perf_event_paranoid, CAP_SYSLOG. A static buffer.
  */
