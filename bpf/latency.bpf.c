@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* KVM vCPU ioctl latency: fentry/fexit, kprobe/kretprobe or syscall tracepoints. */
+/*
+ * KVM vCPU and vhost ioctl latency: fentry/fexit, kprobe/kretprobe or syscall
+ * tracepoints.
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -8,7 +11,8 @@
 #include "kvm_task.bpf.h"
 #include "latency.h"
 
-#define KVMIO 0xAE
+#define KVMIO	     0xAE
+#define VHOST_VIRTIO 0xAF
 
 const volatile __u32 targ_tgid = 0;
 const volatile bool filter_comm = false;
@@ -16,8 +20,13 @@ const volatile char targ_comm[16] = {};
 const volatile bool filter_cgroup = false;
 const volatile bool per_pid = false;
 const volatile bool per_vcpu = false;
+/* what is timed: vCPU ioctls (--ioctl), vhost ioctls (--vhost) */
+const volatile bool trace_vcpu = true;
+const volatile bool trace_vhost = false;
 /* tracepoint mode: a file is a vCPU file iff f_op->unlocked_ioctl is this */
 const volatile __u64 vcpu_ioctl_addr = 0;
+/* and a vhost file iff it is one of these (0: that driver is not in this kernel) */
+const volatile __u64 vhost_ioctl_addr[LAT_VHOST_KINDS] = {};
 
 __u32 epoch = 1;
 
@@ -100,7 +109,8 @@ static __always_inline bool comm_matches(void)
 	return true;
 }
 
-static __always_inline int on_enter(__u32 cmd, struct file *filp)
+/* vhost: whether the ioctl is a vhost one (a constant at each call) */
+static __always_inline int on_enter(__u32 cmd, struct file *filp, bool vhost)
 {
 	struct lat_start *s;
 
@@ -115,7 +125,13 @@ static __always_inline int on_enter(__u32 cmd, struct file *filp)
 	s->cmd = cmd;
 	s->vcpu = LAT_NO_VCPU;
 	s->vm = 0;
-	if (per_pid) {
+	s->rdev = 0;
+	if (vhost) {
+		/* the device by its dev_t; per process, the open device itself */
+		s->rdev = BPF_CORE_READ(filp, f_inode, i_rdev);
+		if (per_pid)
+			s->vm = (__u64)BPF_CORE_READ(filp, private_data);
+	} else if (per_pid) {
 		struct kvm_vcpu *vcpu = BPF_CORE_READ(filp, private_data);
 
 		s->vm = (__u64)BPF_CORE_READ(vcpu, kvm);
@@ -130,7 +146,7 @@ static __always_inline int on_enter(__u32 cmd, struct file *filp)
 static __always_inline void note_identity(const struct lat_key *key)
 {
 	kvm_proc_note(&procs, key->tgid);
-	if (per_vcpu) {
+	if (per_vcpu && !key->rdev) {
 		struct lat_thread_key tk = { .tgid = key->tgid, .vcpu = key->vcpu, .vm = key->vm };
 		char comm[16];
 
@@ -180,6 +196,7 @@ static __always_inline int on_exit(void)
 	key.cmd = s->cmd;
 	key.vcpu = s->vcpu;
 	key.vm = s->vm;
+	key.rdev = s->rdev;
 	if (per_pid)
 		key.tgid = bpf_get_current_pid_tgid() >> 32;
 	h = series_of(&key);
@@ -206,7 +223,7 @@ int BPF_PROG(fentry_vcpu_ioctl, struct file *filp, unsigned int cmd)
 {
 	if (!task_wanted())
 		return 0;
-	return on_enter(cmd, filp);
+	return on_enter(cmd, filp, false);
 }
 
 SEC("fexit/kvm_vcpu_ioctl")
@@ -220,7 +237,7 @@ int BPF_KPROBE(kprobe_vcpu_ioctl, struct file *filp, unsigned int cmd)
 {
 	if (!task_wanted())
 		return 0;
-	return on_enter(cmd, filp);
+	return on_enter(cmd, filp, false);
 }
 
 SEC("kretprobe/kvm_vcpu_ioctl")
@@ -229,24 +246,85 @@ int BPF_KRETPROBE(kretprobe_vcpu_ioctl)
 	return on_exit();
 }
 
+/*
+ * vhost: each driver's ioctl function. fentry programs are bound to their function at
+ * load, so one pair per driver, loaded for the drivers this kernel has; one kprobe pair
+ * is attached to every driver's function.
+ */
+#define VHOST_FENTRY(fn)                                               \
+	SEC("fentry/" #fn)                                             \
+	int BPF_PROG(fentry_##fn, struct file *filp, unsigned int cmd) \
+	{                                                              \
+		if (!task_wanted())                                    \
+			return 0;                                      \
+		return on_enter(cmd, filp, true);                      \
+	}                                                              \
+	SEC("fexit/" #fn)                                              \
+	int BPF_PROG(fexit_##fn)                                       \
+	{                                                              \
+		return on_exit();                                      \
+	}
+
+VHOST_FENTRY(vhost_net_ioctl)
+VHOST_FENTRY(vhost_vdpa_unlocked_ioctl)
+VHOST_FENTRY(vhost_vsock_dev_ioctl)
+VHOST_FENTRY(vhost_scsi_ioctl)
+
+SEC("kprobe")
+int BPF_KPROBE(kprobe_vhost_ioctl, struct file *filp, unsigned int cmd)
+{
+	if (!task_wanted())
+		return 0;
+	return on_enter(cmd, filp, true);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_vhost_ioctl)
+{
+	return on_exit();
+}
+
+/* Is f a vhost device's file: is its f_op->unlocked_ioctl one of the drivers'? */
+static __always_inline bool is_vhost_file(struct file *f)
+{
+	__u64 fn = (__u64)BPF_CORE_READ(f, f_op, unlocked_ioctl);
+	int i;
+
+	if (!fn)
+		return false;
+	for (i = 0; i < LAT_VHOST_KINDS; i++)
+		if (vhost_ioctl_addr[i] == fn)
+			return true;
+	return false;
+}
+
 /* the file_operations of vCPU files, learned by is_vcpu_file() */
 __u64 vcpu_fops = 0;
 
 SEC("tracepoint/syscalls/sys_enter_ioctl")
 int tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 {
-	__u32 cmd = (__u32)ctx->args[1];
+	__u32 cmd = (__u32)ctx->args[1], type = (cmd >> 8) & 0xff;
 	struct file *f;
 
-	/* cheap test first: only KVMIO commands can be KVM vCPU ioctls */
-	if (((cmd >> 8) & 0xff) != KVMIO)
-		return 0;
-	if (!task_wanted())
-		return 0;
-	f = fd_file((unsigned int)ctx->args[0]);
-	if (!f || !is_vcpu_file(f, vcpu_ioctl_addr, &vcpu_fops))
-		return 0;
-	return on_enter(cmd, f);
+	/* cheap test first: only KVMIO commands can be KVM vCPU ioctls, VHOST_VIRTIO vhost */
+	if (type == KVMIO && trace_vcpu) {
+		if (!task_wanted())
+			return 0;
+		f = fd_file((unsigned int)ctx->args[0]);
+		if (!f || !is_vcpu_file(f, vcpu_ioctl_addr, &vcpu_fops))
+			return 0;
+		return on_enter(cmd, f, false);
+	}
+	if (type == VHOST_VIRTIO && trace_vhost) {
+		if (!task_wanted())
+			return 0;
+		f = fd_file((unsigned int)ctx->args[0]);
+		if (!f || !is_vhost_file(f))
+			return 0;
+		return on_enter(cmd, f, true);
+	}
+	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_ioctl")

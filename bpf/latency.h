@@ -11,12 +11,23 @@
 #define LAT_OVERFLOW_SERIES 1024 /* distinct commands kept when the series map is full */
 #define LAT_SPILL_SERIES    128	 /* preallocated series for when a new one finds no memory */
 
+/* the vhost drivers whose ioctls latency --vhost times, by their ioctl function */
+enum lat_vhost_kind {
+	LAT_VHOST_NET,	 /* vhost_net_ioctl, /dev/vhost-net */
+	LAT_VHOST_VDPA,	 /* vhost_vdpa_unlocked_ioctl, /dev/vhost-vdpa-N */
+	LAT_VHOST_VSOCK, /* vhost_vsock_dev_ioctl, /dev/vhost-vsock */
+	LAT_VHOST_SCSI,	 /* vhost_scsi_ioctl, /dev/vhost-scsi */
+	LAT_VHOST_KINDS,
+};
+
 struct lat_key {
 	__u32 cmd;  /* full ioctl command */
 	__u32 tgid; /* 0 unless per-process */
 	__s32 vcpu; /* LAT_NO_VCPU unless per-vCPU */
-	__u32 pad;
-	__u64 vm; /* the VM (its struct kvm, an opaque id) when per-process, else 0 */
+	__u32 rdev; /* a vhost ioctl: its device's dev_t (kernel encoding); 0: a vCPU ioctl */
+	/* per-process only, else 0: the VM (its struct kvm) of a vCPU ioctl, the device
+	 * (the file's private data) of a vhost one; opaque ids */
+	__u64 vm;
 };
 
 struct lat_start {
@@ -24,6 +35,8 @@ struct lat_start {
 	__u64 vm;
 	__u32 cmd;
 	__s32 vcpu;
+	__u32 rdev;
+	__u32 pad;
 };
 
 /* the vCPU thread's name (QEMU: "CPU 0/KVM"), per-vCPU series only */

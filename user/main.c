@@ -12,7 +12,7 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "latency", cmd_latency, "latency histograms (--ioctl: KVM vCPU ioctls)" },
+	{ "latency", cmd_latency, "latency histograms (--ioctl: KVM vCPU ioctls, --vhost)" },
 	{ "bench", cmd_bench, "kernel-CI benchmarks: ioctl, regs, overhead (pvtrace.bench/1)" },
 	{ "exits", cmd_exits, "KVM exits by reason per VM/vCPU, trips to user space, ports" },
 	{ "hooks", cmd_hooks, "paravirt static calls: current targets, changes, steal time" },

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* latency --ioctl internals shared by latency.c (run) and latency_out.c (outputs). */
+/*
+ * latency --ioctl/--vhost internals shared by latency.c (run), vhost.c (the vhost
+ * drivers) and latency_out.c (outputs).
+ */
 #ifndef PVTRACE_LAT_H
 #define PVTRACE_LAT_H
 
@@ -17,7 +20,9 @@
 #define LAT_SCHEMA "pvtrace.latency.ioctl/2"
 
 struct lat_env {
-	bool ioctl;
+	bool ioctl;	    /* vCPU ioctls */
+	bool vhost;	    /* vhost ioctls */
+	const char *device; /* --device NAME */
 	pid_t pid;
 	const char *comm;
 	const char *vm;	    /* --vm NAME */
@@ -43,6 +48,7 @@ struct lat_view {
 	char vm[256];		    /* VM label */
 	int vm_index;
 	char thread[64]; /* vCPU thread name, per-vCPU only */
+	char device[80]; /* a vhost ioctl's device ("vhost-net", "vhost-vdpa-0#1"), else "" */
 	bool overflow;	 /* the per-command overflow series */
 };
 
@@ -61,6 +67,12 @@ struct lat_ctx {
 	int cgroup_fd; /* --cgroup, -1 without */
 	uint64_t vcpu_ioctl_addr;
 	struct btf_min btf; /* minimal CO-RE BTF for kprobe/tracepoint modes */
+	bool trace_vcpu, trace_vhost;
+	struct {
+		bool present;		   /* its ioctl function is in /proc/kallsyms */
+		uint64_t addr;		   /* its address (0: hidden) */
+		struct bpf_link *links[2]; /* kprobe mode: entry, return */
+	} vhost[LAT_VHOST_KINDS];
 };
 
 /* attach_select() with latency's modes and lat_env's filters: ctx->skel loaded, attached. */
@@ -71,6 +83,20 @@ int lat_links_on(struct lat_ctx *ctx, enum attach_mode m);
 void lat_links_off(struct lat_ctx *ctx);
 /* The object, the minimal BTF, tracefs. */
 void lat_ctx_release(struct lat_ctx *ctx);
+
+/* vhost.c: the drivers in this kernel (0, or -1 with why: none, or kallsyms unreadable) */
+int lat_vhost_find(struct lat_ctx *ctx, char *why, size_t len);
+const char *lat_vhost_func(int kind);
+const char *lat_vhost_module(int kind);
+/* The first driver present, or -1. */
+int lat_vhost_first(const struct lat_ctx *ctx);
+/* The modules of the drivers present (or absent), space-separated. */
+void lat_vhost_list(const struct lat_ctx *ctx, bool present, char *buf, size_t len);
+void lat_vhost_autoload(const struct lat_ctx *ctx, struct latency_bpf *s, enum attach_mode m);
+int lat_vhost_attach(struct lat_ctx *ctx, enum attach_mode m);
+void lat_vhost_detach(struct lat_ctx *ctx);
+/* A vhost series' device label: its name, "#N" for a process's N+1th of that device. */
+void lat_vhost_label(struct proc_ident *p, const struct lat_key *k, char *buf, size_t len);
 
 /* lat_workload.c: the built-in workload, in a child that starts when go_fd is written */
 struct lat_child {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* pvtrace latency --ioctl: KVM vCPU ioctl latency histograms. */
+/* pvtrace latency --ioctl/--vhost: KVM vCPU and vhost ioctl latency histograms. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -43,10 +43,13 @@ enum {
 	OPT_CGROUP,
 	OPT_MAX_SERIES,
 	OPT_HOOK, /* --steal-clock, --sched-clock: for --help; latency_modes[] runs them */
+	OPT_VHOST,
+	OPT_DEVICE,
 };
 
 static const char doc[] =
-	"Latency histograms of KVM vCPU ioctls, one per ioctl command.\n"
+	"Latency histograms of KVM vCPU ioctls (--ioctl) and of vhost ioctls (--vhost:\n"
+	"vhost-net, vhost-vdpa, vhost-vsock, vhost-scsi devices), one per ioctl command.\n"
 	"\n"
 	"Examples:\n"
 	"  pvtrace latency --ioctl                 # until Ctrl-C, then one report\n"
@@ -58,9 +61,15 @@ static const char doc[] =
 	"  pvtrace latency --ioctl 15 --prom /var/lib/node_exporter/pvtrace.prom\n"
 	"  pvtrace latency --ioctl --workload      # built-in KVM workload, counts checked\n"
 	"  pvtrace latency --ioctl --mode tracepoint    # force syscall tracepoints\n"
+	"  pvtrace latency --vhost --per-pid 5     # vhost ioctls per process and device\n"
+	"  pvtrace latency --vhost --device vhost-vdpa-0 -d 10s   # one vDPA device\n"
+	"  pvtrace latency --ioctl --vhost -p 1234 # a QEMU's vCPU and vhost ioctls\n"
 	"\n"
 	"Attach modes: fentry/fexit on kvm_vcpu_ioctl, else kprobe/kretprobe, else the\n"
-	"ioctl syscall tracepoints filtered to KVM vCPU files. Latencies are kept in\n"
+	"ioctl syscall tracepoints filtered to KVM vCPU files (and vhost files, by the\n"
+	"drivers' ioctl functions). vhost drivers are found when pvtrace starts: one loaded\n"
+	"later (modprobe vhost_net) needs a restart. A vhost device is named as in /dev;\n"
+	"per process, a second open of the same device is NAME#1. Latencies are kept in\n"
 	"nanoseconds in log2 buckets; percentiles are interpolated inside the bucket.\n"
 	"comm is the process name (thread group leader); with --per-vcpu the vCPU\n"
 	"thread's name is shown too. The VM is named from QEMU's -name; other VMMs\n"
@@ -70,6 +79,8 @@ static const char doc[] =
 
 static const struct cli_opt opts[] = {
 	{ "ioctl", OPT_IOCTL, NULL, "Measure KVM vCPU ioctls (kvm_vcpu_ioctl)" },
+	{ "vhost", OPT_VHOST, NULL, "Measure vhost ioctls (vhost-net, -vdpa, -vsock, -scsi)" },
+	{ "device", OPT_DEVICE, "NAME", "Only this vhost device (vhost-net, vhost-vdpa-0, ...)" },
 	{ "pid", 'p', "PID", "Only this process" },
 	{ "comm", OPT_COMM, "COMM", "Only processes with this name (thread group leader)" },
 	{ "vm", OPT_VM, "NAME", "Only the VM of this name (QEMU -name); implies --per-pid" },
@@ -98,6 +109,16 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 	switch (key) {
 	case OPT_IOCTL:
 		env.ioctl = true;
+		break;
+	case OPT_VHOST:
+		env.vhost = true;
+		break;
+	case OPT_DEVICE:
+		if (!*arg || strlen(arg) > 70) {
+			snprintf(err, len, "invalid device '%.32s' (1 to 70 bytes)", arg);
+			return -1;
+		}
+		env.device = arg;
 		break;
 	case 'p':
 		if (!parse_u64(arg, &v) || !v || v > INT32_MAX) {
@@ -146,33 +167,50 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 	return 0;
 }
 
-static const struct attach_target target = {
-	.func = "kvm_vcpu_ioctl",
-	.module = "kvm",
-	.tp_category = "syscalls",
-	.tp_enter = "sys_enter_ioctl",
-	.tp_exit = "sys_exit_ioctl",
-};
-
-static void set_autoload(struct latency_bpf *s, enum attach_mode m)
+/* What the attach modes are probed on: kvm_vcpu_ioctl, or the first vhost driver's. */
+static struct attach_target lat_target(const struct lat_ctx *ctx)
 {
-	bpf_program__set_autoload(s->progs.fentry_vcpu_ioctl, m == ATTACH_FENTRY);
-	bpf_program__set_autoload(s->progs.fexit_vcpu_ioctl, m == ATTACH_FENTRY);
-	bpf_program__set_autoload(s->progs.kprobe_vcpu_ioctl, m == ATTACH_KPROBE);
-	bpf_program__set_autoload(s->progs.kretprobe_vcpu_ioctl, m == ATTACH_KPROBE);
+	struct attach_target t = {
+		.func = "kvm_vcpu_ioctl",
+		.module = "kvm",
+		.tp_category = "syscalls",
+		.tp_enter = "sys_enter_ioctl",
+		.tp_exit = "sys_exit_ioctl",
+	};
+
+	if (!ctx->trace_vcpu) {
+		t.func = lat_vhost_func(lat_vhost_first(ctx));
+		t.module = lat_vhost_module(lat_vhost_first(ctx));
+	}
+	return t;
+}
+
+static void set_autoload(const struct lat_ctx *ctx, struct latency_bpf *s, enum attach_mode m)
+{
+	bool vcpu = ctx->trace_vcpu;
+
+	bpf_program__set_autoload(s->progs.fentry_vcpu_ioctl, vcpu && m == ATTACH_FENTRY);
+	bpf_program__set_autoload(s->progs.fexit_vcpu_ioctl, vcpu && m == ATTACH_FENTRY);
+	bpf_program__set_autoload(s->progs.kprobe_vcpu_ioctl, vcpu && m == ATTACH_KPROBE);
+	bpf_program__set_autoload(s->progs.kretprobe_vcpu_ioctl, vcpu && m == ATTACH_KPROBE);
 	bpf_program__set_autoload(s->progs.tp_enter_ioctl, m == ATTACH_TRACEPOINT);
 	bpf_program__set_autoload(s->progs.tp_exit_ioctl, m == ATTACH_TRACEPOINT);
+	lat_vhost_autoload(ctx, s, m);
 }
 
 /*
  * The exit program first: an enter attached before its exit would leave an
- * ioctl in flight without its end (a spurious lost_exits at start).
+ * ioctl in flight without its end (a spurious lost_exits at start). The vCPU
+ * programs (and the tracepoints, vCPU's and vhost's), then vhost's.
  */
-static int attach_exit_first(struct latency_bpf *s, enum attach_mode m)
+static int attach_exit_first(struct lat_ctx *ctx, enum attach_mode m)
 {
+	struct latency_bpf *s = ctx->skel;
 	struct bpf_program *exit_p, *enter_p;
 	struct bpf_link **exit_l, **enter_l;
 
+	if (!ctx->trace_vcpu && m != ATTACH_TRACEPOINT)
+		return lat_vhost_attach(ctx, m);
 	switch (m) {
 	case ATTACH_FENTRY:
 		exit_p = s->progs.fexit_vcpu_ioctl, exit_l = &s->links.fexit_vcpu_ioctl;
@@ -191,7 +229,9 @@ static int attach_exit_first(struct latency_bpf *s, enum attach_mode m)
 	if (!*exit_l)
 		return -errno;
 	*enter_l = bpf_program__attach(enter_p);
-	return *enter_l ? 0 : -errno;
+	if (!*enter_l)
+		return -errno;
+	return lat_vhost_attach(ctx, m);
 }
 
 static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
@@ -201,12 +241,19 @@ static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
 	struct latency_bpf *s;
 	int err;
 
-	if (m == ATTACH_TRACEPOINT && !ctx->vcpu_ioctl_addr) {
+	if (m == ATTACH_TRACEPOINT && ctx->trace_vcpu && !ctx->vcpu_ioctl_addr) {
 		err = ksym_lookup("kvm_vcpu_ioctl", NULL, &ctx->vcpu_ioctl_addr);
 		if (err) {
 			snprintf(why, len,
 				 "tracepoint: cannot resolve kvm_vcpu_ioctl in /proc/kallsyms (%s)",
 				 err == -EPERM ? kallsyms_hidden_reason() : strerror(-err));
+			return -1;
+		}
+	}
+	for (int k = 0; m == ATTACH_TRACEPOINT && ctx->trace_vhost && k < LAT_VHOST_KINDS; k++) {
+		if (ctx->vhost[k].present && !ctx->vhost[k].addr) {
+			snprintf(why, len, "tracepoint: cannot resolve %s in /proc/kallsyms (%s)",
+				 lat_vhost_func(k), kallsyms_hidden_reason());
 			return -1;
 		}
 	}
@@ -232,11 +279,15 @@ static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
 	s->rodata->per_pid = env.per_pid;
 	s->rodata->per_vcpu = env.per_vcpu;
 	s->rodata->vcpu_ioctl_addr = ctx->vcpu_ioctl_addr;
+	s->rodata->trace_vcpu = ctx->trace_vcpu;
+	s->rodata->trace_vhost = ctx->trace_vhost;
+	for (int k = 0; k < LAT_VHOST_KINDS; k++)
+		s->rodata->vhost_ioctl_addr[k] = ctx->vhost[k].addr;
 	if (env.comm) {
 		s->rodata->filter_comm = true;
 		strncpy((char *)s->rodata->targ_comm, env.comm, sizeof(s->rodata->targ_comm) - 1);
 	}
-	set_autoload(s, m);
+	set_autoload(ctx, s, m);
 	bpf_map__set_max_entries(s->maps.hists, env.max_series);
 	bpf_map__set_max_entries(s->maps.procs, env.max_series);
 	bpf_map__set_max_entries(s->maps.threads, env.max_series);
@@ -249,28 +300,32 @@ static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
 			      ? -errno
 			      : 0;
 	}
+	ctx->skel = s;
 	if (!err)
-		err = attach_exit_first(s, m);
+		err = attach_exit_first(ctx, m);
 	if (err) {
 		snprintf(why, len, "%s: %s (%s)", attach_mode_name(m),
 			 *libbpf_last_error() ? libbpf_last_error() : "load/attach failed",
 			 strerror(-err));
+		lat_vhost_detach(ctx);
 		latency_bpf__destroy(s);
+		ctx->skel = NULL;
 		return -1;
 	}
-	ctx->skel = s;
 	return 0;
 }
 
 int lat_attach(struct lat_ctx *ctx, enum attach_mode want, enum attach_mode *used, char *why,
 	       size_t len)
 {
-	return attach_select(&target, want, try_mode, ctx, used, why, len);
+	struct attach_target t = lat_target(ctx);
+
+	return attach_select(&t, want, try_mode, ctx, used, why, len);
 }
 
 int lat_links_on(struct lat_ctx *ctx, enum attach_mode m)
 {
-	return attach_exit_first(ctx->skel, m);
+	return attach_exit_first(ctx, m);
 }
 
 static void link_drop(struct bpf_link **l)
@@ -290,10 +345,12 @@ void lat_links_off(struct lat_ctx *ctx)
 	link_drop(&s->links.fexit_vcpu_ioctl);
 	link_drop(&s->links.kretprobe_vcpu_ioctl);
 	link_drop(&s->links.tp_exit_ioctl);
+	lat_vhost_detach(ctx);
 }
 
 void lat_ctx_release(struct lat_ctx *ctx)
 {
+	lat_vhost_detach(ctx);
 	latency_bpf__destroy(ctx->skel);
 	ctx->skel = NULL;
 	btf_min_close(&ctx->btf);
@@ -311,6 +368,8 @@ static int key_cmp(const void *a, const void *b)
 	r = strcmp(nx, ny);
 	if (r)
 		return r;
+	if (x->rdev != y->rdev)
+		return x->rdev < y->rdev ? -1 : 1;
 	if (x->tgid != y->tgid)
 		return x->tgid < y->tgid ? -1 : 1;
 	if (x->vm != y->vm)
@@ -389,6 +448,21 @@ static bool vm_wanted(const struct lat_view *v)
 	return !env.vm || !strcmp(v->p->vm, env.vm) || !strcmp(v->vm, env.vm);
 }
 
+/* --device: the device's name, with or without a process's "#N" */
+static bool device_wanted(const struct lat_view *v)
+{
+	size_t n;
+
+	if (!env.device)
+		return true;
+	if (!v->device[0])
+		return false;
+	n = strlen(env.device);
+	return !strcmp(v->device, env.device) ||
+	       (!strchr(env.device, '#') && !strncmp(v->device, env.device, n) &&
+		v->device[n] == '#');
+}
+
 /* Builds r->d.v: every series (filtered by --vm) and the overflow series. */
 static int build_views(struct lat_run *r)
 {
@@ -406,23 +480,28 @@ static int build_views(struct lat_run *r)
 	for (size_t i = 0; i < r->hs.n; i++) {
 		struct lat_view *v = &r->d.v[r->d.n];
 		const struct lat_key *k = r->hs.s[i].key;
+		struct proc_ident *p = NULL;
 
 		memset(v, 0, sizeof(*v));
 		v->k = k;
 		v->cum = &r->hs.s[i].cum;
 		v->interval = &r->hs.s[i].interval;
 		if (env.per_pid) {
-			struct proc_ident *p = ident_of(r, k->tgid);
-
+			p = ident_of(r, k->tgid);
 			if (!p)
 				return -ENOMEM;
 			v->p = p;
-			v->vm_index = proc_vm_index(p, k->vm);
+			/* a vhost device's VM is its process's */
+			v->vm_index = k->rdev ? 0 : proc_vm_index(p, k->vm);
 			proc_vm_label(p, v->vm_index, v->vm, sizeof(v->vm));
 			if (!vm_wanted(v))
 				continue;
 		}
-		if (env.per_vcpu) {
+		if (k->rdev)
+			lat_vhost_label(p, k, v->device, sizeof(v->device));
+		if (!device_wanted(v))
+			continue;
+		if (env.per_vcpu && !k->rdev) {
 			struct lat_thread_key tk = { .tgid = k->tgid,
 						     .vcpu = k->vcpu,
 						     .vm = k->vm };
@@ -570,6 +649,27 @@ static const struct latency_mode *latency_mode(int argc, char **argv)
 	return NULL;
 }
 
+/* "KVM vCPU", "vhost", "KVM vCPU and vhost": what is traced */
+static const char *lat_what(const struct lat_ctx *ctx)
+{
+	return ctx->trace_vhost ? ctx->trace_vcpu ? "KVM vCPU and vhost" : "vhost" : "KVM vCPU";
+}
+
+/* "Tracing ... (mode: M), vhost drivers: ... (not in this kernel: ...)... " */
+static void lat_tell_start(const struct lat_ctx *ctx, enum attach_mode m)
+{
+	char have[128], lack[128];
+
+	fprintf(stderr, "Tracing %s ioctls (mode: %s)", lat_what(ctx), attach_mode_name(m));
+	if (ctx->trace_vhost) {
+		lat_vhost_list(ctx, true, have, sizeof(have));
+		lat_vhost_list(ctx, false, lack, sizeof(lack));
+		fprintf(stderr, ", vhost drivers: %s%s%s%s", have,
+			*lack ? " (not in this kernel: " : "", lack, *lack ? ")" : "");
+	}
+	fprintf(stderr, "... ");
+}
+
 /* Options that need the system: -p, --cgroup. 0, or EXIT_USAGE after a message. */
 static int lat_check_targets(struct lat_ctx *ctx, struct lat_run *run)
 {
@@ -605,8 +705,12 @@ static int lat_start(struct lat_ctx *ctx, struct lat_run *run)
 {
 	char why[1024];
 
-	if (env_check(ENV_TRACING | ENV_BTF | ENV_KVM, why, sizeof(why))) {
+	if (env_check(ENV_TRACING | ENV_BTF | (ctx->trace_vcpu ? ENV_KVM : 0), why, sizeof(why))) {
 		err_msg("%s", why);
+		return -1;
+	}
+	if (ctx->trace_vhost && lat_vhost_find(ctx, why, sizeof(why))) {
+		err_msg("latency --vhost: %s", why);
 		return -1;
 	}
 	libbpf_setup_logging();
@@ -625,12 +729,12 @@ static int lat_start(struct lat_ctx *ctx, struct lat_run *run)
 		}
 		env.pid = run->child.pid;
 	}
-	if (attach_select(&target, env.c.mode, try_mode, ctx, &run->d.mode, why, sizeof(why))) {
+	if (lat_attach(ctx, env.c.mode, &run->d.mode, why, sizeof(why))) {
 		if (env.c.mode != ATTACH_AUTO)
 			err_msg("mode %s is not available here: %s", attach_mode_name(env.c.mode),
 				why);
 		else
-			err_msg("cannot attach to KVM vCPU ioctls: %s", why);
+			err_msg("cannot attach to %s ioctls: %s", lat_what(ctx), why);
 		return -1;
 	}
 	env.c.tf.mode = attach_mode_name(run->d.mode);
@@ -669,6 +773,7 @@ static void lat_cleanup(struct lat_ctx *ctx, struct lat_run *run)
 		close(run->target_fd);
 	if (ctx->cgroup_fd >= 0)
 		close(ctx->cgroup_fd);
+	lat_vhost_detach(ctx);
 	latency_bpf__destroy(ctx->skel);
 	btf_min_close(&ctx->btf);
 	attach_release_tracefs();
@@ -700,11 +805,22 @@ int cmd_latency(int argc, char **argv)
 	ret = cli_parse(&cli, argc, argv, NULL);
 	if (ret)
 		return ret == CLI_HELP ? 0 : ret;
-	if (!env.ioctl) {
-		err_msg("latency: say what to measure: --ioctl, --steal-clock or --sched-clock "
-			"(see --help)");
+	if (!env.ioctl && !env.vhost) {
+		err_msg("latency: say what to measure: --ioctl, --vhost, --steal-clock or "
+			"--sched-clock (see --help)");
 		return EXIT_USAGE;
 	}
+	if (!env.ioctl && (env.per_vcpu || env.workload)) {
+		err_msg("latency: %s is about vCPU ioctls: add --ioctl",
+			env.workload ? "--workload" : "--per-vcpu");
+		return EXIT_USAGE;
+	}
+	if (env.device && !env.vhost) {
+		err_msg("latency: --device names a vhost device: add --vhost");
+		return EXIT_USAGE;
+	}
+	ctx.trace_vcpu = env.ioctl;
+	ctx.trace_vhost = env.vhost;
 	ret = cli_common_check(&env.c, cli.name);
 	if (ret)
 		return ret;
@@ -719,7 +835,8 @@ int cmd_latency(int argc, char **argv)
 	if ((ret = cli_textfile_ready(&env.c)))
 		goto out;
 	ret = EXIT_RUNTIME;
-	fprintf(stderr, "Tracing KVM vCPU ioctls (mode: %s)... %s\n", attach_mode_name(run.d.mode),
+	lat_tell_start(&ctx, run.d.mode);
+	fprintf(stderr, "%s\n",
 		env.workload ? "running the built-in workload." : "Hit Ctrl-C to end.");
 	if (env.workload && write(run.child.go_fd, "g", 1) != 1) {
 		err_msg("workload: cannot start: %s", strerror(errno));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* latency --ioctl outputs: text, JSON, Prometheus textfile. */
+/* latency --ioctl/--vhost outputs: text, JSON, Prometheus textfile. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +12,12 @@ const char *const lat_stat_names[LAT_STAT_MAX] = {
 	[LAT_STAT_LOST_EXIT] = "lost_exits",   [LAT_STAT_OVERFLOW] = "series_overflow",
 	[LAT_STAT_NOMEM] = "series_nomem",
 };
+
+/* a vhost ioctl's command (VHOST_VIRTIO), not a vCPU one */
+static bool f_vhost(uint32_t cmd)
+{
+	return ((cmd >> 8) & 0xff) == IOCTL_TYPE_VHOST;
+}
 
 static const struct hist_data *hist_of(const struct lat_view *v, bool interval_mode)
 {
@@ -28,7 +34,8 @@ void lat_print_text(const struct lat_report_data *d, const struct tick *t)
 	for (size_t i = 0; i < d->n; i++)
 		shown += hist_of(&d->v[i], interval_mode)->count != 0;
 	if (!shown)
-		printf("no KVM vCPU ioctls traced\n");
+		printf("no %s ioctls traced\n",
+		       lat_env.vhost ? lat_env.ioctl ? "KVM vCPU or vhost" : "vhost" : "KVM vCPU");
 	for (size_t i = 0; i < d->n; i++) {
 		const struct lat_view *v = &d->v[i];
 		const struct hist_data *h = hist_of(v, interval_mode);
@@ -42,10 +49,12 @@ void lat_print_text(const struct lat_report_data *d, const struct tick *t)
 			printf("  [overflow: per command only (--max-series %u full, or no "
 			       "memory for a new series)]",
 			       d->series_max);
-		else if (v->p)
+		if (v->device[0])
+			printf("  device %s", v->device);
+		if (v->p)
 			printf("  pid %u [%s] vm %s%s", v->p->tgid, v->p->comm, v->vm,
 			       v->p->exited ? " (exited)" : "");
-		if (lat_env.per_vcpu && !v->overflow)
+		if (lat_env.per_vcpu && !v->overflow && !v->device[0])
 			printf("  vcpu %d [%s]", v->k->vcpu, v->thread);
 		printf("\n");
 		text_print_hist(stdout, h, lat_env.c.unit);
@@ -60,7 +69,7 @@ static json_object *view_json(const struct lat_view *v)
 	json_object *o = json_object_new_object();
 	struct ioctl_fields f;
 	char name[96], hex[16];
-	bool known = ioctl_name(v->k->cmd) != NULL;
+	bool known = ioctl_name(v->k->cmd) != NULL, vhost = f_vhost(v->k->cmd);
 
 	ioctl_format(v->k->cmd, name, sizeof(name));
 	snprintf(hex, sizeof(hex), "0x%08x", v->k->cmd);
@@ -72,10 +81,13 @@ static json_object *view_json(const struct lat_view *v)
 	json_object_object_add(o, "type", json_object_new_int(f.type));
 	json_object_object_add(o, "nr", json_object_new_int(f.nr));
 	json_object_object_add(o, "size", json_object_new_int(f.size));
+	json_object_object_add(o, "subsystem", json_object_new_string(vhost ? "vhost" : "kvm"));
 	if (v->overflow) {
 		json_object_object_add(o, "overflow", json_object_new_boolean(true));
 		return o;
 	}
+	if (v->device[0])
+		json_object_object_add(o, "device", json_object_new_string(v->device));
 	if (v->p) {
 		json_object_object_add(o, "pid", json_object_new_int64(v->p->tgid));
 		json_object_object_add(o, "comm", json_object_new_string(v->p->comm));
@@ -83,7 +95,7 @@ static json_object *view_json(const struct lat_view *v)
 		json_object_object_add(o, "vm_index", json_object_new_int(v->vm_index));
 		json_object_object_add(o, "exited", json_object_new_boolean(v->p->exited));
 	}
-	if (lat_env.per_vcpu) {
+	if (lat_env.per_vcpu && !vhost) {
 		json_object_object_add(o, "vcpu", json_object_new_int(v->k->vcpu));
 		json_object_object_add(o, "thread", json_object_new_string(v->thread));
 	}
@@ -121,23 +133,29 @@ int lat_print_json(const struct lat_report_data *d, const struct tick *t)
 	return r;
 }
 
-void lat_fill_prom(struct prom_writer *w, const struct lat_report_data *d)
+/* The histograms of vCPU (vhost false) or vhost ioctls: one family each. */
+static void prom_ioctls(struct prom_writer *w, const struct lat_report_data *d, bool vhost)
 {
-	static const char *metric = "pvtrace_kvm_vcpu_ioctl_duration_seconds";
-	char v[32];
+	const char *metric = vhost ? "pvtrace_vhost_ioctl_duration_seconds"
+				   : "pvtrace_kvm_vcpu_ioctl_duration_seconds";
 
 	prom_family(w, metric, "histogram",
-		    "Latency of KVM vCPU ioctls in seconds, since pvtrace started");
+		    vhost ? "Latency of vhost ioctls in seconds, since pvtrace started"
+			  : "Latency of KVM vCPU ioctls in seconds, since pvtrace started");
 	for (size_t i = 0; i < d->n; i++) {
 		const struct lat_view *s = &d->v[i];
 		char name[96], hex[16], pid[16], vcpu[16];
-		struct prom_label l[8];
+		struct prom_label l[9];
 		int n = 0;
 
+		if (f_vhost(s->k->cmd) != vhost)
+			continue;
 		ioctl_format(s->k->cmd, name, sizeof(name));
 		snprintf(hex, sizeof(hex), "0x%08x", s->k->cmd);
 		l[n++] = (struct prom_label){ "command", ioctl_name(s->k->cmd) ? name : hex };
 		l[n++] = (struct prom_label){ "cmd", hex };
+		if (s->device[0])
+			l[n++] = (struct prom_label){ "device", s->device };
 		if (s->overflow) {
 			l[n++] = (struct prom_label){ "overflow", "true" };
 		} else if (s->p) {
@@ -145,7 +163,7 @@ void lat_fill_prom(struct prom_writer *w, const struct lat_report_data *d)
 			l[n++] = (struct prom_label){ "pid", pid };
 			l[n++] = (struct prom_label){ "comm", s->p->comm };
 			l[n++] = (struct prom_label){ "vm", s->vm };
-			if (lat_env.per_vcpu) {
+			if (lat_env.per_vcpu && !vhost) {
 				snprintf(vcpu, sizeof(vcpu), "%d", s->k->vcpu);
 				l[n++] = (struct prom_label){ "vcpu", vcpu };
 				l[n++] = (struct prom_label){ "thread", s->thread };
@@ -153,8 +171,18 @@ void lat_fill_prom(struct prom_writer *w, const struct lat_report_data *d)
 		}
 		prom_hist(w, metric, l, n, s->cum);
 	}
+}
+
+void lat_fill_prom(struct prom_writer *w, const struct lat_report_data *d)
+{
+	char v[32];
+
+	if (lat_env.ioctl)
+		prom_ioctls(w, d, false);
+	if (lat_env.vhost)
+		prom_ioctls(w, d, true);
 	prom_family(w, "pvtrace_latency_dropped_events_total", "counter",
-		    "vCPU ioctls latency could not record per series, by reason");
+		    "ioctls latency could not record per series, by reason");
 	for (int i = 0; i < LAT_STAT_MAX; i++) {
 		snprintf(v, sizeof(v), "%" PRIu64, d->st.v[i]);
 		prom_sample(w, "pvtrace_latency_dropped_events_total",

@@ -33,6 +33,7 @@ int lat_self_open(enum attach_mode want, struct lat_self **out, enum attach_mode
 	}
 	s->ctx.btf.fd = -1;
 	s->ctx.cgroup_fd = -1;
+	s->ctx.trace_vcpu = true;
 	if (env_check(ENV_TRACING | ENV_BTF | ENV_KVM, why, sizeof(why))) {
 		snprintf(err, len, "%s", why);
 		free(s);
