@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the in-guest test suites under qemu (TCG, -cpu max, nested SVM):
-#   Debian's stock 6.12: latency and exits in fentry, kprobe and tracepoint mode, "MANY_REGS
-#                        unsupported";
+#   Debian's stock 6.12: latency, exits and latency --vhost (vhost-net) in fentry, kprobe and
+#                        tracepoint mode, "MANY_REGS unsupported";
 #                        vfio (q35, emulated IOMMU, edu device); hooks
 #   Debian's stock 6.1:  latency and exits exactness in all three modes (an older verifier and BTF)
 #   qemu-real:           stock 6.12 with 2 vCPUs under multi-threaded TCG, where Debian's QEMU boots
@@ -18,7 +18,8 @@
 #   base:                the series' base kernel (the same without kernel-patches/): kernel-CI
 #                        benchmarks only (tests/guest/bench.sh)
 #   the project kernel (scripts/kernel-build.sh, 6.12 + kernel-patches/): the series' selftest,
-#                        bench regs, MANY_REGS counted by latency --ioctl; patches --live/--watch
+#                        bench regs, MANY_REGS counted by latency --ioctl; latency --vhost on
+#                        vdpa_sim_net and vhost-net in all three modes; patches --live/--watch
 #                        against its vmlinux; hooks
 # Fails if a guest does not boot, times out, or reports a failure. TAP on stdout.
 # PVTRACE_GUESTS selects boots (default: all but vmm-save, or --lane's); the project kernel is in
@@ -130,7 +131,9 @@ for g in $guests; do
 		# exits in all three, in full in tracepoint mode (hardware exits: guests only)
 		guest_run stock-6.12 PVTRACE_KCI_LABEL=stock-6.12 PVTRACE_CORE_MODES=tracepoint \
 			PVTRACE_CORE_FILTER="$core" PVTRACE_EXITS_MODES="tracepoint fentry kprobe" \
-			PVTRACE_EXITS_CORE_MODES="fentry kprobe" PVTRACE_EXITS_BENCH=1 -- \
+			PVTRACE_EXITS_CORE_MODES="fentry kprobe" PVTRACE_EXITS_BENCH=1 \
+			PVTRACE_VHOST_MODES="fentry kprobe tracepoint" \
+			PVTRACE_VHOST_CORE_MODES="kprobe tracepoint" -- \
 			tests/guest/latency-modes.sh
 		;;
 	vfio)
@@ -188,7 +191,9 @@ for g in $guests; do
 		;;
 	patched)
 		have_project_kernel patched &&
-			guest_run patched PVTRACE_KCI_LABEL=patched-6.12 PVTRACE_SELFTEST="$kselftest" --kernel "$kbz" -- \
+			guest_run patched PVTRACE_KCI_LABEL=patched-6.12 PVTRACE_SELFTEST="$kselftest" \
+				PVTRACE_VHOST_MODES="fentry kprobe tracepoint" \
+				PVTRACE_VHOST_CORE_MODES="fentry kprobe tracepoint" --kernel "$kbz" -- \
 				tests/guest/kernel-series.sh
 		;;
 	base)

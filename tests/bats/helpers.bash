@@ -30,7 +30,7 @@ aarch64)
 	;;
 esac
 # our BPF program names (as bpftool shows them, up to 15 characters)
-PVTRACE_PROGS='(fentry_vcpu_ioc|fexit_vcpu_ioct|kprobe_vcpu_ioc|kretprobe_vcpu_|tp_enter_ioctl|tp_exit_ioctl|btf_kvm_|raw_kvm_|tp_kvm_|pvtrace_probe)'
+PVTRACE_PROGS='(fentry_vcpu_ioc|fexit_vcpu_ioct|kprobe_vcpu_ioc|kretprobe_vcpu_|fentry_vhost_|fexit_vhost_|kprobe_vhost_io|kretprobe_vhost|tp_enter_ioctl|tp_exit_ioctl|btf_kvm_|raw_kvm_|tp_kvm_|pvtrace_probe)'
 
 # have_tool NAME: installed and runnable here (an arm64 guest shares the x86 host root, where
 # x86 programs without an arm64 build staged by scripts/guest.sh cannot run)

@@ -37,6 +37,11 @@ fi
 if [ -n "${PVTRACE_EXITS_MODES:-}" ]; then
 	tests/guest/exits.sh || rc=1
 fi
+# latency --vhost in the modes PVTRACE_VHOST_MODES names (scripts/guest-tests.sh); the
+# project kernel has vdpa_sim_net, Debian's has vhost-net only
+if [ -n "${PVTRACE_VHOST_MODES:-}" ]; then
+	tests/guest/vhost.sh || rc=1
+fi
 # the kernel-CI benchmarks, when the run collects results (scripts/guest-tests.sh)
 if [ -n "${PVTRACE_RESULTS_DIR:-}" ]; then
 	tests/guest/bench.sh || rc=1

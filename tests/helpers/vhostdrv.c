@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * vhostdrv: a minimal driver of a vhost device, for the exact counts of pvtrace's vhost
+ * tests. Its split virtqueues live in its own memory (identity-mapped: an address is its
+ * own IOVA or guest physical address), with an eventfd each to kick and to be called.
+ *
+ *   --dev /dev/vhost-vdpa-N  a vDPA net device (vdpa_sim_net loops TX back to RX):
+ *       owner, backend features (IOTLB_MSG_V2), status ACKNOWLEDGE|DRIVER, features
+ *       VERSION_1|ACCESS_PLATFORM, FEATURES_OK, one IOTLB update for all its memory
+ *       (written as a vhost_msg_v2), vrings 0 (RX) and 1 (TX), enable, DRIVER_OK; then
+ *       PACKETS broadcast frames, one TX kick each, each waited for on RX.
+ *   --dev /dev/vhost-net     vhost-net with a tap backend (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR,
+ *       brought up): owner, features 0, memory table, vrings 0 and 1, backend; PACKETS
+ *       frames sent on TX, one kick each, each waited for in TX's used ring.
+ *
+ * --repeat N issues VHOST_GET_FEATURES N more times, for a count of its own. It prints
+ * every ioctl it issued, by name, and what it saw:
+ *   ioctl NAME COUNT
+ *   vq V kicks K calls C used U
+ * (calls: the call eventfd's counter, read at the end: how often the device signalled).
+ * Exit status 0 iff every packet went through and every ioctl succeeded (1 otherwise,
+ * 2 usage, 77 where it cannot run: no such device, no vhost here).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <linux/if_tun.h>
+#include <linux/vhost.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+#include "cli.h"
+#include "kvm_ioctl.h"
+#include "util.h"
+
+#define QSIZE	 64
+#define BUF_SIZE 2048
+#define NVQ	 2 /* 0: RX, 1: TX */
+#define MEM_SIZE (1u << 20)
+#define FRAME	 64 /* ethernet frame bytes after the virtio-net header */
+
+static const char *dev = "/dev/vhost-vdpa-0";
+static uint64_t npackets = 10, nrepeat;
+
+static const struct cli_opt opts[] = {
+	{ "dev", 'd', "PATH", "The vhost device (default /dev/vhost-vdpa-0)" },
+	{ "packets", 'n', "N", "Frames to send (default 10)" },
+	{ "repeat", 'r', "N", "VHOST_GET_FEATURES this many more times (default 0)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+struct vq {
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	uint8_t *bufs;
+	int kick, call;
+	uint64_t kicks;
+	uint16_t avail_idx;
+};
+
+static struct {
+	int fd;
+	bool vdpa;
+	uint8_t *mem;
+	struct vq vq[NVQ];
+	struct {
+		uint32_t cmd, count;
+	} ioctls[64]; /* each command issued, in order of first use */
+	unsigned int nioctls;
+	int failed;
+} d;
+
+/* One ioctl, counted by command; failures reported and remembered. */
+static int vioctl(unsigned long cmd, void *arg, const char *what)
+{
+	int r = ioctl(d.fd, cmd, arg);
+	unsigned int i;
+
+	for (i = 0; i < d.nioctls && d.ioctls[i].cmd != (uint32_t)cmd; i++)
+		;
+	if (i < 64) {
+		d.ioctls[i].cmd = (uint32_t)cmd;
+		d.ioctls[i].count++;
+		d.nioctls += i == d.nioctls;
+	}
+	if (r < 0) {
+		fprintf(stderr, "vhostdrv: %s: %s\n", what, strerror(errno));
+		d.failed = 1;
+	}
+	return r;
+}
+
+static void vq_layout(int i)
+{
+	struct vq *q = &d.vq[i];
+	uint8_t *base = d.mem + (size_t)i * (MEM_SIZE / NVQ);
+
+	q->desc = (struct vring_desc *)base;
+	q->avail = (struct vring_avail *)(base + QSIZE * sizeof(struct vring_desc));
+	q->used = (struct vring_used *)(base + 4096);
+	q->bufs = base + 8192;
+	q->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	q->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
+/* Post descriptor slot (one buffer of len bytes, device-writable or not) and kick. */
+static void vq_post(int i, uint16_t slot, uint32_t len, bool devwrite, bool kick)
+{
+	struct vq *q = &d.vq[i];
+	uint64_t one = 1;
+
+	q->desc[slot].addr = (uint64_t)(uintptr_t)(q->bufs + (size_t)slot * BUF_SIZE);
+	q->desc[slot].len = len;
+	q->desc[slot].flags = devwrite ? VRING_DESC_F_WRITE : 0;
+	q->desc[slot].next = 0;
+	q->avail->ring[q->avail_idx % QSIZE] = slot;
+	__atomic_store_n(&q->avail->idx, ++q->avail_idx, __ATOMIC_RELEASE);
+	if (kick) {
+		if (write(q->kick, &one, sizeof(one)) != sizeof(one))
+			d.failed = 1;
+		q->kicks++;
+	}
+}
+
+static uint16_t used_idx(int i)
+{
+	return __atomic_load_n(&d.vq[i].used->idx, __ATOMIC_ACQUIRE);
+}
+
+/* Wait (up to 5 s) for vq i's used index to reach want. */
+static int wait_used(int i, uint16_t want)
+{
+	for (int t = 0; t < 5000 && used_idx(i) != want; t++) {
+		struct timespec ts = { 0, 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	if (used_idx(i) == want)
+		return 0;
+	fprintf(stderr, "vhostdrv: vq %d: used %u, expected %u\n", i, used_idx(i), want);
+	return -1;
+}
+
+static void vring_setup(int i)
+{
+	struct vq *q = &d.vq[i];
+	struct vhost_vring_state num = { .index = i, .num = QSIZE };
+	struct vhost_vring_state base = { .index = i, .num = 0 };
+	struct vhost_vring_addr addr = {
+		.index = i,
+		.desc_user_addr = (uint64_t)(uintptr_t)q->desc,
+		.avail_user_addr = (uint64_t)(uintptr_t)q->avail,
+		.used_user_addr = (uint64_t)(uintptr_t)q->used,
+	};
+	struct vhost_vring_file kick = { .index = i, .fd = q->kick };
+	struct vhost_vring_file call = { .index = i, .fd = q->call };
+
+	vioctl(VHOST_SET_VRING_NUM, &num, "VHOST_SET_VRING_NUM");
+	vioctl(VHOST_SET_VRING_ADDR, &addr, "VHOST_SET_VRING_ADDR");
+	vioctl(VHOST_SET_VRING_BASE, &base, "VHOST_SET_VRING_BASE");
+	vioctl(VHOST_SET_VRING_KICK, &kick, "VHOST_SET_VRING_KICK");
+	vioctl(VHOST_SET_VRING_CALL, &call, "VHOST_SET_VRING_CALL");
+}
+
+static void set_status(uint8_t s)
+{
+	vioctl(VHOST_VDPA_SET_STATUS, &s, "VHOST_VDPA_SET_STATUS");
+}
+
+static int vdpa_start(void)
+{
+	uint64_t features = 0, backend = 1ULL << VHOST_BACKEND_F_IOTLB_MSG_V2;
+	uint32_t id = 0;
+	uint16_t vnum = 0;
+	uint8_t status = 0;
+	struct vhost_msg_v2 msg = { .type = VHOST_IOTLB_MSG_V2 };
+
+	vioctl(VHOST_VDPA_GET_DEVICE_ID, &id, "VHOST_VDPA_GET_DEVICE_ID");
+	if (id != 1) {
+		fprintf(stderr, "vhostdrv: %s: device id %u, not a net device (1)\n", dev, id);
+		return -1;
+	}
+	vioctl(VHOST_SET_BACKEND_FEATURES, &backend, "VHOST_SET_BACKEND_FEATURES");
+	set_status(0);
+	set_status(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	vioctl(VHOST_GET_FEATURES, &features, "VHOST_GET_FEATURES");
+	features &= (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_ACCESS_PLATFORM);
+	vioctl(VHOST_SET_FEATURES, &features, "VHOST_SET_FEATURES");
+	set_status(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		   VIRTIO_CONFIG_S_FEATURES_OK);
+	vioctl(VHOST_VDPA_GET_STATUS, &status, "VHOST_VDPA_GET_STATUS");
+	if (!(status & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		fprintf(stderr, "vhostdrv: %s: FEATURES_OK not accepted (status 0x%x)\n", dev,
+			status);
+		return -1;
+	}
+	vioctl(VHOST_VDPA_GET_VRING_NUM, &vnum, "VHOST_VDPA_GET_VRING_NUM");
+	if (vnum < QSIZE) {
+		fprintf(stderr, "vhostdrv: %s: vrings of %u, %d needed\n", dev, vnum, QSIZE);
+		return -1;
+	}
+	/* all of its memory, IOVA = address */
+	msg.iotlb.iova = (uint64_t)(uintptr_t)d.mem;
+	msg.iotlb.size = MEM_SIZE;
+	msg.iotlb.uaddr = (uint64_t)(uintptr_t)d.mem;
+	msg.iotlb.perm = VHOST_ACCESS_RW;
+	msg.iotlb.type = VHOST_IOTLB_UPDATE;
+	if (write(d.fd, &msg, sizeof(msg)) != sizeof(msg)) {
+		fprintf(stderr, "vhostdrv: %s: IOTLB update: %s\n", dev, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < NVQ; i++) {
+		struct vhost_vring_state on = { .index = i, .num = 1 };
+
+		vring_setup(i);
+		vioctl(VHOST_VDPA_SET_VRING_ENABLE, &on, "VHOST_VDPA_SET_VRING_ENABLE");
+	}
+	set_status(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		   VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+	return d.failed ? -1 : 0;
+}
+
+/* A tap device, up, with a virtio-net header on each frame; -1 on failure. */
+static int tap_open(void)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC), s;
+
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		fprintf(stderr, "vhostdrv: tap: %s\n", strerror(errno));
+		return -1;
+	}
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ifr.ifr_flags = IFF_UP;
+	if (s < 0 || ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
+		fprintf(stderr, "vhostdrv: tap %s up: %s\n", ifr.ifr_name, strerror(errno));
+		return -1;
+	}
+	close(s);
+	return fd;
+}
+
+static int net_start(int tap)
+{
+	struct vhost_memory *mem = calloc(1, sizeof(*mem) + sizeof(mem->regions[0]));
+	uint64_t features = 0;
+
+	if (!mem)
+		return -1;
+	vioctl(VHOST_GET_FEATURES, &features, "VHOST_GET_FEATURES");
+	features = 0;
+	vioctl(VHOST_SET_FEATURES, &features, "VHOST_SET_FEATURES");
+	mem->nregions = 1;
+	mem->regions[0].guest_phys_addr = (uint64_t)(uintptr_t)d.mem;
+	mem->regions[0].memory_size = MEM_SIZE;
+	mem->regions[0].userspace_addr = (uint64_t)(uintptr_t)d.mem;
+	vioctl(VHOST_SET_MEM_TABLE, mem, "VHOST_SET_MEM_TABLE");
+	free(mem);
+	for (int i = 0; i < NVQ; i++) {
+		struct vhost_vring_file be = { .index = i, .fd = tap };
+
+		vring_setup(i);
+		vioctl(VHOST_NET_SET_BACKEND, &be, "VHOST_NET_SET_BACKEND");
+	}
+	return d.failed ? -1 : 0;
+}
+
+/* A broadcast frame after a zeroed virtio-net header of hdr bytes, in TX slot s. */
+static uint32_t frame(uint16_t s, size_t hdr)
+{
+	uint8_t *b = d.vq[1].bufs + (size_t)s * BUF_SIZE;
+
+	memset(b, 0, hdr + FRAME);
+	memset(b + hdr, 0xff, 6);			    /* destination: broadcast */
+	memcpy(b + hdr + 6, "\x02\x00\x00\x00\x00\x01", 6); /* source: local */
+	b[hdr + 12] = 0x88, b[hdr + 13] = 0xb5;		    /* local experimental ethertype */
+	memcpy(b + hdr + 14, &s, sizeof(s));
+	return (uint32_t)(hdr + FRAME);
+}
+
+static int run_packets(void)
+{
+	/* vDPA negotiated VERSION_1 (12-byte header); vhost-net features 0: tap's 10 bytes */
+	size_t hdr = d.vdpa ? sizeof(struct virtio_net_hdr_v1) : sizeof(struct virtio_net_hdr);
+
+	if (d.vdpa) {
+		/* every receive buffer first, one kick for them all */
+		for (uint16_t s = 0; s < npackets; s++)
+			vq_post(0, s, BUF_SIZE, true, (uint64_t)s + 1 == npackets);
+	}
+	for (uint16_t s = 0; s < npackets; s++) {
+		vq_post(1, s, frame(s, hdr), false, true);
+		if (wait_used(1, s + 1) || (d.vdpa && wait_used(0, s + 1)))
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
+{
+	uint64_t *dst;
+
+	(void)ctx;
+	switch (key) {
+	case 'd':
+		dev = arg;
+		return 0;
+	case 'n':
+		dst = &npackets;
+		break;
+	case 'r':
+		dst = &nrepeat;
+		break;
+	default:
+		return -1;
+	}
+	if (!parse_u64(arg, dst) || *dst > (key == 'n' ? QSIZE : 100000)) {
+		snprintf(err, len, "invalid count '%s' (0..%d)", arg, key == 'n' ? QSIZE : 100000);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct cli cli = {
+		.name = "vhostdrv",
+		.usage = "[OPTIONS]",
+		.doc = "Drive a vhost device with a known number of ioctls and "
+		       "packets.",
+		.opts = opts,
+		.opt = parse_opt
+	};
+	int ret = cli_parse(&cli, argc, argv, NULL), tap = -1;
+	uint64_t features;
+
+	if (ret)
+		return ret == CLI_HELP ? 0 : ret;
+	d.vdpa = strstr(dev, "vhost-vdpa") != NULL;
+	d.fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (d.fd < 0) {
+		fprintf(stderr, "vhostdrv: %s: %s\n", dev, strerror(errno));
+		return errno == ENOENT || errno == ENODEV ? 77 : 1;
+	}
+	d.mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (d.mem == MAP_FAILED || mlock(d.mem, MEM_SIZE)) {
+		fprintf(stderr, "vhostdrv: memory: %s\n", strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < NVQ; i++)
+		vq_layout(i);
+	vioctl(VHOST_SET_OWNER, NULL, "VHOST_SET_OWNER");
+	for (uint64_t i = 0; i < nrepeat; i++)
+		vioctl(VHOST_GET_FEATURES, &features, "VHOST_GET_FEATURES");
+	if (!d.vdpa && (tap = tap_open()) < 0)
+		return 1;
+	ret = d.vdpa ? vdpa_start() : net_start(tap);
+	if (!ret)
+		ret = run_packets();
+	if (d.vdpa) {
+		set_status(0); /* reset: the device stops */
+	} else {
+		for (int i = 0; i < NVQ; i++) {
+			struct vhost_vring_file be = { .index = i, .fd = -1 };
+
+			vioctl(VHOST_NET_SET_BACKEND, &be, "VHOST_NET_SET_BACKEND");
+		}
+	}
+	for (unsigned int i = 0; i < d.nioctls; i++) {
+		char name[96];
+
+		ioctl_format(d.ioctls[i].cmd, name, sizeof(name));
+		printf("ioctl %s %u\n", name, d.ioctls[i].count);
+	}
+	for (int i = 0; i < NVQ; i++) {
+		uint64_t calls = 0;
+
+		if (read(d.vq[i].call, &calls, sizeof(calls)) != sizeof(calls))
+			calls = 0; /* EAGAIN: never signalled */
+		printf("vq %d kicks %llu calls %llu used %u\n", i,
+		       (unsigned long long)d.vq[i].kicks, (unsigned long long)calls, used_idx(i));
+	}
+	close(d.fd);
+	if (tap >= 0)
+		close(tap);
+	return ret || d.failed ? 1 : 0;
+}
