@@ -108,6 +108,13 @@ static void test_table(void **state)
 	assert_int_equal(proc_dev_index(self, 0xa000ee, 0xffff3000), 1);
 	assert_int_equal(proc_dev_index(self, 0xa000ee, 0xffff4000), 2);
 	assert_int_equal(self->nvms, 2);
+	/* --device: the name alone keeps every open of it, NAME#N that one */
+	assert_true(proc_dev_label_matches("vhost-net", "vhost-net"));
+	assert_true(proc_dev_label_matches("vhost-net#1", "vhost-net"));
+	assert_true(proc_dev_label_matches("vhost-net#1", "vhost-net#1"));
+	assert_false(proc_dev_label_matches("vhost-net", "vhost-net#1"));
+	assert_false(proc_dev_label_matches("vhost-vdpa-10", "vhost-vdpa-1"));
+	assert_false(proc_dev_label_matches("vhost-net#2", "vhost-net#1"));
 	proc_vm_label(self, 1, label, sizeof(label));
 	snprintf(label + 200, 56, "qemu-system-x86/%d#1", (int)getpid());
 	assert_string_equal(label, label + 200);

@@ -120,6 +120,17 @@ uint64_t cli_prom_interval_ns(const struct cli_common *c);
  * process 1234; use -p 1234", a zombie): a usage error, exit EXIT_USAGE.
  */
 int cli_check_pid(pid_t pid, char *err, size_t len);
+/* -p's value: 0, or -1 with "invalid pid 'ARG'" in err. */
+int cli_pid_opt(const char *arg, pid_t *pid, char *err, size_t len);
+/*
+ * -p PID once parsed (pid 0: none): cli_check_pid(), then *fd a pidfd that polls
+ * readable when the process exits (-1 where the kernel has none, or without -p). 0, or
+ * EXIT_USAGE after a one-line message.
+ */
+int cli_pid_target(pid_t pid, int *fd);
+/* A name option (--vm, --device) of 1 to max bytes: 0, or -1 with "invalid WHAT '...'". */
+int cli_name_opt(const char *what, const char *arg, size_t max, const char **dst, char *err,
+		 size_t len);
 /*
  * An integer option's value in lo..hi into *out: 0, or -1 with "invalid OPT 'ARG'
  * (LO..HI)" in err.

@@ -273,6 +273,14 @@ int proc_dev_index(struct proc_ident *p, uint32_t rdev, uint64_t id)
 	return same;
 }
 
+bool proc_dev_label_matches(const char *label, const char *want)
+{
+	size_t n = strlen(want);
+
+	return !strcmp(label, want) ||
+	       (!strchr(want, '#') && !strncmp(label, want, n) && label[n] == '#');
+}
+
 void proc_vm_label(const struct proc_ident *p, int index, char *buf, size_t len)
 {
 	int n;

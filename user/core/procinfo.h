@@ -61,6 +61,8 @@ void proc_table_remove(struct proc_table *t, uint32_t tgid);
 int proc_vm_index(struct proc_ident *p, uint64_t vm);
 /* Ordinal of a device (an opaque id) among the process's devices of that dev_t: 0, 1, ... */
 int proc_dev_index(struct proc_ident *p, uint32_t rdev, uint64_t id);
+/* A device filter (--device WANT): the label itself, or WANT without "#" and LABEL "WANT#N". */
+bool proc_dev_label_matches(const char *label, const char *want);
 /* The label an output gives the VM: its name, else "COMM/PID"; index > 0 adds "#N". */
 void proc_vm_label(const struct proc_ident *p, int index, char *buf, size_t len);
 /* Mark every process that is gone (or whose pid now names another process) as exited. */

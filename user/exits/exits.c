@@ -87,25 +87,14 @@ static const struct cli_opt opts[] = {
 
 static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 {
-	uint64_t v;
 	int n;
 
 	(void)ctx;
 	switch (key) {
 	case 'p':
-		if (!parse_u64(arg, &v) || !v || v > INT32_MAX) {
-			snprintf(err, len, "invalid pid '%s'", arg);
-			return -1;
-		}
-		env.pid = v;
-		break;
+		return cli_pid_opt(arg, &env.pid, err, len);
 	case OPT_VM:
-		if (!*arg || strlen(arg) > 190) {
-			snprintf(err, len, "invalid VM name '%.32s' (1 to 190 bytes)", arg);
-			return -1;
-		}
-		env.vm = arg;
-		break;
+		return cli_name_opt("VM name", arg, 190, &env.vm, err, len);
 	case OPT_PER_VCPU:
 		env.per_vcpu = true;
 		break;
@@ -614,24 +603,6 @@ static const struct report_ops exits_ops = {
 	.wait = exits_wait,
 };
 
-static int exits_check_target(struct exits_run *run)
-{
-	char why[256];
-
-	if (!env.pid)
-		return 0;
-	if (cli_check_pid(env.pid, why, sizeof(why))) {
-		err_msg("%s", why);
-		return EXIT_USAGE;
-	}
-	run->target_fd = proc_pidfd_open(env.pid);
-	if (run->target_fd < 0 && errno != ENOSYS) {
-		err_msg("-p %d: %s", env.pid, strerror(errno));
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
 static int exits_start(struct exits_ctx *ctx, struct exits_run *run)
 {
 	char why[1024];
@@ -718,7 +689,7 @@ int cmd_exits(int argc, char **argv)
 	ret = cli_common_check(&env.c, cli.name);
 	if (ret)
 		return ret;
-	ret = exits_check_target(&run);
+	ret = cli_pid_target(env.pid, &run.target_fd);
 	if (ret)
 		goto out;
 	ret = EXIT_RUNTIME;

@@ -114,19 +114,9 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 		env.vhost = true;
 		break;
 	case OPT_DEVICE:
-		if (!*arg || strlen(arg) > 70) {
-			snprintf(err, len, "invalid device '%.32s' (1 to 70 bytes)", arg);
-			return -1;
-		}
-		env.device = arg;
-		break;
+		return cli_name_opt("device", arg, 70, &env.device, err, len);
 	case 'p':
-		if (!parse_u64(arg, &v) || !v || v > INT32_MAX) {
-			snprintf(err, len, "invalid pid '%s'", arg);
-			return -1;
-		}
-		env.pid = v;
-		break;
+		return cli_pid_opt(arg, &env.pid, err, len);
 	case OPT_COMM:
 		if (!*arg || strlen(arg) > 15) {
 			snprintf(err, len, "invalid comm '%s' (1 to 15 characters)", arg);
@@ -144,13 +134,8 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 		env.workload = true;
 		break;
 	case OPT_VM:
-		if (!*arg || strlen(arg) > 190) {
-			snprintf(err, len, "invalid VM name '%.32s' (1 to 190 bytes)", arg);
-			return -1;
-		}
-		env.vm = arg;
 		env.per_pid = true;
-		break;
+		return cli_name_opt("VM name", arg, 190, &env.vm, err, len);
 	case OPT_CGROUP:
 		env.cgroup = arg;
 		break;
@@ -451,16 +436,7 @@ static bool vm_wanted(const struct lat_view *v)
 /* --device: the device's name, with or without a process's "#N" */
 static bool device_wanted(const struct lat_view *v)
 {
-	size_t n;
-
-	if (!env.device)
-		return true;
-	if (!v->device[0])
-		return false;
-	n = strlen(env.device);
-	return !strcmp(v->device, env.device) ||
-	       (!strchr(env.device, '#') && !strncmp(v->device, env.device, n) &&
-		v->device[n] == '#');
+	return !env.device || (v->device[0] && proc_dev_label_matches(v->device, env.device));
 }
 
 /* Builds r->d.v: every series (filtered by --vm) and the overflow series. */
@@ -673,27 +649,19 @@ static void lat_tell_start(const struct lat_ctx *ctx, enum attach_mode m)
 /* Options that need the system: -p, --cgroup. 0, or EXIT_USAGE after a message. */
 static int lat_check_targets(struct lat_ctx *ctx, struct lat_run *run)
 {
-	char why[256];
+	int ret;
 
 	if (env.workload && (env.pid || env.cgroup)) {
 		err_msg("latency: --workload traces its own process; drop --pid and --cgroup");
 		return EXIT_USAGE;
 	}
-	if (env.pid && cli_check_pid(env.pid, why, sizeof(why))) {
-		err_msg("%s", why);
-		return EXIT_USAGE;
-	}
+	ret = cli_pid_target(env.pid, &run->target_fd);
+	if (ret)
+		return ret;
 	if (env.cgroup) {
 		ctx->cgroup_fd = open(env.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (ctx->cgroup_fd < 0) {
 			err_msg("--cgroup %s: %s", env.cgroup, strerror(errno));
-			return EXIT_USAGE;
-		}
-	}
-	if (env.pid) {
-		run->target_fd = proc_pidfd_open(env.pid);
-		if (run->target_fd < 0 && errno != ENOSYS) {
-			err_msg("-p %d: %s", env.pid, strerror(errno));
 			return EXIT_USAGE;
 		}
 	}
