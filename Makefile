@@ -70,8 +70,8 @@ VERSION_GIT  := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(C
 		  git describe --always --dirty --exclude='*' 2>/dev/null)
 PVTRACE_VERSION := $(VERSION_BASE)$(if $(VERSION_GIT),+g$(VERSION_GIT))
 
-BPF_APPS  := latency kmem steal hooklat vfio exits
-USER_DIRS := core kvm latency exits hooks patches vfio bench results stats compare dashboard
+BPF_APPS  := latency kmem steal hooklat vfio exits vhost
+USER_DIRS := core kvm latency exits vhost hooks patches vfio bench results stats compare dashboard
 USER_HDRS := $(wildcard user/*.h $(patsubst %,user/%/*.h,$(USER_DIRS)))
 # NAME_x86.c, NAME_arm64.c, NAME_s390.c: compiled for their ARCH only
 ARCH_NAMES := x86 arm64 s390
@@ -226,7 +226,7 @@ MANDIR    ?= $(PREFIX)/share/man
 COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 MAN_VERSION ?= $(PVTRACE_VERSION)
-MAN_CMDS  := latency exits hooks vfio patches bench results compare dashboard
+MAN_CMDS  := latency exits vhost hooks vfio patches bench results compare dashboard
 MAN_PAGES := $(OUT)/man/pvtrace.1 $(patsubst %,$(OUT)/man/pvtrace-%.1,$(MAN_CMDS))
 UNITS     := $(patsubst %.in,%,$(notdir $(wildcard dist/systemd/*.service.in)))
 man_name_latency := latency histograms of KVM vCPU ioctls and paravirt hooks

@@ -9,6 +9,7 @@ int cmd_hooks(int argc, char **argv);
 int hooks_latency_cmd(int argc, char **argv); /* latency --steal-clock/--sched-clock */
 int cmd_vfio(int argc, char **argv);
 int cmd_exits(int argc, char **argv);
+int cmd_vhost(int argc, char **argv);
 int cmd_patches(int argc, char **argv);
 int cmd_results(int argc, char **argv); /* results import|list|query|export */
 int cmd_compare(int argc, char **argv);

@@ -15,6 +15,7 @@ static const struct {
 	{ "latency", cmd_latency, "latency histograms (--ioctl: KVM vCPU ioctls, --vhost)" },
 	{ "bench", cmd_bench, "kernel-CI benchmarks: ioctl, regs, overhead (pvtrace.bench/1)" },
 	{ "exits", cmd_exits, "KVM exits by reason per VM/vCPU, trips to user space, ports" },
+	{ "vhost", cmd_vhost, "vhost virtqueue kicks and calls per device and vq, kick to call" },
 	{ "hooks", cmd_hooks, "paravirt static calls: current targets, changes, steal time" },
 	{ "vfio", cmd_vfio, "vfio device requests, release latency and blocked unregisters" },
 	{ "patches", cmd_patches, "ALTERNATIVE and static call sites: inventory, --live, --watch" },

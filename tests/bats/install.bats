@@ -10,7 +10,7 @@ setup_file() {
 	make -s -C "$REPO" install PREFIX="$PFX" >/dev/null
 }
 
-@test "make install DESTDIR: binary, ten man pages, completion, four units" {
+@test "make install DESTDIR: binary, eleven man pages, completion, five units" {
 	(cd "$DEST" && find . -type f | sort) >"$BATS_TEST_TMPDIR/files"
 	cat "$BATS_TEST_TMPDIR/files"
 	diff -u - "$BATS_TEST_TMPDIR/files" <<'EOF'
@@ -19,6 +19,7 @@ setup_file() {
 ./usr/lib/systemd/system/pvtrace-latency.service
 ./usr/lib/systemd/system/pvtrace-steal.service
 ./usr/lib/systemd/system/pvtrace-vfio.service
+./usr/lib/systemd/system/pvtrace-vhost.service
 ./usr/share/bash-completion/completions/pvtrace
 ./usr/share/man/man1/pvtrace-bench.1
 ./usr/share/man/man1/pvtrace-compare.1
@@ -29,6 +30,7 @@ setup_file() {
 ./usr/share/man/man1/pvtrace-patches.1
 ./usr/share/man/man1/pvtrace-results.1
 ./usr/share/man/man1/pvtrace-vfio.1
+./usr/share/man/man1/pvtrace-vhost.1
 ./usr/share/man/man1/pvtrace.1
 EOF
 	grep -qx 'ExecStart=/usr/bin/pvtrace latency --ioctl --per-pid 15 --prom /var/lib/prometheus/node-exporter/pvtrace-latency.prom' \
@@ -104,7 +106,7 @@ echo "10:\$(comp pvtrace compare --method pi)"
 EOF
 	run bash "$BATS_TEST_TMPDIR/comp.sh"
 	echo "$output"
-	[ "${lines[0]}" = "1:latency bench exits hooks vfio patches results compare dashboard" ]
+	[ "${lines[0]}" = "1:latency bench exits vhost hooks vfio patches results compare dashboard" ]
 	[ "${lines[1]}" = "2:patches" ]
 	[ "${lines[2]}" = "3:--per-pid --per-vcpu" ]
 	[ "${lines[3]}" = "4:ioctl regs overhead" ]

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * vhost virtqueue notifications: kicks (driver to device: a vq's kick eventfd wakes
+ * vhost_poll_wakeup) and calls (device to driver: eventfd_signal_mask on a vq's call
+ * eventfd), per device and vq, and the time from a kick to the call that answers it.
+ * A call eventfd is known once its vq has been seen: at a kick, at vhost-vdpa's virtqueue
+ * callback, or when VHOST_SET_VRING_CALL sets it (vhost_vring_ioctl).
+ * The vhost types live in modules (vhost, vhost_vdpa), not in vmlinux.h: the ___pvt
+ * definitions below are relocated against their BTF.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "core.bpf.h"
+#include "kvm_task.bpf.h"
+#include "vhost.h"
+
+#define PF_KTHREAD	     0x00200000
+#define VHOST_SET_VRING_CALL 0x4008af21
+
+struct vhost_dev___pvt;
+
+struct vhost_vring_call___pvt {
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	struct eventfd_ctx *ctx;
+} __attribute__((preserve_access_index));
+
+struct vhost_poll___pvt {
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	wait_queue_entry_t wait;
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	__poll_t mask;
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	struct vhost_dev___pvt *dev;
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	struct vhost_virtqueue___pvt *vq;
+} __attribute__((preserve_access_index));
+
+struct vhost_virtqueue___pvt {
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	struct vhost_dev___pvt *dev;
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	struct vhost_vring_call___pvt call_ctx;
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	struct vhost_poll___pvt poll;
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	void *handle_kick;
+} __attribute__((preserve_access_index));
+
+struct vhost_dev___pvt {
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	struct vhost_virtqueue___pvt **vqs;
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	int nvqs;
+} __attribute__((preserve_access_index));
+
+struct vhost_vdpa___pvt {
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	struct vhost_dev___pvt vdev;
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	int minor;
+} __attribute__((preserve_access_index));
+
+/* VHOST_SET_VRING_CALL's argument (uapi struct vhost_vring_file) */
+struct vhost_vring_file___pvt {
+	unsigned int index;
+	// cppcheck-suppress unusedStructMember ; the layout of the uapi struct
+	int fd;
+};
+
+const volatile __u32 targ_tgid = 0;
+/* vhost_vdpa's handle_vq_kick: its vqs' devices are struct vhost_vdpa (minor) */
+const volatile __u64 vdpa_handle_kick = 0;
+
+__u32 epoch = 1;
+
+/* max_entries is --max-vqs, set before load */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, VHOST_DEFAULT_VQS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vhost_vq_key);
+	__type(value, struct vhost_vq_stats);
+} vqstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, VHOST_DEFAULT_VQS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vhost_vq_key);
+	__type(value, struct hist);
+} k2c SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VHOST_DEFAULT_VQS);
+	__type(key, struct vhost_vq_key);
+	__type(value, struct vhost_vq_info);
+} vqinfo SEC(".maps");
+
+/* a vq's call eventfd (struct eventfd_ctx *) -> the vq */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VHOST_CALL_CTXS);
+	__type(key, __u64);
+	__type(value, struct vhost_vq_key);
+} callctx SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VHOST_DEFAULT_VQS);
+	__type(key, __u32);
+	__type(value, struct kvm_proc);
+} procs SEC(".maps");
+
+/* kprobe mode: vhost_vring_ioctl's arguments, for its return */
+struct ioctl_args {
+	__u64 dev;
+	__u64 argp;
+	__u32 cmd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ioctl_args);
+} ioctl_args SEC(".maps");
+
+static const struct vhost_vq_stats zero_stats;
+
+DEFINE_STATS(stats, VHOST_STAT_MAX);
+
+/* vq's index in dev->vqs, or -1 */
+static __always_inline int vq_index(struct vhost_dev___pvt *dev, struct vhost_virtqueue___pvt *vq)
+{
+	struct vhost_virtqueue___pvt **vqs = BPF_CORE_READ(dev, vqs);
+	int n = BPF_CORE_READ(dev, nvqs);
+
+	for (int i = 0; i < VHOST_MAX_NVQS; i++) {
+		struct vhost_virtqueue___pvt *v = NULL;
+
+		if (i >= n)
+			break;
+		bpf_probe_read_kernel(&v, sizeof(v), &vqs[i]);
+		if (v == vq)
+			return i;
+	}
+	return -1;
+}
+
+/* The current task's process, 0 for a kernel thread (vdpa_sim's worker, a vhost worker). */
+static __always_inline __u32 user_tgid(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	return t->flags & PF_KTHREAD ? 0 : bpf_get_current_pid_tgid() >> 32;
+}
+
+/*
+ * The vq's record, made on first sight; its call eventfd learned (or learned anew, when
+ * VHOST_SET_VRING_CALL changed it). NULL when the vq is not to be counted.
+ */
+static __always_inline struct vhost_vq_info *vq_note(struct vhost_virtqueue___pvt *vq,
+						     struct vhost_vq_key *key)
+{
+	struct vhost_dev___pvt *dev = BPF_CORE_READ(vq, dev);
+	struct vhost_vq_info *info;
+	__u64 ctx;
+	__u32 tgid;
+	int idx;
+
+	idx = vq_index(dev, vq);
+	if (idx < 0) {
+		stat_inc(&stats, VHOST_STAT_NO_INDEX);
+		return NULL;
+	}
+	key->dev = (__u64)dev;
+	key->vq = idx;
+	key->pad = 0;
+	tgid = user_tgid();
+	/* -p: another process's vq is not even recorded */
+	if (targ_tgid && tgid && tgid != targ_tgid)
+		return NULL;
+	info = bpf_map_lookup_elem(&vqinfo, key);
+	if (!info) {
+		struct vhost_vq_info new = { .tgid = tgid, .minor = -1 };
+
+		new.handle_kick = (__u64)BPF_CORE_READ(vq, handle_kick);
+		if (vdpa_handle_kick && new.handle_kick == vdpa_handle_kick &&
+		    bpf_core_type_exists(struct vhost_vdpa___pvt))
+			new.minor = BPF_CORE_READ((struct vhost_vdpa___pvt *)dev, minor);
+		if (bpf_map_update_elem(&vqinfo, key, &new, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&vqinfo, key)) {
+			stat_inc(&stats, VHOST_STAT_VQ_FULL);
+			return NULL;
+		}
+		info = bpf_map_lookup_elem(&vqinfo, key);
+		if (!info)
+			return NULL;
+	}
+	if (!info->tgid && tgid)
+		info->tgid = tgid;
+	if (info->tgid)
+		kvm_proc_note(&procs, info->tgid);
+	ctx = (__u64)BPF_CORE_READ(vq, call_ctx.ctx);
+	if (ctx)
+		bpf_map_update_elem(&callctx, &ctx, key, BPF_ANY);
+	return info;
+}
+
+static __always_inline bool owner_wanted(const struct vhost_vq_info *info)
+{
+	return !targ_tgid || info->tgid == targ_tgid;
+}
+
+static __always_inline struct vhost_vq_stats *stats_of(const struct vhost_vq_key *key)
+{
+	struct vhost_vq_stats *st = map_lookup_or_init(&vqstats, key, &zero_stats);
+
+	if (!st)
+		stat_inc(&stats, VHOST_STAT_VQ_FULL);
+	return st;
+}
+
+static __always_inline int on_wakeup(wait_queue_entry_t *wait, void *key)
+{
+	struct vhost_poll___pvt *poll =
+		(void *)((__u64)wait - bpf_core_field_offset(struct vhost_poll___pvt, wait));
+	struct vhost_virtqueue___pvt *vq;
+	struct vhost_vq_key k;
+	struct vhost_vq_info *info;
+	struct vhost_vq_stats *st;
+	__u64 now;
+
+	/* as vhost_poll_wakeup: a wakeup for events it does not wait for does nothing */
+	if (!((__u64)key & BPF_CORE_READ(poll, mask)))
+		return 0;
+	vq = BPF_CORE_READ(poll, vq);
+	/* a vq's own poll is its kick; vhost-net's socket polls name a vq too */
+	if (!vq ||
+	    (__u64)poll != (__u64)vq + bpf_core_field_offset(struct vhost_virtqueue___pvt, poll))
+		return 0;
+	info = vq_note(vq, &k);
+	if (!info || !owner_wanted(info))
+		return 0;
+	st = stats_of(&k);
+	if (!st)
+		return 0;
+	st->kicks++;
+	now = bpf_ktime_get_ns();
+	__sync_val_compare_and_swap(&info->kick_ts, 0, now);
+	return 0;
+}
+
+static __always_inline int on_signal(struct eventfd_ctx *ctx)
+{
+	__u64 c = (__u64)ctx, ts;
+	struct vhost_vq_key *k = bpf_map_lookup_elem(&callctx, &c);
+	struct vhost_vq_info *info;
+	struct vhost_vq_stats *st;
+
+	if (!k)
+		return 0;
+	info = bpf_map_lookup_elem(&vqinfo, k);
+	if (!info || !owner_wanted(info))
+		return 0;
+	st = stats_of(k);
+	if (!st)
+		return 0;
+	st->calls++;
+	ts = __sync_lock_test_and_set(&info->kick_ts, 0);
+	if (ts) {
+		struct hist *h = map_lookup_or_init(&k2c, k, &zero_hist);
+
+		if (h)
+			hist_add(h, bpf_ktime_get_ns() - ts, epoch);
+		else
+			stat_inc(&stats, VHOST_STAT_VQ_FULL);
+	}
+	return 0;
+}
+
+static __always_inline int on_vdpa_cb(void *private)
+{
+	struct vhost_vq_key k;
+
+	vq_note(private, &k);
+	return 0;
+}
+
+/* VHOST_SET_VRING_CALL done: the vq's new call eventfd */
+static __always_inline int on_vring_ioctl_done(struct vhost_dev___pvt *d, __u32 cmd, void *argp,
+					       long ret)
+{
+	struct vhost_vring_file___pvt f;
+	struct vhost_virtqueue___pvt *vq = NULL, **vqs;
+	struct vhost_vq_key k;
+
+	if (cmd != VHOST_SET_VRING_CALL || ret || bpf_probe_read_user(&f, sizeof(f), argp))
+		return 0;
+	if (f.index >= VHOST_MAX_NVQS || (int)f.index >= BPF_CORE_READ(d, nvqs))
+		return 0;
+	vqs = BPF_CORE_READ(d, vqs);
+	bpf_probe_read_kernel(&vq, sizeof(vq), &vqs[f.index]);
+	if (vq)
+		vq_note(vq, &k);
+	return 0;
+}
+
+SEC("fentry/vhost_poll_wakeup")
+int BPF_PROG(fentry_vhost_wakeup, wait_queue_entry_t *wait, unsigned int mode, int sync, void *key)
+{
+	return on_wakeup(wait, key);
+}
+
+SEC("fentry/eventfd_signal_mask")
+int BPF_PROG(fentry_eventfd_signal, struct eventfd_ctx *efd)
+{
+	return on_signal(efd);
+}
+
+SEC("fentry/vhost_vdpa_virtqueue_cb")
+int BPF_PROG(fentry_vdpa_cb, void *private)
+{
+	return on_vdpa_cb(private);
+}
+
+SEC("fexit/vhost_vring_ioctl")
+int BPF_PROG(fexit_vring_ioctl, struct vhost_dev___pvt *d, unsigned int cmd, void *argp, long ret)
+{
+	return on_vring_ioctl_done(d, cmd, argp, ret);
+}
+
+SEC("kprobe/vhost_poll_wakeup")
+int BPF_KPROBE(kprobe_vhost_wakeup, wait_queue_entry_t *wait, unsigned int mode, int sync,
+	       void *key)
+{
+	return on_wakeup(wait, key);
+}
+
+SEC("kprobe/eventfd_signal_mask")
+int BPF_KPROBE(kprobe_eventfd_signal, struct eventfd_ctx *efd)
+{
+	return on_signal(efd);
+}
+
+SEC("kprobe/vhost_vdpa_virtqueue_cb")
+int BPF_KPROBE(kprobe_vdpa_cb, void *private)
+{
+	return on_vdpa_cb(private);
+}
+
+SEC("kprobe/vhost_vring_ioctl")
+int BPF_KPROBE(kprobe_vring_ioctl, struct vhost_dev___pvt *d, unsigned int cmd, void *argp)
+{
+	struct ioctl_args *a;
+
+	if (cmd != VHOST_SET_VRING_CALL)
+		return 0;
+	a = bpf_task_storage_get(&ioctl_args, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (a) {
+		a->dev = (__u64)d;
+		a->argp = (__u64)argp;
+		a->cmd = cmd;
+	}
+	return 0;
+}
+
+SEC("kretprobe/vhost_vring_ioctl")
+int BPF_KRETPROBE(kretprobe_vring_ioctl, long ret)
+{
+	struct ioctl_args *a = bpf_task_storage_get(&ioctl_args, bpf_get_current_task_btf(), 0, 0);
+	__u32 cmd;
+
+	if (!a || !a->cmd)
+		return 0;
+	cmd = a->cmd;
+	a->cmd = 0;
+	return on_vring_ioctl_done((void *)a->dev, cmd, (void *)a->argp, ret);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Types shared by vhost.bpf.c and user/vhost/: virtqueue kicks and calls. */
+#ifndef PVTRACE_VHOST_H
+#define PVTRACE_VHOST_H
+
+#include "hist.h"
+#include "kvm_task.h"
+
+#define VHOST_DEFAULT_VQS 4096 /* virtqueues kept (--max-vqs) */
+#define VHOST_CALL_CTXS	  8192 /* call eventfds known, least recently used dropped */
+#define VHOST_MAX_NVQS	  64   /* vqs of one device searched for a vq's index */
+
+/* one virtqueue: its device (struct vhost_dev, an opaque id) and index there */
+struct vhost_vq_key {
+	__u64 dev;
+	__u32 vq;
+	__u32 pad;
+};
+
+/* per CPU: what happened on a vq (the k2c map holds, per vq, the time from the first kick
+ * no call has answered yet to the next call, ns) */
+struct vhost_vq_stats {
+	__u64 kicks; /* driver to device: the kick eventfd woke the device */
+	__u64 calls; /* device to driver: the call eventfd was signalled */
+};
+
+/* who a vq belongs to and what it is; written on first sight, the owner when known */
+struct vhost_vq_info {
+	__u64 handle_kick; /* the vq's kick handler: names the driver and the vq's role */
+	__u64 kick_ts;	   /* the oldest kick no call has answered yet, 0: none */
+	__u32 tgid;	   /* the owner process (0 until a task of it is seen) */
+	__s32 minor;	   /* vhost-vdpa: /dev/vhost-vdpa-MINOR; else -1 */
+};
+
+enum vhost_stat {
+	VHOST_STAT_VQ_FULL,  /* a new vq found its map full: not counted */
+	VHOST_STAT_NO_INDEX, /* a vq not in its device's first VHOST_MAX_NVQS: not counted */
+	VHOST_STAT_MAX,
+};
+
+#endif

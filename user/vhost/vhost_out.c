@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* pvtrace vhost outputs: text, JSON, Prometheus textfile. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "vhost/vhost_int.h"
+#include "output.h"
+
+const char *const vhost_stat_names[VHOST_STAT_MAX] = {
+	[VHOST_STAT_VQ_FULL] = "vq_map_full",
+	[VHOST_STAT_NO_INDEX] = "vq_not_found",
+};
+
+static double rate(uint64_t n, uint64_t span_ns)
+{
+	return span_ns ? (double)n * 1e9 / (double)span_ns : 0;
+}
+
+void vhost_print_text(const struct vhost_report_data *d, const struct tick *t)
+{
+	enum time_unit u = vhost_env.c.unit;
+	bool iv = t->interval;
+
+	if (iv)
+		text_print_clock(stdout);
+	if (!d->n) {
+		printf("no vhost virtqueue seen\n");
+	} else {
+		printf("%-16s %3s %-4s %8s %-16s %-20s %10s %10s %9s %9s %10s %10s\n", "DEVICE",
+		       "VQ", "ROLE", "PID", "COMM", "VM", "KICKS", "CALLS", "KICKS/s", "CALLS/s",
+		       "K2C p50", "K2C p99");
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		const struct vhost_vq_view *v = &d->v[i];
+		const struct hist_data *h = iv ? v->interval : v->cum;
+		uint64_t kicks = iv ? v->ikicks : v->kicks, calls = iv ? v->icalls : v->calls;
+		char pid[16] = "-", a[32] = "-", b[32] = "-";
+
+		if (v->p)
+			snprintf(pid, sizeof(pid), "%u", v->p->tgid);
+		if (h && h->count) {
+			fmt_time(a, sizeof(a), hist_percentile(h, 50), u);
+			fmt_time(b, sizeof(b), hist_percentile(h, 99), u);
+		}
+		printf("%-16s %3u %-4s %8s %-16s %-20s %10" PRIu64 " %10" PRIu64
+		       " %9.1f %9.1f %10s %10s\n",
+		       v->device, v->k.vq, *v->role ? v->role : "-", pid, v->p ? v->p->comm : "?",
+		       v->p ? v->vm : "?", kicks, calls, rate(kicks, d->span_ns),
+		       rate(calls, d->span_ns), a, b);
+		if (vhost_env.hist && h && h->count) {
+			printf("  kick to call, %s vq %u:\n", v->device, v->k.vq);
+			text_print_hist(stdout, h, u);
+		}
+	}
+	for (int i = 0; i < VHOST_STAT_MAX; i++)
+		if (d->st[i])
+			printf("\n%s: %" PRIu64 "\n", vhost_stat_names[i], d->st[i]);
+}
+
+int vhost_print_json(const struct vhost_report_data *d, const struct tick *t)
+{
+	json_object *doc = json_report_new(VHOST_SCHEMA, NULL, t, attach_mode_name(d->mode));
+	json_object *arr = json_object_new_array(), *st = json_object_new_object();
+	json_object *kept = json_object_new_object();
+	bool iv = t->interval;
+	int r;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct vhost_vq_view *v = &d->v[i];
+		const struct hist_data *h = iv ? v->interval : v->cum;
+		uint64_t kicks = iv ? v->ikicks : v->kicks, calls = iv ? v->icalls : v->calls;
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "device", json_object_new_string(v->device));
+		json_object_object_add(o, "kind", json_object_new_string(v->kind));
+		json_object_object_add(o, "vq", json_object_new_int64(v->k.vq));
+		json_object_object_add(o, "role", json_object_new_string(v->role));
+		json_object_object_add(o, "handler", json_object_new_string(v->handler));
+		if (v->p) {
+			json_object_object_add(o, "pid", json_object_new_int64(v->p->tgid));
+			json_object_object_add(o, "comm", json_object_new_string(v->p->comm));
+			json_object_object_add(o, "vm", json_object_new_string(v->vm));
+			json_object_object_add(o, "exited", json_object_new_boolean(v->p->exited));
+		}
+		json_object_object_add(o, "kicks", json_u64(kicks));
+		json_object_object_add(o, "calls", json_u64(calls));
+		json_object_object_add(o, "kicks_per_second",
+				       json_object_new_double(rate(kicks, d->span_ns)));
+		json_object_object_add(o, "calls_per_second",
+				       json_object_new_double(rate(calls, d->span_ns)));
+		json_object_object_add(o, "kick_to_call",
+				       h ? json_hist(h) : json_hist(&(struct hist_data){ 0 }));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(doc, "vqs", arr);
+	for (int i = 0; i < VHOST_STAT_MAX; i++)
+		json_object_object_add(st, vhost_stat_names[i], json_u64(d->st[i]));
+	json_object_object_add(doc, "dropped", st);
+	json_object_object_add(kept, "used", json_u64(d->vqs_used));
+	json_object_object_add(kept, "max", json_u64(d->vqs_max));
+	json_object_object_add(doc, "vqs_kept", kept);
+	r = json_print_line(stdout, doc);
+	json_object_put(doc);
+	return r;
+}
+
+void vhost_fill_prom(struct prom_writer *w, const struct vhost_report_data *d)
+{
+	static const char *const counters[2][2] = {
+		{ "pvtrace_vhost_kicks_total", "Kicks of a vhost virtqueue (driver to device)" },
+		{ "pvtrace_vhost_calls_total", "Calls of a vhost virtqueue (device to driver)" },
+	};
+	char v[32];
+
+	for (int c = 0; c < 3; c++) {
+		if (c < 2)
+			prom_family(w, counters[c][0], "counter", counters[c][1]);
+		else
+			prom_family(
+				w, "pvtrace_vhost_kick_to_call_seconds", "histogram",
+				"Time from a vhost vq's first unanswered kick to its next call");
+		for (size_t i = 0; i < d->n; i++) {
+			const struct vhost_vq_view *s = &d->v[i];
+			char vq[16], pid[16];
+			struct prom_label l[6];
+			int n = 0;
+
+			snprintf(vq, sizeof(vq), "%u", s->k.vq);
+			l[n++] = (struct prom_label){ "device", s->device };
+			l[n++] = (struct prom_label){ "vq", vq };
+			l[n++] = (struct prom_label){ "role", s->role };
+			if (s->p) {
+				snprintf(pid, sizeof(pid), "%u", s->p->tgid);
+				l[n++] = (struct prom_label){ "pid", pid };
+				l[n++] = (struct prom_label){ "comm", s->p->comm };
+				l[n++] = (struct prom_label){ "vm", s->vm };
+			}
+			if (c < 2) {
+				snprintf(v, sizeof(v), "%" PRIu64, c ? s->calls : s->kicks);
+				prom_sample(w, counters[c][0], l, n, v);
+			} else if (s->cum) {
+				prom_hist(w, "pvtrace_vhost_kick_to_call_seconds", l, n, s->cum);
+			}
+		}
+	}
+	prom_family(w, "pvtrace_vhost_dropped_events_total", "counter",
+		    "vhost notifications pvtrace could not count, by reason");
+	for (int i = 0; i < VHOST_STAT_MAX; i++) {
+		snprintf(v, sizeof(v), "%" PRIu64, d->st[i]);
+		prom_sample(w, "pvtrace_vhost_dropped_events_total",
+			    (struct prom_label[]){ { "reason", vhost_stat_names[i] } }, 1, v);
+	}
+}
