@@ -30,7 +30,7 @@ aarch64)
 	;;
 esac
 # our BPF program names (as bpftool shows them, up to 15 characters)
-PVTRACE_PROGS='(fentry_vcpu_ioc|fexit_vcpu_ioct|kprobe_vcpu_ioc|kretprobe_vcpu_|fentry_vhost_|fexit_vhost_|kprobe_vhost_io|kretprobe_vhost|tp_enter_ioctl|tp_exit_ioctl|btf_kvm_|raw_kvm_|tp_kvm_|pvtrace_probe)'
+PVTRACE_PROGS='(fentry_vcpu_ioc|fexit_vcpu_ioct|kprobe_vcpu_ioc|kretprobe_vcpu_|fentry_vhost_|fexit_vhost_|kprobe_vhost_|kretprobe_vhost|fexit_vring_ioc|fentry_vdpa_cb|fentry_eventfd_|kretprobe_vring|kprobe_vring_io|kprobe_vdpa_cb|kprobe_eventfd_|tp_enter_ioctl|tp_exit_ioctl|btf_kvm_|raw_kvm_|tp_kvm_|pvtrace_probe)'
 
 # have_tool NAME: installed and runnable here (an arm64 guest shares the x86 host root, where
 # x86 programs without an arm64 build staged by scripts/guest.sh cannot run)
@@ -128,7 +128,7 @@ our_bpf_objects() {
 	jq -r '.[] | select(.name != null) | "prog \(.id) \(.name)"' <<<"$progs" |
 		grep -E "^prog [0-9]+ $PVTRACE_PROGS" || true
 	jq -r '.[] | select(.name != null) | "map \(.id) \(.name)"' <<<"$maps" |
-		grep -E '^map [0-9]+ (hists|starts|state|spill|addrs|procs|threads|overflow|latency_\.|exits_bp\.)' || true
+		grep -E '^map [0-9]+ (hists|starts|state|spill|addrs|procs|threads|overflow|vqstats|vqinfo|k2c|callctx|ioctl_args|latency_\.|exits_bp\.|vhost_bp\.)' || true
 	ids=$(jq -r '.[] | .id' <<<"$progs" | tr '\n' ' ')
 	lids=$(jq -r '.[] | .id' <<<"$links2" | tr '\n' ' ')
 	jq -r '.[] | "link \(.id) prog \(.prog_id)"' <<<"$links" |

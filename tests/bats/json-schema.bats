@@ -66,7 +66,7 @@ EOF
 	for k in latency.ioctl/2:report latency.hooks/1:report hooks/2:hooks hooks/2:change \
 		hooks/2:steal vfio/2:event vfio/2:report patches/1:inventory patches/1:dump \
 		patches/1:text_poke patches/1:watch_end bench/1:result results/1:list results/1:query \
-		compare/1:comparison history/1:history exits/1:report; do
+		compare/1:comparison history/1:history exits/1:report vhost/1:report; do
 		sample "pvtrace.${k%:*}" "${k#*:}" >/dev/null
 	done
 }

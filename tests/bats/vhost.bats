@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
-# pvtrace latency --vhost: the ioctls of a vhost driver whose every call is known (vhostdrv:
-# vhost-net with a tap backend, and vhost-vdpa on vdpa_sim_net where the kernel has the
-# simulator), per command exactly, and equal to strace's count of the same calls; --device,
-# outputs, cleanup, errors. scripts/guest-tests.sh runs it in Debian's 6.12 once per attach
-# mode (PVTRACE_MODE) and in the project's kernel, which has vdpa_sim_net.
+# pvtrace latency --vhost and pvtrace vhost against a vhost driver whose every call is known
+# (vhostdrv: vhost-net with a tap backend, and vhost-vdpa on vdpa_sim_net where the kernel has
+# the simulator): ioctls per command exactly, and equal to strace's count of the same calls;
+# kicks and calls per vq equal to the driver's own writes and its call eventfds' counters;
+# filters, outputs, cleanup, errors. scripts/guest-tests.sh runs it in Debian's 6.12 once
+# per attach mode (PVTRACE_MODE) and in the project's kernel, which has vdpa_sim_net.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -150,6 +151,140 @@ check_counts() {
 		"--vhost --device" "--vhost --device ''" "--vhost -p 0" "--vhost 1 0"; do
 		# shellcheck disable=SC2086
 		eval run "$PVTRACE" latency $args
+		echo "args '$args': status $status: $output"
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ ${lines[0]} == pvtrace* ]]
+	done
+}
+
+# --- pvtrace vhost: kicks and calls per vq
+
+# pvtrace vhost attaches with fentry or kprobes only
+need_vq_mode() {
+	if [ "${PVTRACE_MODE:-}" = tracepoint ]; then
+		skip "pvtrace vhost has no tracepoint mode (no tracepoints on vhost kicks and calls; its error is tested below)"
+	fi
+}
+
+# pvtrace vhost's FIELD for vq V of DEVICE in its last JSON document
+vq_field() {
+	tail -n 1 "$1" | jq --arg d "$2" --argjson v "$3" -r \
+		'[.vqs[] | select(.device == $d and .vq == $v)] | if length == 1 then .[0]'"$4"' else "missing" end'
+}
+
+# check_vqs DEV DEVICE PACKETS: vhostdrv's kicks and calls per vq are pvtrace's, exactly
+check_vqs() {
+	local drv=$BATS_TEST_TMPDIR/drv.out vq kicks calls k2c
+	start_pvtrace vhost --json $(mode_args)
+	"$VHOSTDRV" --dev "$1" --packets "$3" >"$drv"
+	stop_pvtrace INT
+	[ "$PV_RC" -eq 0 ]
+	cat "$drv"
+	tail -n 1 "$PV_OUT" | jq -c '.vqs[]'
+	while read -r _ vq _ kicks _ calls _; do
+		echo "vq $vq: vhostdrv kicks $kicks calls $calls; pvtrace $(vq_field "$PV_OUT" "$2" "$vq" .kicks) $(vq_field "$PV_OUT" "$2" "$vq" .calls)"
+		[ "$(vq_field "$PV_OUT" "$2" "$vq" .kicks)" = "$kicks" ]
+		[ "$(vq_field "$PV_OUT" "$2" "$vq" .calls)" = "$calls" ]
+		[ "$(vq_field "$PV_OUT" "$2" "$vq" .comm)" = vhostdrv ]
+		# a kick-to-call time for at most every call, at least one where both happened
+		k2c=$(vq_field "$PV_OUT" "$2" "$vq" .kick_to_call.count)
+		[ "$k2c" -le "$calls" ]
+		if [ "$kicks" -gt 0 ] && [ "$calls" -gt 0 ]; then [ "$k2c" -ge 1 ]; fi
+	done < <(grep '^vq ' "$drv")
+	# the TX vq: one kick and one call per frame
+	grep -q "^vq 1 kicks $3 calls $3 used $3$" "$drv"
+}
+
+@test "vhost: vhost-net kicks and calls per vq equal vhostdrv's writes and call eventfd counts" {
+	need_vq_mode
+	need_vhost_net
+	check_vqs /dev/vhost-net vhost-net 7
+	[ "$(vq_field "$PV_OUT" vhost-net 1 .role)" = tx ]
+	[ "$(vq_field "$PV_OUT" vhost-net 1 .handler)" = handle_tx_kick ]
+	[ "$(vq_field "$PV_OUT" vhost-net 0 .role)" = rx ]
+}
+
+@test "vhost: vhost-vdpa kicks and calls per vq on vdpa_sim_net equal vhostdrv's" {
+	need_vq_mode
+	need_vdpa_sim
+	check_vqs "$VDPA_DEV" "${VDPA_DEV#/dev/}" 9
+	# RX: one kick for every buffer, a call for each frame looped back
+	grep -q "^vq 0 kicks 1 calls 9 used 9$" "$BATS_TEST_TMPDIR/drv.out"
+	[ "$(vq_field "$PV_OUT" "${VDPA_DEV#/dev/}" 0 .kind)" = vdpa ]
+}
+
+@test "vhost: -p and --device keep their own; interval reports add up to the run" {
+	need_vq_mode
+	need_vhost_net
+	start_pvtrace vhost -p $$ --json $(mode_args)
+	"$VHOSTDRV" --dev /dev/vhost-net --packets 3 >/dev/null
+	stop_pvtrace TERM
+	[ "$PV_RC" -eq 0 ]
+	[ "$(tail -n 1 "$PV_OUT" | jq '.vqs | length')" -eq 0 ]
+	start_pvtrace vhost --device vhost-vsock --json $(mode_args)
+	"$VHOSTDRV" --dev /dev/vhost-net --packets 3 >/dev/null
+	stop_pvtrace TERM
+	[ "$(tail -n 1 "$PV_OUT" | jq '.vqs | length')" -eq 0 ]
+	start_pvtrace vhost --device vhost-net --json 1 $(mode_args)
+	for _ in 1 2 3; do "$VHOSTDRV" --dev /dev/vhost-net --packets 4 >/dev/null; sleep 1.1; done
+	stop_pvtrace INT
+	[ "$PV_RC" -eq 0 ]
+	# three drivers, three devices (the process exits: its vqs leave after their report)
+	[ "$(jq -s '[.[].vqs[] | select(.vq == 1) | .kicks] | add' "$PV_OUT")" -eq 12 ]
+	[ "$(jq -s '[.[].vqs[] | select(.vq == 1) | .calls] | add' "$PV_OUT")" -eq 12 ]
+	[ "$(jq -s '[.[] | select(.cumulative)] | length' "$PV_OUT")" -eq 0 ]
+}
+
+@test "vhost: text table and the textfile (promtool) show the same counts" {
+	need_vq_mode
+	need_vhost_net
+	prom=$BATS_TEST_TMPDIR/vhost.prom
+	start_pvtrace vhost --hist --prom "$prom" --prom-keep $(mode_args)
+	"$VHOSTDRV" --dev /dev/vhost-net --packets 5 >/dev/null
+	stop_pvtrace TERM
+	[ "$PV_RC" -eq 0 ]
+	cat "$PV_OUT"
+	grep -qE '^vhost-net +1 tx +[0-9]+ vhostdrv +vhostdrv/[0-9]+ +5 +5 ' "$PV_OUT"
+	grep -q '^  kick to call, vhost-net vq 1:' "$PV_OUT"
+	if have_tool promtool; then promtool check metrics <"$prom"; fi
+	grep -qE '^pvtrace_vhost_kicks_total\{device="vhost-net",vq="1",role="tx",pid="[0-9]+",comm="vhostdrv",vm="vhostdrv/[0-9]+"\} 5$' "$prom"
+	grep -qE '^pvtrace_vhost_calls_total\{device="vhost-net",vq="1",.*\} 5$' "$prom"
+	grep -q '^pvtrace_vhost_kick_to_call_seconds_count{device="vhost-net",vq="1"' "$prom"
+}
+
+@test "vhost: no BPF program, link or map remains after SIGINT, SIGTERM, SIGHUP, SIGKILL" {
+	need_vq_mode
+	need_vhost_net
+	[ -z "$(our_bpf_objects)" ] || skip "pvtrace objects already loaded by someone else"
+	for sig in INT TERM HUP KILL; do
+		start_pvtrace vhost $(mode_args)
+		our_bpf_objects | grep -qE '^prog [0-9]+ (fentry_vhost_w|kprobe_vhost_w)'
+		stop_pvtrace $sig
+		left=$(our_bpf_objects_settled)
+		echo "after SIG$sig: ${left:-nothing left}"
+		[ -z "$left" ]
+		if [ $sig != KILL ]; then [ "$PV_RC" -eq 0 ]; fi
+	done
+}
+
+@test "vhost: no vhost module, or tracepoint mode, is a one-line error saying why" {
+	run "$PVTRACE" vhost --mode tracepoint -d 1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	if grep -qE ' vhost_poll_wakeup([[:space:]]|$)' /proc/kallsyms; then
+		[[ ${lines[0]} == *"mode tracepoint is not available here: tracepoint: no tracepoint"* ]]
+	else
+		[[ ${lines[0]} == *"vhost is not loaded (no vhost_poll_wakeup in /proc/kallsyms)"* ]]
+	fi
+}
+
+@test "vhost: bad input is a one-line error and exit status 2" {
+	for args in "--max-vqs 0" "--max-vqs x" "--device" "--device ''" "--vm" "-p 0" "-p abc" \
+		"1 0" "1 2 3" "--bogus" "-d 10q" "--mode bogus" "-p 999999999"; do
+		# shellcheck disable=SC2086
+		eval run "$PVTRACE" vhost $args
 		echo "args '$args': status $status: $output"
 		[ "$status" -eq 2 ]
 		[ "${#lines[@]}" -eq 1 ]
