@@ -200,13 +200,21 @@ static __always_inline struct vhost_vq_info *vq_note(struct vhost_virtqueue___pv
 		if (!info)
 			return NULL;
 	}
+	/* the owner's record once, when the vq gets its owner (not on every kick) */
 	if (!info->tgid && tgid)
 		info->tgid = tgid;
-	if (info->tgid)
+	if (info->tgid && !info->noted) {
 		kvm_proc_note(&procs, info->tgid);
+		info->noted = 1;
+	}
+	/* the call eventfd: written only when new or changed (an LRU update is no lookup) */
 	ctx = (__u64)BPF_CORE_READ(vq, call_ctx.ctx);
-	if (ctx)
-		bpf_map_update_elem(&callctx, &ctx, key, BPF_ANY);
+	if (ctx) {
+		struct vhost_vq_key *known = bpf_map_lookup_elem(&callctx, &ctx);
+
+		if (!known || known->dev != key->dev || known->vq != key->vq)
+			bpf_map_update_elem(&callctx, &ctx, key, BPF_ANY);
+	}
 	return info;
 }
 

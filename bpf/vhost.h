@@ -30,6 +30,8 @@ struct vhost_vq_info {
 	__u64 kick_ts;	   /* the oldest kick no call has answered yet, 0: none */
 	__u32 tgid;	   /* the owner process (0 until a task of it is seen) */
 	__s32 minor;	   /* vhost-vdpa: /dev/vhost-vdpa-MINOR; else -1 */
+	__u32 noted;	   /* the owner's procs record is written */
+	__u32 pad;
 };
 
 enum vhost_stat {
