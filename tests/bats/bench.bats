@@ -242,7 +242,7 @@ PY
 	[ "$(strace_counts "$OUT/strace.log" | awk '$1 == "KVM_CREATE_VM" { print $2 }')" -eq 2 ]
 }
 
-@test "bench overhead: traced counts equal what the traced blocks issued; tracing adds time" {
+@test "bench overhead: traced counts equal what the traced blocks issued; its figures add up" {
 	need_root
 	need_kvm
 	run "$PVTRACE" bench overhead --mode tracepoint --runs 4 --iterations 100 --json
@@ -263,7 +263,10 @@ PY
 		[ "$issued" -eq $((4 * 2 * 100)) ]
 		[ "$traced" -eq "$issued" ]
 	done
-	# added_ns = traced - untraced per run; the tracepoint costs something here
+	# added_ns = traced - untraced per run. Its size is a benchmark's figure, not a test's: how
+	# much the tracer costs is judged by scripts/kci-calibrate.py over many runs with the
+	# samples validated (a CI host once had untraced blocks 20 % slower than traced ones in
+	# 2 of 4 runs), so here the median is printed, not judged
 	/usr/bin/python3 - "$OUT/doc.json" <<'PY'
 import json, statistics, sys
 d = json.load(open(sys.argv[1]))
@@ -273,7 +276,6 @@ for u, t, a, r in zip(m["untraced.p50"], m["traced.p50"], m["added_ns"], m["rati
     assert abs(t / u - r) < 1e-3, (u, t, r)
 med = statistics.median(m["added_ns"])
 print("added_ns median", med)
-assert med > 0, m["added_ns"]
 PY
 	left=$(our_bpf_objects_settled)
 	echo "left: ${left:-nothing}"
