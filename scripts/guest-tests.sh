@@ -29,10 +29,15 @@ cd "$(dirname "$0")/.." || exit 1
 timeout=${PVTRACE_GUEST_TIMEOUT:-1800}
 # the default boots in scripts/run-tests.sh's lanes: qemu-real alone on both CPUs, then the x86
 # boots on one CPU beside the arm64 boots on the other (--lane NAME: one lane's)
+# The x86 boots are listed longest first: --queue FILE takes them one at a time from a list
+# that both lanes share (the arm64 lane after its own boots), so neither lane idles while the
+# other still has several boots to go.
 lane_alone="qemu-real"
-lane_x86="stock vfio stock-6.1 hooks patched base patches hooks-patched"
+lane_x86="stock patched stock-6.1 vfio hooks hooks-patched patches base"
 lane_arm64="arm64 arm64-patched"
 guests=${PVTRACE_GUESTS:-$lane_x86 $lane_alone $lane_arm64}
+queue=
+usage="usage: scripts/guest-tests.sh [--lane alone|x86|arm64 | --queue FILE | --list-x86]"
 case ${1:-} in
 --lane)
 	case ${2:-} in
@@ -42,8 +47,21 @@ case ${1:-} in
 	*) echo "guest-tests: --lane alone|x86|arm64, not '${2:-}'" >&2; exit 2 ;;
 	esac
 	;;
+--queue)
+	# FILE: one boot name per line, shared by the lanes; each takes the first line under flock
+	queue=${2:-}
+	if [ -z "$queue" ] || [ ! -w "$queue" ]; then
+		echo "guest-tests: --queue needs a writable file of boot names, not '$queue'" >&2
+		exit 2
+	fi
+	guests=
+	;;
+--list-x86)
+	echo "$lane_x86"
+	exit 0
+	;;
 "") ;;
-*) echo "usage: scripts/guest-tests.sh [--lane alone|x86|arm64]" >&2; exit 2 ;;
+*) echo "$usage" >&2; exit 2 ;;
 esac
 kb=$(scripts/kbuild-dir.sh)
 kbz=$kb/build-x86/arch/x86/boot/bzImage
@@ -124,7 +142,22 @@ have_project_kernel() { # NAME
 	return 1
 }
 
-for g in $guests; do
+# next_guest: the next boot, from the list or, with --queue, the shared file's first line
+next_guest() {
+	if [ -z "$queue" ]; then
+		local list
+		read -ra list <<<"$guests"
+		[ ${#list[@]} -gt 0 ] || return 1
+		g=${list[0]}
+		guests=${list[*]:1}
+		return 0
+	fi
+	# shellcheck disable=SC2016 # the inner shell expands them
+	g=$(flock "$queue" sh -c 'g=$(head -n 1 "$1"); [ -n "$g" ] || exit 1
+		tail -n +2 "$1" >"$1.next" && cat "$1.next" >"$1" && rm -f "$1.next"; echo "$g"' sh "$queue")
+}
+
+while next_guest; do
 	case $g in
 	stock)
 		# tracepoint mode in full is the host suite's (this host's kernel allows no other);
