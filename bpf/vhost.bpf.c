@@ -4,7 +4,8 @@
  * vhost_poll_wakeup) and calls (device to driver: eventfd_signal_mask on a vq's call
  * eventfd), per device and vq, and the time from a kick to the call that answers it.
  * A call eventfd is known once its vq has been seen: at a kick, at vhost-vdpa's virtqueue
- * callback, or when VHOST_SET_VRING_CALL sets it (vhost_vring_ioctl).
+ * callback, or when VHOST_SET_VRING_CALL sets it (vhost_vring_ioctl). Dirty logging (a VMM
+ * migrating with VHOST_F_LOG_ALL): vhost_log_write, the buffers vhost-net's RX wrote.
  * The vhost types live in modules (vhost, vhost_vdpa), not in vmlinux.h: the ___pvt
  * definitions below are relocated against their BTF.
  */
@@ -46,7 +47,15 @@ struct vhost_virtqueue___pvt {
 	struct vhost_poll___pvt poll;
 	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
 	void *handle_kick;
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	void *iotlb;
 } __attribute__((preserve_access_index));
+
+/* one entry of a dirty-log write (struct vhost_log: a guest address and length) */
+struct vhost_log___pvt {
+	__u64 addr;
+	__u64 len;
+};
 
 struct vhost_dev___pvt {
 	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
@@ -315,6 +324,83 @@ static __always_inline int on_vring_ioctl_done(struct vhost_dev___pvt *d, __u32 
 	if (vq)
 		vq_note(vq, &k);
 	return 0;
+}
+
+/* the dirty-bitmap bits log_write sets for len bytes at addr: one per page touched */
+static __always_inline __u64 log_span(__u64 addr, __u64 len)
+{
+	return len ? ((addr & 4095) + len + 4095) >> 12 : 0;
+}
+
+/*
+ * vhost_log_write(vq, log, log_num, len, iov, count): len bytes logged. Without an IOTLB
+ * log_write marks the pages of each log entry (guest addresses) up to len bytes; with one,
+ * the pages of each iovec (virtual addresses whose pages are the guest's: the VMM maps
+ * guest memory page-aligned).
+ */
+static __always_inline int on_log_write(struct vhost_virtqueue___pvt *vq,
+					struct vhost_log___pvt *log, __u32 log_num, __u64 len,
+					struct iovec *iov, int count)
+{
+	struct vhost_vq_key k;
+	struct vhost_vq_info *info = vq_note(vq, &k);
+	struct vhost_vq_stats *st;
+	__u64 pages = 0, left = len;
+	bool viova = BPF_CORE_READ(vq, iotlb) != NULL;
+	__u32 n = viova ? (__u32)count : log_num;
+
+	if (!info || !owner_wanted(info))
+		return 0;
+	st = stats_of(&k);
+	if (!st)
+		return 0;
+	for (__u32 i = 0; i < VHOST_LOG_ENTRIES && i < n && left; i++) {
+		struct vhost_log___pvt e = {};
+		struct iovec v = {};
+
+		if (viova) {
+			bpf_probe_read_kernel(&v, sizeof(v), &iov[i]);
+			e.addr = (__u64)v.iov_base;
+			e.len = v.iov_len;
+		} else {
+			bpf_probe_read_kernel(&e, sizeof(e), &log[i]);
+			if (e.len > left)
+				e.len = left;
+			left -= e.len;
+		}
+		pages += log_span(e.addr, e.len);
+	}
+	if (n > VHOST_LOG_ENTRIES && left)
+		stat_inc(&stats, VHOST_STAT_LOG_LONG);
+	st->log_writes++;
+	st->log_bytes += len;
+	st->log_pages += pages;
+	return 0;
+}
+
+SEC("fentry/vhost_log_write")
+int BPF_PROG(fentry_log_write, struct vhost_virtqueue___pvt *vq, struct vhost_log___pvt *log,
+	     unsigned int log_num, __u64 len, struct iovec *iov, int count)
+{
+	return on_log_write(vq, log, log_num, len, iov, count);
+}
+
+/* the sixth argument, which this libbpf's BPF_KPROBE does not reach (s390: on the stack) */
+#if defined(__TARGET_ARCH_x86)
+#define KPROBE_PARM6(r) ((int)(r)->r9)
+#elif defined(__TARGET_ARCH_arm64)
+#define KPROBE_PARM6(r) ((int)(r)->regs[5])
+#else
+#define KPROBE_PARM6(r) 0 /* only the IOTLB case's pages read it: none counted */
+#endif
+
+SEC("kprobe/vhost_log_write")
+int BPF_KPROBE(kprobe_log_write, struct vhost_virtqueue___pvt *vq, struct vhost_log___pvt *log,
+	       unsigned int log_num, __u64 len, struct iovec *iov)
+{
+	int count = KPROBE_PARM6(ctx);
+
+	return on_log_write(vq, log, log_num, len, iov, count);
 }
 
 SEC("fentry/vhost_poll_wakeup")

@@ -9,6 +9,7 @@
 #define VHOST_DEFAULT_VQS 4096 /* virtqueues kept (--max-vqs) */
 #define VHOST_CALL_CTXS	  8192 /* call eventfds known, least recently used dropped */
 #define VHOST_MAX_NVQS	  64   /* vqs of one device searched for a vq's index */
+#define VHOST_LOG_ENTRIES 64   /* log entries (or iovecs) of one dirty-log write read for pages */
 
 /* one virtqueue: its device (struct vhost_dev, an opaque id) and index there */
 struct vhost_vq_key {
@@ -20,8 +21,11 @@ struct vhost_vq_key {
 /* per CPU: what happened on a vq (the k2c map holds, per vq, the time from the first kick
  * no call has answered yet to the next call, ns) */
 struct vhost_vq_stats {
-	__u64 kicks; /* driver to device: the kick eventfd woke the device */
-	__u64 calls; /* device to driver: the call eventfd was signalled */
+	__u64 kicks;	  /* driver to device: the kick eventfd woke the device */
+	__u64 calls;	  /* device to driver: the call eventfd was signalled */
+	__u64 log_writes; /* vhost_log_write calls: a buffer written with dirty logging on */
+	__u64 log_bytes;  /* the bytes they logged */
+	__u64 log_pages;  /* the dirty-bitmap bits they set (a page written twice: twice) */
 };
 
 /* who a vq belongs to and what it is; written on first sight, the owner when known */
@@ -37,6 +41,7 @@ struct vhost_vq_info {
 enum vhost_stat {
 	VHOST_STAT_VQ_FULL,  /* a new vq found its map full: not counted */
 	VHOST_STAT_NO_INDEX, /* a vq not in its device's first VHOST_MAX_NVQS: not counted */
+	VHOST_STAT_LOG_LONG, /* a log write of more than VHOST_LOG_ENTRIES: pages undercounted */
 	VHOST_STAT_MAX,
 };
 

@@ -36,6 +36,9 @@ static const char doc[] =
 	"vhost-scsi), per device and vq: kicks (driver to device: the vq's kick eventfd\n"
 	"woke the device), calls (device to driver: its call eventfd was signalled), their\n"
 	"rates, and the time from the first kick no call has answered yet to the next call.\n"
+	"While a VMM migrates (VHOST_F_LOG_ALL), the dirty logging of each vq: buffers\n"
+	"logged, bytes and dirty-bitmap pages (vhost_log_write: vhost-net's RX; the used\n"
+	"ring's own logging is not counted).\n"
 	"\n"
 	"Examples:\n"
 	"  pvtrace vhost                         # until Ctrl-C, then one report\n"
@@ -45,6 +48,7 @@ static const char doc[] =
 	"  pvtrace vhost 15 --prom /var/lib/prometheus/node-exporter/pvtrace-vhost.prom\n"
 	"\n"
 	"Attach modes: fentry on vhost_poll_wakeup (kicks), eventfd_signal_mask (calls),\n"
+	"vhost_log_write (dirty logging),\n"
 	"vhost_vring_ioctl and vhost-vdpa's virtqueue callback (which call eventfd is\n"
 	"whose), else kprobes on the same; the kernel has no tracepoints there. A call\n"
 	"eventfd is known once its vq is seen: when VHOST_SET_VRING_CALL sets it, at a kick,\n"
@@ -116,11 +120,13 @@ static const struct attach_target target = {
 	X(s, fentry_vdpa_cb, ATTACH_FENTRY, 1)        \
 	X(s, fentry_vhost_wakeup, ATTACH_FENTRY, 0)   \
 	X(s, fentry_eventfd_signal, ATTACH_FENTRY, 0) \
+	X(s, fentry_log_write, ATTACH_FENTRY, 0)      \
 	X(s, kretprobe_vring_ioctl, ATTACH_KPROBE, 0) \
 	X(s, kprobe_vring_ioctl, ATTACH_KPROBE, 0)    \
 	X(s, kprobe_vdpa_cb, ATTACH_KPROBE, 1)        \
 	X(s, kprobe_vhost_wakeup, ATTACH_KPROBE, 0)   \
-	X(s, kprobe_eventfd_signal, ATTACH_KPROBE, 0)
+	X(s, kprobe_eventfd_signal, ATTACH_KPROBE, 0) \
+	X(s, kprobe_log_write, ATTACH_KPROBE, 0)
 
 #define SET_AUTOLOAD(s, prog, mode, vdpa) \
 	bpf_program__set_autoload((s)->progs.prog, m == (mode) && (!(vdpa) || ctx->have_vdpa));
@@ -189,7 +195,7 @@ static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
 struct vq_entry {
 	struct vhost_vq_key k;
 	struct vhost_vq_info info;
-	uint64_t kicks, calls, pkicks, pcalls;
+	struct vhost_vq_stats now, prev; /* summed over CPUs */
 	uint64_t gen;
 };
 
@@ -234,17 +240,15 @@ static int read_vqs(struct vhost_run *r)
 	while (!bpf_map_get_next_key(ifd, prev, &next)) {
 		struct vq_entry *e;
 		struct vhost_vq_info info;
-		uint64_t kicks = 0, calls = 0;
+		struct vhost_vq_stats sum = { 0 };
 
 		k = next;
 		prev = &k;
 		if (bpf_map_lookup_elem(ifd, &k, &info))
 			continue;
 		if (!bpf_map_lookup_elem(sfd, &k, r->pcpu)) {
-			for (int c = 0; c < r->ncpus; c++) {
-				kicks += r->pcpu[c].kicks;
-				calls += r->pcpu[c].calls;
-			}
+			for (int c = 0; c < r->ncpus; c++)
+				vhost_stats_add(&sum, &r->pcpu[c]);
 		}
 		e = bsearch(&k, r->e, known, sizeof(*r->e), key_cmp);
 		if (!e) {
@@ -262,8 +266,7 @@ static int read_vqs(struct vhost_run *r)
 			e->k = k;
 		}
 		e->info = info;
-		e->kicks = kicks;
-		e->calls = calls;
+		e->now = sum;
 		e->gen = r->gen;
 	}
 	if (r->ne > known)
@@ -348,8 +351,8 @@ static int build_views(struct vhost_run *r)
 		memset(v, 0, sizeof(*v));
 		v->k = e->k;
 		v->info = e->info;
-		v->kicks = e->kicks, v->calls = e->calls;
-		v->ikicks = e->kicks - e->pkicks, v->icalls = e->calls - e->pcalls;
+		v->tot = e->now;
+		v->ival = vhost_stats_delta(&e->now, &e->prev);
 		v->cum = h ? &h->cum : NULL;
 		v->interval = h ? &h->interval : NULL;
 		handler_kind(sym, &v->kind, &v->role);
@@ -485,10 +488,8 @@ static void vhost_next(void *arg, const struct tick *t)
 
 	if (r->reap && !t->final)
 		reap_exited(r);
-	for (size_t i = 0; i < r->ne; i++) {
-		r->e[i].pkicks = r->e[i].kicks;
-		r->e[i].pcalls = r->e[i].calls;
-	}
+	for (size_t i = 0; i < r->ne; i++)
+		r->e[i].prev = r->e[i].now;
 	hist_set_next_interval(&r->hs);
 }
 

@@ -31,8 +31,7 @@ extern const char *const vhost_stat_names[VHOST_STAT_MAX];
 struct vhost_vq_view {
 	struct vhost_vq_key k;
 	struct vhost_vq_info info;
-	uint64_t kicks, calls;			/* since start */
-	uint64_t ikicks, icalls;		/* this interval */
+	struct vhost_vq_stats tot, ival;	/* since start, this interval */
 	const struct hist_data *cum, *interval; /* kick to call; NULL: none yet */
 	const struct proc_ident *p;		/* NULL: owner not seen yet */
 	char device[80];			/* "vhost-vdpa-0", "vhost-net#1" */
@@ -51,6 +50,9 @@ struct vhost_report_data {
 	uint32_t vqs_used, vqs_max;
 };
 
+void vhost_stats_add(struct vhost_vq_stats *sum, const struct vhost_vq_stats *x);
+struct vhost_vq_stats vhost_stats_delta(const struct vhost_vq_stats *now,
+					const struct vhost_vq_stats *prev);
 void vhost_print_text(const struct vhost_report_data *d, const struct tick *t);
 int vhost_print_json(const struct vhost_report_data *d, const struct tick *t);
 void vhost_fill_prom(struct prom_writer *w, const struct vhost_report_data *d);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* pvtrace vhost outputs: text, JSON, Prometheus textfile. */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "vhost/vhost_int.h"
@@ -9,7 +10,29 @@
 const char *const vhost_stat_names[VHOST_STAT_MAX] = {
 	[VHOST_STAT_VQ_FULL] = "vq_map_full",
 	[VHOST_STAT_NO_INDEX] = "vq_not_found",
+	[VHOST_STAT_LOG_LONG] = "log_pages_undercounted",
 };
+
+void vhost_stats_add(struct vhost_vq_stats *sum, const struct vhost_vq_stats *x)
+{
+	sum->kicks += x->kicks;
+	sum->calls += x->calls;
+	sum->log_writes += x->log_writes;
+	sum->log_bytes += x->log_bytes;
+	sum->log_pages += x->log_pages;
+}
+
+struct vhost_vq_stats vhost_stats_delta(const struct vhost_vq_stats *now,
+					const struct vhost_vq_stats *prev)
+{
+	return (struct vhost_vq_stats){
+		.kicks = now->kicks - prev->kicks,
+		.calls = now->calls - prev->calls,
+		.log_writes = now->log_writes - prev->log_writes,
+		.log_bytes = now->log_bytes - prev->log_bytes,
+		.log_pages = now->log_pages - prev->log_pages,
+	};
+}
 
 static double rate(uint64_t n, uint64_t span_ns)
 {
@@ -19,7 +42,7 @@ static double rate(uint64_t n, uint64_t span_ns)
 void vhost_print_text(const struct vhost_report_data *d, const struct tick *t)
 {
 	enum time_unit u = vhost_env.c.unit;
-	bool iv = t->interval;
+	bool iv = t->interval, logged = false;
 
 	if (iv)
 		text_print_clock(stdout);
@@ -33,9 +56,11 @@ void vhost_print_text(const struct vhost_report_data *d, const struct tick *t)
 	for (size_t i = 0; i < d->n; i++) {
 		const struct vhost_vq_view *v = &d->v[i];
 		const struct hist_data *h = iv ? v->interval : v->cum;
-		uint64_t kicks = iv ? v->ikicks : v->kicks, calls = iv ? v->icalls : v->calls;
+		const struct vhost_vq_stats *c = iv ? &v->ival : &v->tot;
+		uint64_t kicks = c->kicks, calls = c->calls;
 		char pid[16] = "-", a[32] = "-", b[32] = "-";
 
+		logged |= c->log_writes != 0;
 		if (v->p)
 			snprintf(pid, sizeof(pid), "%u", v->p->tgid);
 		if (h && h->count) {
@@ -51,6 +76,19 @@ void vhost_print_text(const struct vhost_report_data *d, const struct tick *t)
 			printf("  kick to call, %s vq %u:\n", v->device, v->k.vq);
 			text_print_hist(stdout, h, u);
 		}
+	}
+	/* dirty logging: only while a VMM migrates (VHOST_F_LOG_ALL), so only when it did */
+	if (logged)
+		printf("\ndirty logging\n%-16s %3s %10s %12s %10s %12s\n", "DEVICE", "VQ", "WRITES",
+		       "BYTES", "PAGES", "BYTES/s");
+	for (size_t i = 0; logged && i < d->n; i++) {
+		const struct vhost_vq_view *v = &d->v[i];
+		const struct vhost_vq_stats *c = iv ? &v->ival : &v->tot;
+
+		if (c->log_writes)
+			printf("%-16s %3u %10llu %12llu %10llu %12.0f\n", v->device, v->k.vq,
+			       (unsigned long long)c->log_writes, (unsigned long long)c->log_bytes,
+			       (unsigned long long)c->log_pages, rate(c->log_bytes, d->span_ns));
 	}
 	for (int i = 0; i < VHOST_STAT_MAX; i++)
 		if (d->st[i])
@@ -68,8 +106,9 @@ int vhost_print_json(const struct vhost_report_data *d, const struct tick *t)
 	for (size_t i = 0; i < d->n; i++) {
 		const struct vhost_vq_view *v = &d->v[i];
 		const struct hist_data *h = iv ? v->interval : v->cum;
-		uint64_t kicks = iv ? v->ikicks : v->kicks, calls = iv ? v->icalls : v->calls;
-		json_object *o = json_object_new_object();
+		const struct vhost_vq_stats *c = iv ? &v->ival : &v->tot;
+		uint64_t kicks = c->kicks, calls = c->calls;
+		json_object *o = json_object_new_object(), *log = json_object_new_object();
 
 		json_object_object_add(o, "device", json_object_new_string(v->device));
 		json_object_object_add(o, "kind", json_object_new_string(v->kind));
@@ -90,6 +129,12 @@ int vhost_print_json(const struct vhost_report_data *d, const struct tick *t)
 				       json_object_new_double(rate(calls, d->span_ns)));
 		json_object_object_add(o, "kick_to_call",
 				       h ? json_hist(h) : json_hist(&(struct hist_data){ 0 }));
+		json_object_object_add(log, "writes", json_u64(c->log_writes));
+		json_object_object_add(log, "bytes", json_u64(c->log_bytes));
+		json_object_object_add(log, "pages", json_u64(c->log_pages));
+		json_object_object_add(log, "bytes_per_second",
+				       json_object_new_double(rate(c->log_bytes, d->span_ns)));
+		json_object_object_add(o, "dirty_log", log);
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(doc, "vqs", arr);
@@ -106,15 +151,30 @@ int vhost_print_json(const struct vhost_report_data *d, const struct tick *t)
 
 void vhost_fill_prom(struct prom_writer *w, const struct vhost_report_data *d)
 {
-	static const char *const counters[2][2] = {
-		{ "pvtrace_vhost_kicks_total", "Kicks of a vhost virtqueue (driver to device)" },
-		{ "pvtrace_vhost_calls_total", "Calls of a vhost virtqueue (device to driver)" },
+	static const struct {
+		const char *name, *help;
+		size_t off; /* in struct vhost_vq_stats */
+	} counters[] = {
+		{ "pvtrace_vhost_kicks_total", "Kicks of a vhost virtqueue (driver to device)",
+		  offsetof(struct vhost_vq_stats, kicks) },
+		{ "pvtrace_vhost_calls_total", "Calls of a vhost virtqueue (device to driver)",
+		  offsetof(struct vhost_vq_stats, calls) },
+		{ "pvtrace_vhost_log_writes_total",
+		  "Buffers a vhost virtqueue wrote with dirty logging on (vhost_log_write)",
+		  offsetof(struct vhost_vq_stats, log_writes) },
+		{ "pvtrace_vhost_log_bytes_total", "Bytes a vhost virtqueue logged as dirty",
+		  offsetof(struct vhost_vq_stats, log_bytes) },
+		{ "pvtrace_vhost_log_pages_total",
+		  "Dirty-bitmap page bits a vhost virtqueue set (a page written twice counts "
+		  "twice)",
+		  offsetof(struct vhost_vq_stats, log_pages) },
 	};
+	const int nc = (int)(sizeof(counters) / sizeof(counters[0]));
 	char v[32];
 
-	for (int c = 0; c < 3; c++) {
-		if (c < 2)
-			prom_family(w, counters[c][0], "counter", counters[c][1]);
+	for (int c = 0; c <= nc; c++) {
+		if (c < nc)
+			prom_family(w, counters[c].name, "counter", counters[c].help);
 		else
 			prom_family(
 				w, "pvtrace_vhost_kick_to_call_seconds", "histogram",
@@ -135,9 +195,12 @@ void vhost_fill_prom(struct prom_writer *w, const struct vhost_report_data *d)
 				l[n++] = (struct prom_label){ "comm", s->p->comm };
 				l[n++] = (struct prom_label){ "vm", s->vm };
 			}
-			if (c < 2) {
-				snprintf(v, sizeof(v), "%" PRIu64, c ? s->calls : s->kicks);
-				prom_sample(w, counters[c][0], l, n, v);
+			if (c < nc) {
+				uint64_t x;
+
+				memcpy(&x, (const char *)&s->tot + counters[c].off, sizeof(x));
+				snprintf(v, sizeof(v), "%" PRIu64, x);
+				prom_sample(w, counters[c].name, l, n, v);
 			} else if (s->cum) {
 				prom_hist(w, "pvtrace_vhost_kick_to_call_seconds", l, n, s->cum);
 			}
