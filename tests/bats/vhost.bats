@@ -214,6 +214,48 @@ check_vqs() {
 	[ "$(vq_field "$PV_OUT" "${VDPA_DEV#/dev/}" 0 .kind)" = vdpa ]
 }
 
+@test "vhost: vhost-net dirty logging: writes, bytes and pages equal vhostdrv's received buffers" {
+	need_vq_mode
+	need_vhost_net
+	gmodprobe af_packet || true # vhostdrv sends into the tap through AF_PACKET
+	local drv=$BATS_TEST_TMPDIR/drv.out prom=$BATS_TEST_TMPDIR/log.prom w b p bits
+	start_pvtrace vhost --json --prom "$prom" --prom-keep $(mode_args)
+	"$VHOSTDRV" --dev /dev/vhost-net --packets 8 --log >"$drv"
+	stop_pvtrace INT
+	[ "$PV_RC" -eq 0 ]
+	cat "$drv"
+	tail -n 1 "$PV_OUT" | jq -c '.vqs[] | {device, vq, role, dirty_log}'
+	read -r _ _ w _ b _ p _ bits < <(grep '^log writes ' "$drv")
+	grep -q '^ioctl VHOST_SET_LOG_BASE 1$' "$drv"
+	# every frame sent was received (a frame of the guest kernel's own may come too)
+	[ "$w" -ge 8 ]
+	[ "$(vq_field "$PV_OUT" vhost-net 0 .dirty_log.writes)" = "$w" ]
+	[ "$(vq_field "$PV_OUT" vhost-net 0 .dirty_log.bytes)" = "$b" ]
+	[ "$(vq_field "$PV_OUT" vhost-net 0 .dirty_log.pages)" = "$p" ]
+	# TX writes no guest memory: nothing logged there
+	[ "$(vq_field "$PV_OUT" vhost-net 1 .dirty_log.writes)" = 0 ]
+	# the kernel's own bitmap: the pages pvtrace counted, each set once
+	[ "$bits" -ge 1 ]
+	[ "$bits" -le "$p" ]
+	if [ "$w" -eq 8 ]; then
+		# 64-byte frames after tap's 10-byte header, in 2 KiB buffers: 4 pages
+		[ "$b" -eq $((8 * 74)) ]
+		[ "$p" -eq 8 ]
+		[ "$bits" -eq 4 ]
+	fi
+	[ "$(tail -n 1 "$PV_OUT" | jq .dropped.log_pages_undercounted)" -eq 0 ]
+	grep -qE '^pvtrace_vhost_log_bytes_total\{device="vhost-net",vq="0",role="rx",.*\} '"$b"'$' "$prom"
+	grep -qE '^pvtrace_vhost_log_pages_total\{device="vhost-net",vq="0",.*\} '"$p"'$' "$prom"
+	if have_tool promtool; then promtool check metrics <"$prom"; fi
+	# the text report's table, from a second run of the same job
+	start_pvtrace vhost $(mode_args)
+	"$VHOSTDRV" --dev /dev/vhost-net --packets 8 --log >"$drv"
+	stop_pvtrace INT
+	cat "$PV_OUT"
+	read -r _ _ w _ b _ p _ < <(grep '^log writes ' "$drv")
+	grep -qE "^vhost-net +0 +$w +$b +$p " "$PV_OUT"
+}
+
 @test "vhost: -p and --device keep their own; interval reports add up to the run" {
 	need_vq_mode
 	need_vhost_net

@@ -13,10 +13,19 @@
  *       brought up): owner, features 0, memory table, vrings 0 and 1, backend; PACKETS
  *       frames sent on TX, one kick each, each waited for in TX's used ring.
  *
+ *   --log (vhost-net only; vhost-vdpa refuses a log base): dirty logging as a migrating
+ *       VMM turns it on, VHOST_SET_LOG_BASE (a bitmap of its own, offset so that its
+ *       memory's first page is bit 0) and VHOST_F_LOG_ALL; after the TX frames PACKETS
+ *       receive buffers, one kick, and PACKETS frames sent into the tap through an AF_PACKET
+ *       socket, which vhost-net receives into them and logs.
+ *
  * --repeat N issues VHOST_GET_FEATURES N more times, for a count of its own. It prints
  * every ioctl it issued, by name, and what it saw:
  *   ioctl NAME COUNT
  *   vq V kicks K calls C used U
+ *   log writes W bytes B pages P bits N   (--log: from RX's used ring, what vhost must have
+ *       logged: a write per used buffer, its used length, the pages it spans; and the bits
+ *       set in the bitmap, pages written twice counted once)
  * (calls: the call eventfd's counter, read at the end: how often the device signalled).
  * Exit status 0 iff every packet went through and every ioctl succeeded (1 otherwise,
  * 2 usage, 77 where it cannot run: no such device, no vhost here).
@@ -31,6 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -52,11 +64,13 @@
 
 static const char *dev = "/dev/vhost-vdpa-0";
 static uint64_t npackets = 10, nrepeat;
+static bool logging;
 
 static const struct cli_opt opts[] = {
 	{ "dev", 'd', "PATH", "The vhost device (default /dev/vhost-vdpa-0)" },
 	{ "packets", 'n', "N", "Frames to send (default 10)" },
 	{ "repeat", 'r', "N", "VHOST_GET_FEATURES this many more times (default 0)" },
+	{ "log", 'l', NULL, "vhost-net: dirty logging on, frames received and logged" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -80,6 +94,8 @@ static struct {
 	} ioctls[64]; /* each command issued, in order of first use */
 	unsigned int nioctls;
 	int failed;
+	char ifname[IFNAMSIZ];
+	uint8_t logmap[MEM_SIZE / 4096 / 8 + 8]; /* the dirty bitmap, from d.mem's page */
 } d;
 
 /* One ioctl, counted by command; failures reported and remembered. */
@@ -232,6 +248,21 @@ static int vdpa_start(void)
 	return d.failed ? -1 : 0;
 }
 
+/* No IPv6 on the tap: no router solicitations of its own to receive (best effort). */
+static void tap_no_ipv6(const char *name)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			fprintf(stderr, "vhostdrv: %s: %s\n", path, strerror(errno));
+		close(fd);
+	}
+}
+
 /* A tap device, up, with a virtio-net header on each frame; -1 on failure. */
 static int tap_open(void)
 {
@@ -242,6 +273,7 @@ static int tap_open(void)
 		fprintf(stderr, "vhostdrv: tap: %s\n", strerror(errno));
 		return -1;
 	}
+	tap_no_ipv6(ifr.ifr_name);
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ifr.ifr_flags = IFF_UP;
 	if (s < 0 || ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
@@ -249,7 +281,82 @@ static int tap_open(void)
 		return -1;
 	}
 	close(s);
+	snprintf(d.ifname, sizeof(d.ifname), "%s", ifr.ifr_name);
 	return fd;
+}
+
+/* Dirty logging as a migrating VMM turns it on: the log base, then VHOST_F_LOG_ALL. */
+static void log_start(void)
+{
+	uint64_t m0 = (uint64_t)(uintptr_t)d.mem >> 12;
+	uint64_t base = (uint64_t)(uintptr_t)d.logmap - m0 / 8, features = 1ULL << VHOST_F_LOG_ALL;
+
+	vioctl(VHOST_SET_LOG_BASE, &base, "VHOST_SET_LOG_BASE");
+	vioctl(VHOST_SET_FEATURES, &features, "VHOST_SET_FEATURES");
+}
+
+static uint64_t span(uint64_t addr, uint64_t len)
+{
+	return len ? ((addr & 4095) + len + 4095) >> 12 : 0;
+}
+
+/* RX buffers, one kick, frames sent into the tap from outside: vhost-net receives them. */
+static int run_rx(void)
+{
+	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_halen = ETH_ALEN };
+	uint8_t f[FRAME];
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+
+	to.sll_ifindex = (int)if_nametoindex(d.ifname);
+	if (s < 0 || !to.sll_ifindex) {
+		fprintf(stderr, "vhostdrv: packet socket on %s: %s\n", d.ifname, strerror(errno));
+		return -1;
+	}
+	for (uint16_t i = 0; i < npackets; i++)
+		vq_post(0, i, BUF_SIZE, true, (uint64_t)i + 1 == npackets);
+	memset(f, 0, sizeof(f));
+	memset(f, 0xff, 6);
+	memcpy(f + 6, "\x02\x00\x00\x00\x00\x02", 6);
+	f[12] = 0x88, f[13] = 0xb5;
+	memset(to.sll_addr, 0xff, ETH_ALEN);
+	for (uint16_t i = 0; i < npackets; i++) {
+		memcpy(f + 14, &i, sizeof(i));
+		if (sendto(s, f, sizeof(f), 0, (struct sockaddr *)&to, sizeof(to)) != sizeof(f)) {
+			fprintf(stderr, "vhostdrv: send on %s: %s\n", d.ifname, strerror(errno));
+			close(s);
+			return -1;
+		}
+	}
+	close(s);
+	/* at least the frames sent (a frame of the kernel's own may come too) */
+	for (int t = 0; t < 5000 && used_idx(0) < npackets; t++)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	if (used_idx(0) < npackets) {
+		fprintf(stderr, "vhostdrv: rx: used %u, expected %llu\n", used_idx(0),
+			(unsigned long long)npackets);
+		return -1;
+	}
+	return 0;
+}
+
+/* What vhost must have logged, from RX's used ring, and the bits its bitmap has. */
+static void log_report(void)
+{
+	struct vq *q = &d.vq[0];
+	uint64_t writes = 0, bytes = 0, pages = 0, bits = 0;
+	uint16_t n = used_idx(0);
+
+	for (uint16_t i = 0; i < n && i < QSIZE; i++) {
+		const struct vring_used_elem *u = &q->used->ring[i];
+
+		writes++;
+		bytes += u->len;
+		pages += span(q->desc[u->id % QSIZE].addr, u->len);
+	}
+	for (size_t i = 0; i < sizeof(d.logmap); i++)
+		bits += (uint64_t)__builtin_popcount(d.logmap[i]);
+	printf("log writes %llu bytes %llu pages %llu bits %llu\n", (unsigned long long)writes,
+	       (unsigned long long)bytes, (unsigned long long)pages, (unsigned long long)bits);
 }
 
 static int net_start(int tap)
@@ -268,6 +375,8 @@ static int net_start(int tap)
 	mem->regions[0].userspace_addr = (uint64_t)(uintptr_t)d.mem;
 	vioctl(VHOST_SET_MEM_TABLE, mem, "VHOST_SET_MEM_TABLE");
 	free(mem);
+	if (logging)
+		log_start();
 	for (int i = 0; i < NVQ; i++) {
 		struct vhost_vring_file be = { .index = i, .fd = tap };
 
@@ -323,6 +432,9 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 	case 'r':
 		dst = &nrepeat;
 		break;
+	case 'l':
+		logging = true;
+		return 0;
 	default:
 		return -1;
 	}
@@ -349,6 +461,10 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret == CLI_HELP ? 0 : ret;
 	d.vdpa = strstr(dev, "vhost-vdpa") != NULL;
+	if (logging && d.vdpa) {
+		fprintf(stderr, "vhostdrv: --log: vhost-vdpa refuses a log base; vhost-net only\n");
+		return 2;
+	}
 	d.fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (d.fd < 0) {
 		fprintf(stderr, "vhostdrv: %s: %s\n", dev, strerror(errno));
@@ -369,6 +485,8 @@ int main(int argc, char **argv)
 	ret = d.vdpa ? vdpa_start() : net_start(tap);
 	if (!ret)
 		ret = run_packets();
+	if (!ret && logging)
+		ret = run_rx();
 	if (d.vdpa) {
 		set_status(0); /* reset: the device stops */
 	} else {
@@ -392,6 +510,8 @@ int main(int argc, char **argv)
 		printf("vq %d kicks %llu calls %llu used %u\n", i,
 		       (unsigned long long)d.vq[i].kicks, (unsigned long long)calls, used_idx(i));
 	}
+	if (logging)
+		log_report();
 	close(d.fd);
 	if (tap >= 0)
 		close(tap);
