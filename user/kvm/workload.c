@@ -95,6 +95,10 @@ int kvm_vm_open_flags(struct kvm_vm *vm, int nvcpus, unsigned int flags, char *e
 	}
 	if (wl_arch_vm_init(vm, err, errlen))
 		goto fail;
+	if ((flags & KVM_VM_IRQCHIP) && ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0)) {
+		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		goto fail;
+	}
 	run_size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	for (int i = 0; i < nvcpus; i++) {
 		struct kvm_vcpu_fd *c = &vm->v[i];

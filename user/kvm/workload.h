@@ -101,6 +101,8 @@ struct kvm_vm {
  */
 #define KVM_VM_SVE (1U << 0)
 #define KVM_VM_PMU (1U << 1)
+/* an in-kernel irqchip (KVM_CREATE_IRQCHIP) before the vCPUs, for irqfds (x86) */
+#define KVM_VM_IRQCHIP (1U << 2)
 
 int kvm_vm_open(struct kvm_vm *vm, int nvcpus, char *err, size_t errlen);
 int kvm_vm_open_flags(struct kvm_vm *vm, int nvcpus, unsigned int flags, char *err, size_t errlen);
