@@ -42,6 +42,8 @@ struct vhost_virtqueue___pvt {
 	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
 	struct vhost_dev___pvt *dev;
 	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
+	struct file *kick;
+	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
 	struct vhost_vring_call___pvt call_ctx;
 	// cppcheck-suppress unusedStructMember ; read through BPF_CORE_READ()
 	struct vhost_poll___pvt poll;
@@ -81,6 +83,10 @@ struct vhost_vring_file___pvt {
 const volatile __u32 targ_tgid = 0;
 /* vhost_vdpa's handle_vq_kick: its vqs' devices are struct vhost_vdpa (minor) */
 const volatile __u64 vdpa_handle_kick = 0;
+/* the relay's hooks (KVM's ioeventfd, eventfd reads and writes) are attached */
+const volatile bool relay = false;
+/* KVM's irqfd_wakeup: the wait function of an irqfd on its eventfd */
+const volatile __u64 irqfd_func = 0;
 
 __u32 epoch = 1;
 
@@ -93,13 +99,15 @@ struct {
 	__type(value, struct vhost_vq_stats);
 } vqstats SEC(".maps");
 
+/* per vq and key.hist: kick to call, the kick relay, the call relay (max_entries: the
+ * vqs times VHOST_H_MAX) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, VHOST_DEFAULT_VQS);
+	__uint(max_entries, VHOST_DEFAULT_VQS *VHOST_H_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct vhost_vq_key);
 	__type(value, struct hist);
-} k2c SEC(".maps");
+} hists SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -187,7 +195,7 @@ static __always_inline struct vhost_vq_info *vq_note(struct vhost_virtqueue___pv
 	}
 	key->dev = (__u64)dev;
 	key->vq = idx;
-	key->pad = 0;
+	key->hist = 0;
 	tgid = user_tgid();
 	/* -p: another process's vq is not even recorded */
 	if (targ_tgid && tgid && tgid != targ_tgid)
@@ -241,6 +249,195 @@ static __always_inline struct vhost_vq_stats *stats_of(const struct vhost_vq_key
 	return st;
 }
 
+static __always_inline void vq_hist_add(const struct vhost_vq_key *vq, enum vhost_hist which,
+					__u64 ns)
+{
+	struct vhost_vq_key k = *vq;
+	struct hist *h;
+
+	k.hist = which;
+	h = map_lookup_or_init(&hists, &k, &zero_hist);
+	if (h)
+		hist_add(h, ns, epoch);
+	else
+		stat_inc(&stats, VHOST_STAT_VQ_FULL);
+}
+
+/*
+ * The relay (QEMU's shadow virtqueue): a process reads one eventfd and writes the next,
+ * guest notification (KVM ioeventfd) -> the vq's kick, the vq's call -> the guest's KVM
+ * irqfd. efdmark follows each chain through the eventfds themselves: where its latest
+ * signal began (a KVM ioeventfd, a vq's call) and how many reads and writes since. A
+ * process's last successful read of a marked eventfd is kept in its task storage, and
+ * its next writes carry that mark on. The ends: the kick's eventfd waking the vq
+ * (on_wakeup), and a write or signal of an eventfd a KVM irqfd waits on (is_irqfd): the
+ * guest's interrupt. fentry on kvm's irqfd_wakeup attaches in Debian's 6.12 but never runs
+ * (it is not among ftrace's enabled functions), so the irqfd is found by its wait entry.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VHOST_CALL_CTXS);
+	__type(key, __u64);
+	__type(value, struct vhost_efd_mark);
+} efdmark SEC(".maps");
+
+/* per task: the mark of the eventfd it last read, and the ioeventfd it is signalling */
+struct relay_task {
+	struct vhost_efd_mark read; /* valid if read_ok */
+	__u64 ioeventfd;	    /* ioeventfd_write's eventfd, until eventfd_signal_mask */
+	__u32 read_ok;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct relay_task);
+} relay_tasks SEC(".maps");
+
+#define IRQFD_WAITERS 8 /* an eventfd's waiters searched for a KVM irqfd */
+
+/*
+ * Is a KVM irqfd (the guest's interrupt) among the eventfd's first waiters? Read where the
+ * signal is sent, before the wakeup: the irqfd is recognised by its wait function.
+ */
+static __always_inline bool is_irqfd(__u64 ctx)
+{
+	struct eventfd_ctx *c = (void *)ctx;
+	struct list_head *head = &c->wqh.head, *pos = BPF_CORE_READ(c, wqh.head.next);
+
+	for (int i = 0; i < IRQFD_WAITERS && pos && pos != head; i++) {
+		wait_queue_entry_t *e =
+			(void *)((__u64)pos - bpf_core_field_offset(wait_queue_entry_t, entry));
+
+		if ((__u64)BPF_CORE_READ(e, func) == irqfd_func)
+			return true;
+		pos = BPF_CORE_READ(pos, next);
+	}
+	return false;
+}
+
+static __always_inline void mark_set(__u64 ctx, const struct vhost_efd_mark *m)
+{
+	if (bpf_map_update_elem(&efdmark, &ctx, m, BPF_ANY))
+		stat_inc(&stats, VHOST_STAT_RELAY_LOST);
+}
+
+/*
+ * A kernel signal of ctx (eventfd_signal_mask): the start of a chain when it is a vq's call
+ * (vq) or the ioeventfd this task is signalling; any other signal ends a chain there.
+ */
+static __always_inline int mark_signal(__u64 ctx, const struct vhost_vq_key *vq)
+{
+	struct vhost_efd_mark m = { .origin_ns = bpf_ktime_get_ns() };
+	struct relay_task *t;
+
+	if (!relay)
+		return 0;
+	if (vq) {
+		m.vq = *vq;
+		m.from = VHOST_FROM_CALL;
+		mark_set(ctx, &m);
+		return 0;
+	}
+	t = bpf_task_storage_get(&relay_tasks, bpf_get_current_task_btf(), 0, 0);
+	if (t && t->ioeventfd == ctx) {
+		t->ioeventfd = 0;
+		m.from = VHOST_FROM_GUEST;
+		mark_set(ctx, &m);
+	} else if (bpf_map_lookup_elem(&efdmark, &ctx)) {
+		mark_set(ctx, &m);
+	}
+	return 0;
+}
+
+/* ioeventfd_write: the guest wrote a notify address a KVM ioeventfd is bound to */
+static __always_inline int on_ioeventfd(struct kvm_io_device *dev)
+{
+	struct _ioeventfd *p = (void *)((__u64)dev - bpf_core_field_offset(struct _ioeventfd, dev));
+	struct relay_task *t = bpf_task_storage_get(&relay_tasks, bpf_get_current_task_btf(), 0,
+						    BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (t)
+		t->ioeventfd = (__u64)BPF_CORE_READ(p, eventfd);
+	return 0;
+}
+
+/* eventfd_read: a process takes a marked eventfd's count; its next writes relay it */
+static __always_inline int on_efd_read(struct kiocb *iocb)
+{
+	__u64 ctx = (__u64)BPF_CORE_READ(iocb, ki_filp, private_data);
+	struct vhost_efd_mark *m = bpf_map_lookup_elem(&efdmark, &ctx);
+	struct relay_task *t;
+
+	/* an empty read (EAGAIN) relays nothing */
+	if (m && !BPF_CORE_READ((struct eventfd_ctx *)ctx, count))
+		m = NULL;
+	t = bpf_task_storage_get(&relay_tasks, bpf_get_current_task_btf(), 0,
+				 m ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!t)
+		return 0;
+	t->read_ok = m != NULL;
+	if (m)
+		t->read = *m;
+	return 0;
+}
+
+/* a vq's call a process relayed to a KVM irqfd, now */
+static __always_inline void call_relayed(const struct vhost_efd_mark *m, __u64 now)
+{
+	struct vhost_vq_key vq = m->vq;
+	struct vhost_vq_info *info = bpf_map_lookup_elem(&vqinfo, &vq);
+	struct vhost_vq_stats *st;
+
+	if (!info || !owner_wanted(info))
+		return;
+	st = stats_of(&vq);
+	if (!st)
+		return;
+	st->relay_calls++;
+	vq_hist_add(&vq, VHOST_H_CALL_RELAY, now - m->origin_ns);
+}
+
+/* eventfd_write: one hop further if the writer last read a marked eventfd */
+static __always_inline int on_efd_write(struct file *file)
+{
+	__u64 ctx = (__u64)BPF_CORE_READ(file, private_data);
+	struct relay_task *t = bpf_task_storage_get(&relay_tasks, bpf_get_current_task_btf(), 0, 0);
+	struct vhost_efd_mark m = { .origin_ns = bpf_ktime_get_ns() };
+
+	if (t && t->read_ok && t->read.from == VHOST_FROM_CALL && is_irqfd(ctx)) {
+		/* the chain's end: the guest's interrupt, woken by this write */
+		call_relayed(&t->read, m.origin_ns);
+	} else if (t && t->read_ok) {
+		m = t->read;
+		m.hops++;
+		mark_set(ctx, &m);
+	} else if (bpf_map_lookup_elem(&efdmark, &ctx)) {
+		mark_set(ctx, &m);
+	}
+	return 0;
+}
+
+/* a kick that began at a KVM ioeventfd: directly its eventfd, or relayed */
+static __always_inline void kick_from_guest(struct vhost_virtqueue___pvt *vq,
+					    const struct vhost_vq_key *k, struct vhost_vq_stats *st,
+					    __u64 now)
+{
+	__u64 ctx = (__u64)BPF_CORE_READ(vq, kick, private_data);
+	struct vhost_efd_mark *m = bpf_map_lookup_elem(&efdmark, &ctx);
+
+	if (!m || m->from != VHOST_FROM_GUEST)
+		return;
+	if (!m->hops) {
+		st->guest_kicks++;
+		return;
+	}
+	st->relay_kicks++;
+	vq_hist_add(k, VHOST_H_KICK_RELAY, now - m->origin_ns);
+}
+
 static __always_inline int on_wakeup(wait_queue_entry_t *wait, void *key)
 {
 	struct vhost_poll___pvt *poll =
@@ -268,6 +465,8 @@ static __always_inline int on_wakeup(wait_queue_entry_t *wait, void *key)
 	st->kicks++;
 	now = bpf_ktime_get_ns();
 	__sync_val_compare_and_swap(&info->kick_ts, 0, now);
+	if (relay)
+		kick_from_guest(vq, &k, st, now);
 	return 0;
 }
 
@@ -279,7 +478,7 @@ static __always_inline int on_signal(struct eventfd_ctx *ctx)
 	struct vhost_vq_stats *st;
 
 	if (!k)
-		return 0;
+		return mark_signal(c, NULL);
 	info = bpf_map_lookup_elem(&vqinfo, k);
 	if (!info || !owner_wanted(info))
 		return 0;
@@ -287,15 +486,13 @@ static __always_inline int on_signal(struct eventfd_ctx *ctx)
 	if (!st)
 		return 0;
 	st->calls++;
+	if (relay && is_irqfd(c))
+		st->guest_calls++; /* the call eventfd is the guest's irqfd */
 	ts = __sync_lock_test_and_set(&info->kick_ts, 0);
 	if (ts) {
-		struct hist *h = map_lookup_or_init(&k2c, k, &zero_hist);
-
-		if (h)
-			hist_add(h, bpf_ktime_get_ns() - ts, epoch);
-		else
-			stat_inc(&stats, VHOST_STAT_VQ_FULL);
+		vq_hist_add(k, VHOST_H_K2C, bpf_ktime_get_ns() - ts);
 	}
+	mark_signal(c, k);
 	return 0;
 }
 
@@ -401,6 +598,42 @@ int BPF_KPROBE(kprobe_log_write, struct vhost_virtqueue___pvt *vq, struct vhost_
 	int count = KPROBE_PARM6(ctx);
 
 	return on_log_write(vq, log, log_num, len, iov, count);
+}
+
+SEC("fentry/ioeventfd_write")
+int BPF_PROG(fentry_ioeventfd, struct kvm_vcpu *vcpu, struct kvm_io_device *dev)
+{
+	return on_ioeventfd(dev);
+}
+
+SEC("fentry/eventfd_read")
+int BPF_PROG(fentry_efd_read, struct kiocb *iocb)
+{
+	return on_efd_read(iocb);
+}
+
+SEC("fentry/eventfd_write")
+int BPF_PROG(fentry_efd_write, struct file *file)
+{
+	return on_efd_write(file);
+}
+
+SEC("kprobe/ioeventfd_write")
+int BPF_KPROBE(kprobe_ioeventfd, struct kvm_vcpu *vcpu, struct kvm_io_device *dev)
+{
+	return on_ioeventfd(dev);
+}
+
+SEC("kprobe/eventfd_read")
+int BPF_KPROBE(kprobe_efd_read, struct kiocb *iocb)
+{
+	return on_efd_read(iocb);
+}
+
+SEC("kprobe/eventfd_write")
+int BPF_KPROBE(kprobe_efd_write, struct file *file)
+{
+	return on_efd_write(file);
 }
 
 SEC("fentry/vhost_poll_wakeup")

@@ -39,6 +39,10 @@ static const char doc[] =
 	"While a VMM migrates (VHOST_F_LOG_ALL), the dirty logging of each vq: buffers\n"
 	"logged, bytes and dirty-bitmap pages (vhost_log_write: vhost-net's RX; the used\n"
 	"ring's own logging is not counted).\n"
+	"With KVM: the kicks that began as a guest's notification (KVM ioeventfd) and the\n"
+	"calls that reach its interrupt (KVM irqfd), direct or relayed by a process that\n"
+	"read one eventfd and wrote the next (QEMU's shadow virtqueue, x-svq=on), with the\n"
+	"relay's time each way (--hist: its histograms).\n"
 	"\n"
 	"Examples:\n"
 	"  pvtrace vhost                         # until Ctrl-C, then one report\n"
@@ -48,12 +52,13 @@ static const char doc[] =
 	"  pvtrace vhost 15 --prom /var/lib/prometheus/node-exporter/pvtrace-vhost.prom\n"
 	"\n"
 	"Attach modes: fentry on vhost_poll_wakeup (kicks), eventfd_signal_mask (calls),\n"
-	"vhost_log_write (dirty logging),\n"
-	"vhost_vring_ioctl and vhost-vdpa's virtqueue callback (which call eventfd is\n"
-	"whose), else kprobes on the same; the kernel has no tracepoints there. A call\n"
-	"eventfd is known once its vq is seen: when VHOST_SET_VRING_CALL sets it, at a kick,\n"
-	"or at vhost-vdpa's callback; calls of a vq set up before pvtrace started and never\n"
-	"kicked since are not seen. The owner is the process whose task first touched the\n"
+	"vhost_log_write (dirty logging), ioeventfd_write, eventfd_read and eventfd_write\n"
+	"(the relay), vhost_vring_ioctl and vhost-vdpa's virtqueue callback (which call\n"
+	"eventfd is whose), else kprobes on the same; the kernel has no tracepoints there.\n"
+	"A call eventfd is known once its vq is seen: when VHOST_SET_VRING_CALL sets it, at\n"
+	"a kick, or at vhost-vdpa's callback; calls of a vq set up before pvtrace started\n"
+	"and never kicked since are not seen. The owner is the process whose task first touched "
+	"the\n"
 	"vq (the VMM: its ioctls, its vCPU threads' notifications). Devices are named as\n"
 	"in /dev (vhost-net, vhost-vdpa-N); a process's second vhost-net is vhost-net#1.\n"
 	"Exit status: 0 ok, 1 runtime error or notifications lost, 2 usage error.";
@@ -62,7 +67,7 @@ static const struct cli_opt opts[] = {
 	{ "pid", 'p', "PID", "Only the devices of this process" },
 	{ "vm", OPT_VM, "NAME", "Only the devices of the VM of this name (QEMU -name)" },
 	{ "device", OPT_DEVICE, "NAME", "Only this device (vhost-net, vhost-vdpa-0, ...)" },
-	{ "hist", OPT_HIST, NULL, "Text: the kick-to-call histogram of each vq" },
+	{ "hist", OPT_HIST, NULL, "Text: each vq's histograms (kick to call, the relays)" },
 	{ "max-vqs", OPT_MAX_VQS, "N", "Virtqueues kept at most (default 4096)" },
 	CLI_OPT_DURATION,
 	CLI_OPT_UNIT("us"),
@@ -105,6 +110,8 @@ struct vhost_ctx {
 	struct vhost_bpf *skel;
 	struct btf_min btf;
 	bool have_vdpa;		   /* vhost_vdpa's callback is in the kernel */
+	bool have_relay;	   /* KVM's ioeventfd and irqfd: the relay can be followed */
+	uint64_t irqfd_func;	   /* KVM's irqfd_wakeup: an irqfd's wait function */
 	uint64_t vdpa_handle_kick; /* its handle_vq_kick, 0 if absent or hidden */
 	struct ksyms *ks;	   /* for the kick handlers' names */
 };
@@ -114,24 +121,42 @@ static const struct attach_target target = {
 	.module = "vhost",
 };
 
-/* In attach order: where call eventfds are learned before the calls are counted. */
-#define PROGS(s, X)                                   \
-	X(s, fexit_vring_ioctl, ATTACH_FENTRY, 0)     \
-	X(s, fentry_vdpa_cb, ATTACH_FENTRY, 1)        \
-	X(s, fentry_vhost_wakeup, ATTACH_FENTRY, 0)   \
-	X(s, fentry_eventfd_signal, ATTACH_FENTRY, 0) \
-	X(s, fentry_log_write, ATTACH_FENTRY, 0)      \
-	X(s, kretprobe_vring_ioctl, ATTACH_KPROBE, 0) \
-	X(s, kprobe_vring_ioctl, ATTACH_KPROBE, 0)    \
-	X(s, kprobe_vdpa_cb, ATTACH_KPROBE, 1)        \
-	X(s, kprobe_vhost_wakeup, ATTACH_KPROBE, 0)   \
-	X(s, kprobe_eventfd_signal, ATTACH_KPROBE, 0) \
-	X(s, kprobe_log_write, ATTACH_KPROBE, 0)
+/* what a program needs beside vhost */
+enum { NEED_NONE, NEED_VDPA, NEED_RELAY };
 
-#define SET_AUTOLOAD(s, prog, mode, vdpa) \
-	bpf_program__set_autoload((s)->progs.prog, m == (mode) && (!(vdpa) || ctx->have_vdpa));
-#define ATTACH(s, prog, mode, vdpa)                                     \
-	if (m == (mode) && (!(vdpa) || ctx->have_vdpa)) {               \
+/*
+ * In attach order: where call eventfds are learned before the calls are counted, and the
+ * relay's marks before the ends that read them.
+ */
+#define PROGS(s, X)                                           \
+	X(s, fexit_vring_ioctl, ATTACH_FENTRY, NEED_NONE)     \
+	X(s, fentry_vdpa_cb, ATTACH_FENTRY, NEED_VDPA)        \
+	X(s, fentry_ioeventfd, ATTACH_FENTRY, NEED_RELAY)     \
+	X(s, fentry_efd_read, ATTACH_FENTRY, NEED_RELAY)      \
+	X(s, fentry_efd_write, ATTACH_FENTRY, NEED_RELAY)     \
+	X(s, fentry_vhost_wakeup, ATTACH_FENTRY, NEED_NONE)   \
+	X(s, fentry_eventfd_signal, ATTACH_FENTRY, NEED_NONE) \
+	X(s, fentry_log_write, ATTACH_FENTRY, NEED_NONE)      \
+	X(s, kretprobe_vring_ioctl, ATTACH_KPROBE, NEED_NONE) \
+	X(s, kprobe_vring_ioctl, ATTACH_KPROBE, NEED_NONE)    \
+	X(s, kprobe_vdpa_cb, ATTACH_KPROBE, NEED_VDPA)        \
+	X(s, kprobe_ioeventfd, ATTACH_KPROBE, NEED_RELAY)     \
+	X(s, kprobe_efd_read, ATTACH_KPROBE, NEED_RELAY)      \
+	X(s, kprobe_efd_write, ATTACH_KPROBE, NEED_RELAY)     \
+	X(s, kprobe_vhost_wakeup, ATTACH_KPROBE, NEED_NONE)   \
+	X(s, kprobe_eventfd_signal, ATTACH_KPROBE, NEED_NONE) \
+	X(s, kprobe_log_write, ATTACH_KPROBE, NEED_NONE)
+
+static bool prog_wanted(const struct vhost_ctx *ctx, int need)
+{
+	return need == NEED_NONE || (need == NEED_VDPA && ctx->have_vdpa) ||
+	       (need == NEED_RELAY && ctx->have_relay);
+}
+
+#define SET_AUTOLOAD(s, prog, mode, need) \
+	bpf_program__set_autoload((s)->progs.prog, m == (mode) && prog_wanted(ctx, need));
+#define ATTACH(s, prog, mode, need)                                     \
+	if (m == (mode) && prog_wanted(ctx, need)) {                    \
 		(s)->links.prog = bpf_program__attach((s)->progs.prog); \
 		if (!(s)->links.prog)                                   \
 			return -errno;                                  \
@@ -156,7 +181,7 @@ static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
 	int err;
 
 	if (m != ATTACH_FENTRY && ctx->btf.fd < 0) {
-		static const char *const mods[] = { "vhost", "vhost_vdpa", NULL };
+		static const char *const mods[] = { "vhost", "vhost_vdpa", "kvm", NULL };
 		char errbuf[256];
 
 		err = core_btf_build(&ctx->btf, vhost_bpf__elf_bytes, mods, errbuf, sizeof(errbuf));
@@ -172,9 +197,11 @@ static int try_mode(void *arg, enum attach_mode m, char *why, size_t len)
 	}
 	s->rodata->targ_tgid = env.pid;
 	s->rodata->vdpa_handle_kick = ctx->vdpa_handle_kick;
+	s->rodata->relay = ctx->have_relay;
+	s->rodata->irqfd_func = ctx->irqfd_func;
 	set_autoload(ctx, s, m);
 	bpf_map__set_max_entries(s->maps.vqstats, env.max_vqs);
-	bpf_map__set_max_entries(s->maps.k2c, env.max_vqs);
+	bpf_map__set_max_entries(s->maps.hists, env.max_vqs * VHOST_H_MAX);
 	bpf_map__set_max_entries(s->maps.vqinfo, env.max_vqs);
 	bpf_map__set_max_entries(s->maps.procs, env.max_vqs);
 	err = vhost_bpf__load(s);
@@ -204,7 +231,7 @@ struct vhost_run {
 	struct vq_entry *e;
 	size_t ne, ecap;
 	uint64_t gen;
-	struct hist_set hs; /* k2c */
+	struct hist_set hs; /* hists: per vq and enum vhost_hist */
 	struct proc_table procs;
 	struct vhost_report_data d;
 	size_t vcap;
@@ -214,6 +241,7 @@ struct vhost_run {
 	bool reap;
 };
 
+/* the vq: device, index (key.hist apart) */
 static int key_cmp(const void *a, const void *b)
 {
 	const struct vhost_vq_key *x = a, *y = b;
@@ -221,6 +249,15 @@ static int key_cmp(const void *a, const void *b)
 	if (x->dev != y->dev)
 		return x->dev < y->dev ? -1 : 1;
 	return x->vq < y->vq ? -1 : x->vq > y->vq;
+}
+
+/* a histogram of the hists map: its vq, then which */
+static int hist_key_cmp(const void *a, const void *b)
+{
+	const struct vhost_vq_key *x = a, *y = b;
+	int c = key_cmp(a, b);
+
+	return c ? c : x->hist < y->hist ? -1 : x->hist > y->hist;
 }
 
 static struct vq_entry *entry_find(struct vhost_run *r, const struct vhost_vq_key *k)
@@ -274,10 +311,14 @@ static int read_vqs(struct vhost_run *r)
 	return 0;
 }
 
-static const struct hist_series *k2c_of(const struct vhost_run *r, const struct vhost_vq_key *k)
+static const struct hist_series *hist_of(const struct vhost_run *r, const struct vhost_vq_key *vq,
+					 enum vhost_hist which)
 {
+	struct vhost_vq_key k = *vq;
+
+	k.hist = which;
 	for (size_t i = 0; i < r->hs.n; i++)
-		if (!key_cmp(r->hs.s[i].key, k))
+		if (!hist_key_cmp(r->hs.s[i].key, &k))
 			return &r->hs.s[i];
 	return NULL;
 }
@@ -341,7 +382,6 @@ static int build_views(struct vhost_run *r)
 	for (size_t i = 0; i < r->ne; i++) {
 		const struct vq_entry *e = &r->e[i];
 		struct vhost_vq_view *v = &r->d.v[r->d.n];
-		const struct hist_series *h = k2c_of(r, &e->k);
 		const struct ksym *sym = ksyms_best(r->ctx->ks, e->info.handle_kick);
 		struct proc_ident *p = NULL;
 		int idx = 0;
@@ -353,8 +393,12 @@ static int build_views(struct vhost_run *r)
 		v->info = e->info;
 		v->tot = e->now;
 		v->ival = vhost_stats_delta(&e->now, &e->prev);
-		v->cum = h ? &h->cum : NULL;
-		v->interval = h ? &h->interval : NULL;
+		for (int w = 0; w < VHOST_H_MAX; w++) {
+			const struct hist_series *h = hist_of(r, &e->k, w);
+
+			v->cum[w] = h ? &h->cum : NULL;
+			v->interval[w] = h ? &h->interval : NULL;
+		}
 		handler_kind(sym, &v->kind, &v->role);
 		snprintf(v->handler, sizeof(v->handler), "%s", sym ? sym->name : "?");
 		if (e->info.tgid) {
@@ -416,7 +460,7 @@ static int vhost_read(void *arg, const struct tick *t)
 	tick_close_epoch(&s->data->epoch, t);
 	err = read_vqs(r);
 	if (!err)
-		err = hist_set_read(&r->hs, bpf_map__fd(s->maps.k2c), t->epoch);
+		err = hist_set_read(&r->hs, bpf_map__fd(s->maps.hists), t->epoch);
 	if (err) {
 		err_msg("reading the vq maps: %s", strerror(-err));
 		return -1;
@@ -473,7 +517,12 @@ static void reap_exited(struct vhost_run *r)
 		if (!r->e[i].gen) {
 			bpf_map_delete_elem(bpf_map__fd(s->maps.vqinfo), &r->e[i].k);
 			bpf_map_delete_elem(bpf_map__fd(s->maps.vqstats), &r->e[i].k);
-			bpf_map_delete_elem(bpf_map__fd(s->maps.k2c), &r->e[i].k);
+			for (int w = 0; w < VHOST_H_MAX; w++) {
+				struct vhost_vq_key k = r->e[i].k;
+
+				k.hist = w;
+				bpf_map_delete_elem(bpf_map__fd(s->maps.hists), &k);
+			}
 			continue;
 		}
 		r->e[j++] = r->e[i];
@@ -527,6 +576,9 @@ static int vhost_find(struct vhost_ctx *ctx, char *why, size_t len)
 	ctx->have_vdpa = ksyms_by_name(ctx->ks, "vhost_vdpa_virtqueue_cb") != NULL;
 	sym = ksyms_by_name(ctx->ks, "handle_vq_kick");
 	ctx->vdpa_handle_kick = ctx->have_vdpa && sym ? sym->addr : 0;
+	sym = ksyms_by_name(ctx->ks, "irqfd_wakeup");
+	ctx->irqfd_func = sym ? sym->addr : 0;
+	ctx->have_relay = ksyms_by_name(ctx->ks, "ioeventfd_write") && ctx->irqfd_func;
 	return 0;
 }
 
@@ -544,7 +596,7 @@ static int vhost_start(struct vhost_ctx *ctx, struct vhost_run *run)
 	}
 	libbpf_setup_logging();
 	signals_install();
-	if (hist_set_init(&run->hs, sizeof(struct vhost_vq_key), key_cmp)) {
+	if (hist_set_init(&run->hs, sizeof(struct vhost_vq_key), hist_key_cmp)) {
 		err_msg("out of memory");
 		return -1;
 	}
@@ -555,6 +607,7 @@ static int vhost_start(struct vhost_ctx *ctx, struct vhost_run *run)
 		return -1;
 	}
 	run->d.vqs_max = env.max_vqs;
+	run->d.relay = ctx->have_relay;
 	run->reap = env.c.interval_ns || env.c.prom;
 	if (attach_select(&target, env.c.mode, try_mode, ctx, &run->d.mode, why, sizeof(why))) {
 		if (env.c.mode != ATTACH_AUTO)
@@ -626,8 +679,9 @@ int cmd_vhost(int argc, char **argv)
 	drop_caps_after_attach();
 	if ((ret = cli_textfile_ready(&env.c)))
 		goto out;
-	fprintf(stderr, "Tracing vhost kicks and calls (mode: %s%s)... Hit Ctrl-C to end.\n",
-		attach_mode_name(run.d.mode), ctx.have_vdpa ? ", vhost-vdpa callbacks" : "");
+	fprintf(stderr, "Tracing vhost kicks and calls (mode: %s%s%s)... Hit Ctrl-C to end.\n",
+		attach_mode_name(run.d.mode), ctx.have_vdpa ? ", vhost-vdpa callbacks" : "",
+		ctx.have_relay ? ", KVM ioeventfds and irqfds" : ", no KVM: no relay");
 	ret = vhost_finish(&run,
 			   report_run(&env.c, cli_prom_interval_ns(&env.c), &vhost_ops, &run));
 out:

@@ -31,10 +31,11 @@ extern const char *const vhost_stat_names[VHOST_STAT_MAX];
 struct vhost_vq_view {
 	struct vhost_vq_key k;
 	struct vhost_vq_info info;
-	struct vhost_vq_stats tot, ival;	/* since start, this interval */
-	const struct hist_data *cum, *interval; /* kick to call; NULL: none yet */
-	const struct proc_ident *p;		/* NULL: owner not seen yet */
-	char device[80];			/* "vhost-vdpa-0", "vhost-net#1" */
+	struct vhost_vq_stats tot, ival; /* since start, this interval */
+	/* by enum vhost_hist (kick to call, kick relay, call relay); NULL: none yet */
+	const struct hist_data *cum[VHOST_H_MAX], *interval[VHOST_H_MAX];
+	const struct proc_ident *p; /* NULL: owner not seen yet */
+	char device[80];	    /* "vhost-vdpa-0", "vhost-net#1" */
 	char vm[256];
 	const char *kind; /* net, vdpa, vsock, scsi, other */
 	const char *role; /* rx, tx, ctl, evt, or "" */
@@ -48,6 +49,7 @@ struct vhost_report_data {
 	enum attach_mode mode;
 	uint64_t span_ns; /* what the interval counts cover */
 	uint32_t vqs_used, vqs_max;
+	bool relay; /* the relay's hooks are attached (KVM's ioeventfd and irqfd) */
 };
 
 void vhost_stats_add(struct vhost_vq_stats *sum, const struct vhost_vq_stats *x);

@@ -11,6 +11,13 @@ const char *const vhost_stat_names[VHOST_STAT_MAX] = {
 	[VHOST_STAT_VQ_FULL] = "vq_map_full",
 	[VHOST_STAT_NO_INDEX] = "vq_not_found",
 	[VHOST_STAT_LOG_LONG] = "log_pages_undercounted",
+	[VHOST_STAT_RELAY_LOST] = "relay_not_followed",
+};
+
+static const char *const hist_names[VHOST_H_MAX] = {
+	[VHOST_H_K2C] = "kick to call",
+	[VHOST_H_KICK_RELAY] = "kick relay (KVM ioeventfd to the vq's kick)",
+	[VHOST_H_CALL_RELAY] = "call relay (the vq's call to the KVM irqfd)",
 };
 
 void vhost_stats_add(struct vhost_vq_stats *sum, const struct vhost_vq_stats *x)
@@ -20,6 +27,10 @@ void vhost_stats_add(struct vhost_vq_stats *sum, const struct vhost_vq_stats *x)
 	sum->log_writes += x->log_writes;
 	sum->log_bytes += x->log_bytes;
 	sum->log_pages += x->log_pages;
+	sum->guest_kicks += x->guest_kicks;
+	sum->relay_kicks += x->relay_kicks;
+	sum->guest_calls += x->guest_calls;
+	sum->relay_calls += x->relay_calls;
 }
 
 struct vhost_vq_stats vhost_stats_delta(const struct vhost_vq_stats *now,
@@ -31,12 +42,60 @@ struct vhost_vq_stats vhost_stats_delta(const struct vhost_vq_stats *now,
 		.log_writes = now->log_writes - prev->log_writes,
 		.log_bytes = now->log_bytes - prev->log_bytes,
 		.log_pages = now->log_pages - prev->log_pages,
+		.guest_kicks = now->guest_kicks - prev->guest_kicks,
+		.relay_kicks = now->relay_kicks - prev->relay_kicks,
+		.guest_calls = now->guest_calls - prev->guest_calls,
+		.relay_calls = now->relay_calls - prev->relay_calls,
 	};
 }
 
 static double rate(uint64_t n, uint64_t span_ns)
 {
 	return span_ns ? (double)n * 1e9 / (double)span_ns : 0;
+}
+
+/* p50 and p99 of h into a and b ("-" when empty) */
+static void pcts(const struct hist_data *h, enum time_unit u, char *a, char *b, size_t len)
+{
+	snprintf(a, len, "-");
+	snprintf(b, len, "-");
+	if (h && h->count) {
+		fmt_time(a, len, hist_percentile(h, 50), u);
+		fmt_time(b, len, hist_percentile(h, 99), u);
+	}
+}
+
+/* the kicks and calls between a vq and a KVM guest, direct or relayed by a process */
+static void print_guest_paths(const struct vhost_report_data *d, bool iv, enum time_unit u)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct vhost_vq_stats *c = iv ? &d->v[i].ival : &d->v[i].tot;
+
+		any |= c->guest_kicks || c->relay_kicks || c->guest_calls || c->relay_calls;
+	}
+	if (!any)
+		return;
+	printf("\nguest notifications (KVM ioeventfd to kick, call to KVM irqfd): direct, or "
+	       "relayed by a process\n%-16s %3s %10s %10s %10s %10s %10s %10s %10s %10s\n",
+	       "DEVICE", "VQ", "KICKS", "RELAYED", "KR p50", "KR p99", "CALLS", "RELAYED", "CR p50",
+	       "CR p99");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct vhost_vq_view *v = &d->v[i];
+		const struct vhost_vq_stats *c = iv ? &v->ival : &v->tot;
+		const struct hist_data *const *h = iv ? v->interval : v->cum;
+		char a[32], b[32], e[32], f[32];
+
+		if (!c->guest_kicks && !c->relay_kicks && !c->guest_calls && !c->relay_calls)
+			continue;
+		pcts(h[VHOST_H_KICK_RELAY], u, a, b, sizeof(a));
+		pcts(h[VHOST_H_CALL_RELAY], u, e, f, sizeof(e));
+		printf("%-16s %3u %10llu %10llu %10s %10s %10llu %10llu %10s %10s\n", v->device,
+		       v->k.vq, (unsigned long long)c->guest_kicks,
+		       (unsigned long long)c->relay_kicks, a, b, (unsigned long long)c->guest_calls,
+		       (unsigned long long)c->relay_calls, e, f);
+	}
 }
 
 void vhost_print_text(const struct vhost_report_data *d, const struct tick *t)
@@ -55,28 +114,28 @@ void vhost_print_text(const struct vhost_report_data *d, const struct tick *t)
 	}
 	for (size_t i = 0; i < d->n; i++) {
 		const struct vhost_vq_view *v = &d->v[i];
-		const struct hist_data *h = iv ? v->interval : v->cum;
+		const struct hist_data *const *hs = iv ? v->interval : v->cum, *h = hs[VHOST_H_K2C];
 		const struct vhost_vq_stats *c = iv ? &v->ival : &v->tot;
 		uint64_t kicks = c->kicks, calls = c->calls;
-		char pid[16] = "-", a[32] = "-", b[32] = "-";
+		char pid[16] = "-", a[32], b[32];
 
 		logged |= c->log_writes != 0;
 		if (v->p)
 			snprintf(pid, sizeof(pid), "%u", v->p->tgid);
-		if (h && h->count) {
-			fmt_time(a, sizeof(a), hist_percentile(h, 50), u);
-			fmt_time(b, sizeof(b), hist_percentile(h, 99), u);
-		}
+		pcts(h, u, a, b, sizeof(a));
 		printf("%-16s %3u %-4s %8s %-16s %-20s %10" PRIu64 " %10" PRIu64
 		       " %9.1f %9.1f %10s %10s\n",
 		       v->device, v->k.vq, *v->role ? v->role : "-", pid, v->p ? v->p->comm : "?",
 		       v->p ? v->vm : "?", kicks, calls, rate(kicks, d->span_ns),
 		       rate(calls, d->span_ns), a, b);
-		if (vhost_env.hist && h && h->count) {
-			printf("  kick to call, %s vq %u:\n", v->device, v->k.vq);
-			text_print_hist(stdout, h, u);
+		for (int w = 0; vhost_env.hist && w < VHOST_H_MAX; w++) {
+			if (!hs[w] || !hs[w]->count)
+				continue;
+			printf("  %s, %s vq %u:\n", hist_names[w], v->device, v->k.vq);
+			text_print_hist(stdout, hs[w], u);
 		}
 	}
+	print_guest_paths(d, iv, u);
 	/* dirty logging: only while a VMM migrates (VHOST_F_LOG_ALL), so only when it did */
 	if (logged)
 		printf("\ndirty logging\n%-16s %3s %10s %12s %10s %12s\n", "DEVICE", "VQ", "WRITES",
@@ -95,6 +154,11 @@ void vhost_print_text(const struct vhost_report_data *d, const struct tick *t)
 			printf("\n%s: %" PRIu64 "\n", vhost_stat_names[i], d->st[i]);
 }
 
+static json_object *json_hist_or_empty(const struct hist_data *h)
+{
+	return h ? json_hist(h) : json_hist(&(struct hist_data){ 0 });
+}
+
 int vhost_print_json(const struct vhost_report_data *d, const struct tick *t)
 {
 	json_object *doc = json_report_new(VHOST_SCHEMA, NULL, t, attach_mode_name(d->mode));
@@ -105,10 +169,11 @@ int vhost_print_json(const struct vhost_report_data *d, const struct tick *t)
 
 	for (size_t i = 0; i < d->n; i++) {
 		const struct vhost_vq_view *v = &d->v[i];
-		const struct hist_data *h = iv ? v->interval : v->cum;
+		const struct hist_data *const *h = iv ? v->interval : v->cum;
 		const struct vhost_vq_stats *c = iv ? &v->ival : &v->tot;
 		uint64_t kicks = c->kicks, calls = c->calls;
 		json_object *o = json_object_new_object(), *log = json_object_new_object();
+		json_object *g = json_object_new_object();
 
 		json_object_object_add(o, "device", json_object_new_string(v->device));
 		json_object_object_add(o, "kind", json_object_new_string(v->kind));
@@ -127,17 +192,24 @@ int vhost_print_json(const struct vhost_report_data *d, const struct tick *t)
 				       json_object_new_double(rate(kicks, d->span_ns)));
 		json_object_object_add(o, "calls_per_second",
 				       json_object_new_double(rate(calls, d->span_ns)));
-		json_object_object_add(o, "kick_to_call",
-				       h ? json_hist(h) : json_hist(&(struct hist_data){ 0 }));
+		json_object_object_add(o, "kick_to_call", json_hist_or_empty(h[VHOST_H_K2C]));
 		json_object_object_add(log, "writes", json_u64(c->log_writes));
 		json_object_object_add(log, "bytes", json_u64(c->log_bytes));
 		json_object_object_add(log, "pages", json_u64(c->log_pages));
 		json_object_object_add(log, "bytes_per_second",
 				       json_object_new_double(rate(c->log_bytes, d->span_ns)));
 		json_object_object_add(o, "dirty_log", log);
+		json_object_object_add(g, "direct_kicks", json_u64(c->guest_kicks));
+		json_object_object_add(g, "relayed_kicks", json_u64(c->relay_kicks));
+		json_object_object_add(g, "kick_relay", json_hist_or_empty(h[VHOST_H_KICK_RELAY]));
+		json_object_object_add(g, "direct_calls", json_u64(c->guest_calls));
+		json_object_object_add(g, "relayed_calls", json_u64(c->relay_calls));
+		json_object_object_add(g, "call_relay", json_hist_or_empty(h[VHOST_H_CALL_RELAY]));
+		json_object_object_add(o, "guest", g);
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(doc, "vqs", arr);
+	json_object_object_add(doc, "relay_followed", json_object_new_boolean(d->relay));
 	for (int i = 0; i < VHOST_STAT_MAX; i++)
 		json_object_object_add(st, vhost_stat_names[i], json_u64(d->st[i]));
 	json_object_object_add(doc, "dropped", st);
@@ -168,17 +240,39 @@ void vhost_fill_prom(struct prom_writer *w, const struct vhost_report_data *d)
 		  "Dirty-bitmap page bits a vhost virtqueue set (a page written twice counts "
 		  "twice)",
 		  offsetof(struct vhost_vq_stats, log_pages) },
+		{ "pvtrace_vhost_guest_direct_kicks_total",
+		  "Kicks of a vhost vq whose eventfd a KVM ioeventfd signalled (the guest's)",
+		  offsetof(struct vhost_vq_stats, guest_kicks) },
+		{ "pvtrace_vhost_guest_relayed_kicks_total",
+		  "Kicks of a vhost vq a process relayed from a KVM ioeventfd (shadow virtqueue)",
+		  offsetof(struct vhost_vq_stats, relay_kicks) },
+		{ "pvtrace_vhost_guest_direct_calls_total",
+		  "Calls of a vhost vq whose eventfd is a KVM irqfd (the guest's interrupt)",
+		  offsetof(struct vhost_vq_stats, guest_calls) },
+		{ "pvtrace_vhost_guest_relayed_calls_total",
+		  "Calls of a vhost vq a process relayed to a KVM irqfd (shadow virtqueue)",
+		  offsetof(struct vhost_vq_stats, relay_calls) },
+	};
+	static const struct {
+		const char *name, *help;
+	} hists[VHOST_H_MAX] = {
+		[VHOST_H_K2C] = { "pvtrace_vhost_kick_to_call_seconds",
+				  "Time from a vhost vq's first unanswered kick to its next call" },
+		[VHOST_H_KICK_RELAY] = { "pvtrace_vhost_kick_relay_seconds",
+					 "Time from a KVM ioeventfd's signal to the vhost vq's "
+					 "kick a process relayed it to" },
+		[VHOST_H_CALL_RELAY] = { "pvtrace_vhost_call_relay_seconds",
+					 "Time from a vhost vq's call to the KVM irqfd a process "
+					 "relayed it to" },
 	};
 	const int nc = (int)(sizeof(counters) / sizeof(counters[0]));
 	char v[32];
 
-	for (int c = 0; c <= nc; c++) {
+	for (int c = 0; c < nc + VHOST_H_MAX; c++) {
 		if (c < nc)
 			prom_family(w, counters[c].name, "counter", counters[c].help);
 		else
-			prom_family(
-				w, "pvtrace_vhost_kick_to_call_seconds", "histogram",
-				"Time from a vhost vq's first unanswered kick to its next call");
+			prom_family(w, hists[c - nc].name, "histogram", hists[c - nc].help);
 		for (size_t i = 0; i < d->n; i++) {
 			const struct vhost_vq_view *s = &d->v[i];
 			char vq[16], pid[16];
@@ -201,8 +295,8 @@ void vhost_fill_prom(struct prom_writer *w, const struct vhost_report_data *d)
 				memcpy(&x, (const char *)&s->tot + counters[c].off, sizeof(x));
 				snprintf(v, sizeof(v), "%" PRIu64, x);
 				prom_sample(w, counters[c].name, l, n, v);
-			} else if (s->cum) {
-				prom_hist(w, "pvtrace_vhost_kick_to_call_seconds", l, n, s->cum);
+			} else if (s->cum[c - nc]) {
+				prom_hist(w, hists[c - nc].name, l, n, s->cum[c - nc]);
 			}
 		}
 	}
