@@ -214,6 +214,81 @@ check_vqs() {
 	[ "$(vq_field "$PV_OUT" "${VDPA_DEV#/dev/}" 0 .kind)" = vdpa ]
 }
 
+# check_guest DEV DEVICE: vhostdrv --guest direct, then --guest relay (a KVM guest's port
+# writes through a KVM ioeventfd are TX's kicks; every vq's calls go to a KVM irqfd); pvtrace's
+# direct and relayed kicks and calls per vq equal what vhostdrv's guest and relay thread did
+check_guest() {
+	local drv=$BATS_TEST_TMPDIR/guest.out prom=$BATS_TEST_TMPDIR/guest.prom n=7 mode v k c s
+	for mode in direct relay; do
+		start_pvtrace vhost --json --prom "$prom" --prom-keep $(mode_args)
+		"$VHOSTDRV" --dev "$1" --packets $n --guest $mode >"$drv"
+		stop_pvtrace INT
+		[ "$PV_RC" -eq 0 ]
+		cat "$drv"
+		tail -n 1 "$PV_OUT" | jq -c '.vqs[] | {device, vq, kicks, calls, g: .guest | {direct_kicks, relayed_kicks, kr: .kick_relay.count, direct_calls, relayed_calls, cr: .call_relay.count}}'
+		[ "$(tail -n 1 "$PV_OUT" | jq .relay_followed)" = true ]
+		# the guest wrote its notify port once per frame, and the ioeventfd signalled each
+		grep -qx "guest $mode notifies $n" "$drv"
+		while read -r _ _ _ v _ k _ c _ s; do
+			if [ "$mode" = direct ]; then
+				# the ioeventfd is the kick eventfd, the irqfds are the call eventfds
+				[ "$(vq_field "$PV_OUT" "$2" "$v" .guest.direct_kicks)" = "$k" ]
+				[ "$(vq_field "$PV_OUT" "$2" "$v" .guest.relayed_kicks)" = 0 ]
+				[ "$(vq_field "$PV_OUT" "$2" "$v" .guest.relayed_calls)" = 0 ]
+				c=$(vq_field "$PV_OUT" "$2" "$v" .calls)
+				[ "$(vq_field "$PV_OUT" "$2" "$v" .guest.direct_calls)" = "$c" ]
+			else
+				# each relayed kick and call is one of the relay thread's writes; the
+				# calls vhost signalled are the counts the relay read
+				[ "$(vq_field "$PV_OUT" "$2" "$v" .guest.relayed_kicks)" = "$k" ]
+				[ "$(vq_field "$PV_OUT" "$2" "$v" .guest.kick_relay.count)" = "$k" ]
+				[ "$(vq_field "$PV_OUT" "$2" "$v" .guest.direct_kicks)" = 0 ]
+				[ "$(vq_field "$PV_OUT" "$2" "$v" .guest.relayed_calls)" = "$c" ]
+				[ "$(vq_field "$PV_OUT" "$2" "$v" .guest.call_relay.count)" = "$c" ]
+				[ "$(vq_field "$PV_OUT" "$2" "$v" .guest.direct_calls)" = 0 ]
+				[ "$(vq_field "$PV_OUT" "$2" "$v" .calls)" = "$s" ]
+				grep -qE '^pvtrace_vhost_guest_relayed_calls_total\{device="'"$2"'",vq="'"$v"'",.*\} '"$c"'$' "$prom"
+			fi
+		done < <(grep "^guest $mode vq " "$drv")
+		# TX: every frame's kick came from the guest, and its call went back to it
+		[ "$(vq_field "$PV_OUT" "$2" 1 .kicks)" = $n ]
+		[ "$(vq_field "$PV_OUT" "$2" 1 .calls)" = $n ]
+		if [ "$mode" = direct ]; then
+			[ "$(vq_field "$PV_OUT" "$2" 1 .guest.direct_calls)" = $n ]
+		else
+			grep -qx "guest relay vq 1 kicks $n calls $n signals $n" "$drv"
+			# a relay takes time: the relayed kicks' and calls' times are > 0 and < 1 s
+			[ "$(vq_field "$PV_OUT" "$2" 1 .guest.kick_relay.min)" -gt 0 ]
+			[ "$(vq_field "$PV_OUT" "$2" 1 .guest.kick_relay.max)" -lt 1000000000 ]
+			[ "$(vq_field "$PV_OUT" "$2" 1 .guest.call_relay.min)" -gt 0 ]
+			[ "$(vq_field "$PV_OUT" "$2" 1 .guest.call_relay.max)" -lt 1000000000 ]
+			grep -qE '^pvtrace_vhost_guest_relayed_kicks_total\{device="'"$2"'",vq="1",.*\} '"$n"'$' "$prom"
+			grep -qE '^pvtrace_vhost_kick_relay_seconds_count\{device="'"$2"'",vq="1",.*\} '"$n"'$' "$prom"
+		fi
+		if have_tool promtool; then promtool check metrics <"$prom"; fi
+	done
+	# the text report's guest table, relayed
+	start_pvtrace vhost $(mode_args)
+	"$VHOSTDRV" --dev "$1" --packets $n --guest relay >"$drv"
+	stop_pvtrace INT
+	cat "$PV_OUT"
+	grep -qE "^$2 +1 +0 +$n +[0-9.]+ [mun]?s +[0-9.]+ [mun]?s +0 +$n " "$PV_OUT"
+}
+
+@test "vhost: vhost-net guest kicks and calls, direct and relayed, equal vhostdrv's guest" {
+	need_vq_mode
+	need_vhost_net
+	need_kvm
+	check_guest /dev/vhost-net vhost-net
+}
+
+@test "vhost: vhost-vdpa guest kicks and calls, direct and relayed, equal vhostdrv's guest" {
+	need_vq_mode
+	need_vdpa_sim
+	need_kvm
+	check_guest "$VDPA_DEV" "${VDPA_DEV#/dev/}"
+}
+
 @test "vhost: vhost-net dirty logging: writes, bytes and pages equal vhostdrv's received buffers" {
 	need_vq_mode
 	need_vhost_net

@@ -19,6 +19,16 @@
  *       receive buffers, one kick, and PACKETS frames sent into the tap through an AF_PACKET
  *       socket, which vhost-net receives into them and logs.
  *
+ *   --guest direct|relay (x86, /dev/kvm): TX's kicks come from a KVM guest and its calls
+ *       go to the guest's interrupt, as with QEMU. A one-vCPU real-mode guest (in-kernel
+ *       irqchip) writes port 0x10, a KVM ioeventfd, once per frame, then port 0x11, which
+ *       exits to vhostdrv, which waits for the frame to be used (and, relayed, its kick
+ *       and its call relayed) and posts the next. Each vq's call eventfd feeds a KVM irqfd (GSI 5 + vq).
+ *       direct: the ioeventfd is TX's kick eventfd and the irqfds are the call eventfds
+ *       themselves. relay: as QEMU's shadow virtqueue, a thread ("relay") reads the
+ *       ioeventfd's eventfd and writes TX's kick eventfd, reads each call eventfd and
+ *       writes that vq's irqfd eventfd.
+ *
  * --repeat N issues VHOST_GET_FEATURES N more times, for a count of its own. It prints
  * every ioctl it issued, by name, and what it saw:
  *   ioctl NAME COUNT
@@ -26,6 +36,10 @@
  *   log writes W bytes B pages P bits N   (--log: from RX's used ring, what vhost must have
  *       logged: a write per used buffer, its used length, the pages it spans; and the bits
  *       set in the bitmap, pages written twice counted once)
+ *   guest MODE notifies N                 (--guest: the guest's port writes to the ioeventfd)
+ *   guest MODE vq V kicks K calls C signals S   (relay: K kick writes, C irqfd writes, S
+ *       the call eventfd's counts read; direct: K the port writes for TX, C and S "-":
+ *       the irqfd takes the call eventfd's counts)
  * (calls: the call eventfd's counter, read at the end: how often the device signalled).
  * Exit status 0 iff every packet went through and every ioctl succeeded (1 otherwise,
  * 2 usage, 77 where it cannot run: no such device, no vhost here).
@@ -33,6 +47,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +61,10 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <linux/if_tun.h>
+#include <linux/kvm.h>
 #include <linux/vhost.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
@@ -55,6 +72,8 @@
 #include "cli.h"
 #include "kvm_ioctl.h"
 #include "util.h"
+#include "workload.h"
+#include "workload_arch.h"
 
 #define QSIZE	 64
 #define BUF_SIZE 2048
@@ -65,12 +84,14 @@
 static const char *dev = "/dev/vhost-vdpa-0";
 static uint64_t npackets = 10, nrepeat;
 static bool logging;
+static enum { GUEST_NONE, GUEST_DIRECT, GUEST_RELAY } guest;
 
 static const struct cli_opt opts[] = {
 	{ "dev", 'd', "PATH", "The vhost device (default /dev/vhost-vdpa-0)" },
 	{ "packets", 'n', "N", "Frames to send (default 10)" },
 	{ "repeat", 'r', "N", "VHOST_GET_FEATURES this many more times (default 0)" },
 	{ "log", 'l', NULL, "vhost-net: dirty logging on, frames received and logged" },
+	{ "guest", 'g', "MODE", "TX kicks from a KVM guest, calls to it: direct or relay" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -417,6 +438,218 @@ static int run_packets(void)
 	return 0;
 }
 
+#if defined(__x86_64__)
+#define PORT_NOTIFY 0x10 /* the guest's notification: a KVM ioeventfd */
+#define PORT_NEXT   0x11 /* exits to vhostdrv: the next frame */
+#define GUEST_GSI   5	 /* the irqfd of vq V is GSI 5 + V */
+
+static const char *const guest_names[] = { "none", "direct", "relay" };
+
+static struct {
+	struct kvm_vm vm;
+	int notify;   /* the ioeventfd's eventfd (relay; direct: TX's kick) */
+	int irq[NVQ]; /* the irqfds' eventfds (relay; direct: the calls) */
+	int stop;     /* ends the relay thread */
+	pthread_t th;
+	uint64_t notifies;	    /* relay: the ioeventfd's counts read */
+	uint64_t kicks, calls[NVQ]; /* relay: kick writes, irqfd writes per vq */
+	uint64_t signals[NVQ];	    /* relay: the call eventfds' counts read */
+} g = { .notify = -1, .irq = { -1, -1 }, .stop = -1 };
+
+/* as QEMU's shadow virtqueue: each eventfd read, then the next one written */
+static void *relay_thread(void *arg)
+{
+	struct pollfd p[2 + NVQ] = { { .fd = g.stop, .events = POLLIN },
+				     { .fd = g.notify, .events = POLLIN } };
+	uint64_t n, one = 1;
+
+	(void)arg;
+	prctl(PR_SET_NAME, "relay");
+	for (int v = 0; v < NVQ; v++)
+		p[2 + v] = (struct pollfd){ .fd = d.vq[v].call, .events = POLLIN };
+	while (poll(p, 2 + NVQ, -1) >= 0 || errno == EINTR) {
+		if (p[0].revents)
+			break;
+		if ((p[1].revents & POLLIN) && read(g.notify, &n, sizeof(n)) == sizeof(n)) {
+			__atomic_add_fetch(&g.notifies, n, __ATOMIC_RELAXED);
+			if (write(d.vq[1].kick, &one, sizeof(one)) == sizeof(one))
+				__atomic_add_fetch(&g.kicks, 1, __ATOMIC_RELEASE);
+		}
+		for (int v = 0; v < NVQ; v++) {
+			if (!(p[2 + v].revents & POLLIN) ||
+			    read(d.vq[v].call, &n, sizeof(n)) != sizeof(n))
+				continue;
+			__atomic_add_fetch(&g.signals[v], n, __ATOMIC_RELAXED);
+			if (write(g.irq[v], &one, sizeof(one)) == sizeof(one))
+				__atomic_add_fetch(&g.calls[v], 1, __ATOMIC_RELEASE);
+		}
+	}
+	return NULL;
+}
+
+/* Wait (up to 5 s) for *n to reach want. */
+static int wait_count(const uint64_t *n, uint64_t want, const char *what)
+{
+	for (int t = 0; t < 5000 && __atomic_load_n(n, __ATOMIC_ACQUIRE) < want; t++)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	if (__atomic_load_n(n, __ATOMIC_ACQUIRE) >= want)
+		return 0;
+	fprintf(stderr, "vhostdrv: relay: %s %llu, expected %llu\n", what, (unsigned long long)*n,
+		(unsigned long long)want);
+	return -1;
+}
+
+/* The VM, its ioeventfd and irqfds, and in relay mode the relay thread; 77: no KVM. */
+static int guest_start(void)
+{
+	struct kvm_ioeventfd io = { .addr = PORT_NOTIFY,
+				    .len = 1,
+				    .flags = KVM_IOEVENTFD_FLAG_PIO };
+	char err[256];
+
+	if (kvm_vm_open_flags(&g.vm, 1, KVM_VM_IRQCHIP, err, sizeof(err))) {
+		fprintf(stderr, "vhostdrv: --guest: %s\n", err);
+		return 77;
+	}
+	if (guest == GUEST_RELAY) {
+		g.notify = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		g.stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		for (int v = 0; v < NVQ; v++)
+			g.irq[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	}
+	io.fd = guest == GUEST_RELAY ? g.notify : d.vq[1].kick;
+	if (io.fd < 0 || ioctl(g.vm.fd, KVM_IOEVENTFD, &io)) {
+		fprintf(stderr, "vhostdrv: KVM_IOEVENTFD: %s\n", strerror(errno));
+		return 1;
+	}
+	for (int v = 0; v < NVQ; v++) {
+		struct kvm_irqfd irqfd = { .gsi = GUEST_GSI + v };
+
+		irqfd.fd = (__u32)(guest == GUEST_RELAY ? g.irq[v] : d.vq[v].call);
+		if ((int)irqfd.fd < 0 || ioctl(g.vm.fd, KVM_IRQFD, &irqfd)) {
+			fprintf(stderr, "vhostdrv: KVM_IRQFD: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	if (guest == GUEST_RELAY && pthread_create(&g.th, NULL, relay_thread, NULL)) {
+		fprintf(stderr, "vhostdrv: relay thread: cannot start\n");
+		g.stop = -1;
+		return 1;
+	}
+	return 0;
+}
+
+/* One KVM_RUN until the guest's write to PORT_NEXT; anything else is an error. */
+static int guest_step(void)
+{
+	struct kvm_run *run = g.vm.v[0].run;
+
+	for (;;) {
+		if (ioctl(g.vm.v[0].fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			fprintf(stderr, "vhostdrv: KVM_RUN: %s\n", strerror(errno));
+			return -1;
+		}
+		if (run->exit_reason == KVM_EXIT_IO && run->io.port == PORT_NEXT)
+			return 0;
+		fprintf(stderr, "vhostdrv: guest: exit reason %u (port 0x%x)\n", run->exit_reason,
+			run->exit_reason == KVM_EXIT_IO ? run->io.port : 0);
+		return -1;
+	}
+}
+
+/*
+ * The guest, at 0:WL_GUEST_CODE in real mode: 1: out PORT_NOTIFY,al; out PORT_NEXT,al;
+ * jmp 1b. Per frame: posted (no kick of vhostdrv's own), one guest step (its kick),
+ * then used, and relayed its call.
+ */
+static int run_guest(void)
+{
+	static const uint8_t code[] = { 0xe6, PORT_NOTIFY, 0xe6, PORT_NEXT, 0xeb, 0xfa };
+	size_t hdr = d.vdpa ? sizeof(struct virtio_net_hdr_v1) : sizeof(struct virtio_net_hdr);
+	struct kvm_regs regs = { .rip = WL_GUEST_CODE, .rflags = 2 };
+	struct kvm_sregs sregs;
+
+	if (!g.vm.v[0].run)
+		return -1;
+	memcpy((uint8_t *)g.vm.mem + WL_GUEST_CODE, code, sizeof(code));
+	if (ioctl(g.vm.v[0].fd, KVM_GET_SREGS, &sregs) < 0)
+		return -1;
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	if (ioctl(g.vm.v[0].fd, KVM_SET_SREGS, &sregs) < 0 ||
+	    ioctl(g.vm.v[0].fd, KVM_SET_REGS, &regs) < 0)
+		return -1;
+	if (d.vdpa)
+		for (uint16_t s = 0; s < npackets; s++)
+			vq_post(0, s, BUF_SIZE, true, (uint64_t)s + 1 == npackets);
+	for (uint16_t s = 0; s < npackets; s++) {
+		vq_post(1, s, frame(s, hdr), false, false);
+		if (guest_step() || wait_used(1, s + 1) || (d.vdpa && wait_used(0, s + 1)))
+			return -1;
+		/* the relay done both ways before the next notification: none coalesce */
+		if (guest == GUEST_RELAY && (wait_count(&g.kicks, s + 1U, "TX kicks") ||
+					     wait_count(&g.calls[1], s + 1U, "TX calls")))
+			return -1;
+	}
+	return 0;
+}
+
+static void guest_report(void)
+{
+	uint64_t one = 1;
+
+	if (g.stop >= 0) {
+		if (write(g.stop, &one, sizeof(one)) == sizeof(one))
+			pthread_join(g.th, NULL);
+	}
+	printf("guest %s notifies %llu\n", guest_names[guest],
+	       (unsigned long long)(guest == GUEST_RELAY ? g.notifies : npackets));
+	for (int v = 0; v < NVQ; v++) {
+		if (guest == GUEST_RELAY)
+			printf("guest relay vq %d kicks %llu calls %llu signals %llu\n", v,
+			       (unsigned long long)(v == 1 ? g.kicks : 0),
+			       (unsigned long long)g.calls[v], (unsigned long long)g.signals[v]);
+		else
+			printf("guest direct vq %d kicks %llu calls - signals -\n", v,
+			       (unsigned long long)(v == 1 ? npackets : 0));
+	}
+}
+
+static void guest_close(void)
+{
+	if (g.vm.fd > 0)
+		kvm_vm_close(&g.vm);
+	if (g.notify >= 0)
+		close(g.notify);
+	for (int v = 0; v < NVQ; v++)
+		if (g.irq[v] >= 0)
+			close(g.irq[v]);
+	if (g.stop >= 0)
+		close(g.stop);
+}
+#else
+static int guest_start(void)
+{
+	fprintf(stderr, "vhostdrv: --guest: x86 only\n");
+	return 77;
+}
+
+static int run_guest(void)
+{
+	return -1;
+}
+
+static void guest_report(void)
+{
+}
+
+static void guest_close(void)
+{
+}
+#endif
+
 static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 {
 	uint64_t *dst;
@@ -435,6 +668,13 @@ static int parse_opt(void *ctx, int key, const char *arg, char *err, size_t len)
 	case 'l':
 		logging = true;
 		return 0;
+	case 'g':
+		if (!strcmp(arg, "direct") || !strcmp(arg, "relay")) {
+			guest = arg[0] == 'd' ? GUEST_DIRECT : GUEST_RELAY;
+			return 0;
+		}
+		snprintf(err, len, "invalid --guest '%s' (direct or relay)", arg);
+		return -1;
 	default:
 		return -1;
 	}
@@ -465,6 +705,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vhostdrv: --log: vhost-vdpa refuses a log base; vhost-net only\n");
 		return 2;
 	}
+	if (logging && guest) {
+		fprintf(stderr, "vhostdrv: --log and --guest: one at a time\n");
+		return 2;
+	}
 	d.fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (d.fd < 0) {
 		fprintf(stderr, "vhostdrv: %s: %s\n", dev, strerror(errno));
@@ -483,8 +727,17 @@ int main(int argc, char **argv)
 	if (!d.vdpa && (tap = tap_open()) < 0)
 		return 1;
 	ret = d.vdpa ? vdpa_start() : net_start(tap);
-	if (!ret)
+	if (!ret && guest) {
+		ret = guest_start();
+		if (ret == 77) {
+			close(d.fd);
+			return 77;
+		}
+		if (!ret)
+			ret = run_guest();
+	} else if (!ret) {
 		ret = run_packets();
+	}
 	if (!ret && logging)
 		ret = run_rx();
 	if (d.vdpa) {
@@ -512,6 +765,10 @@ int main(int argc, char **argv)
 	}
 	if (logging)
 		log_report();
+	if (guest) {
+		guest_report();
+		guest_close();
+	}
 	close(d.fd);
 	if (tap >= 0)
 		close(tap);
