@@ -324,30 +324,37 @@ static __always_inline void mark_set(__u64 ctx, const struct vhost_efd_mark *m)
 		stat_inc(&stats, VHOST_STAT_RELAY_LOST);
 }
 
+/* ctx's latest signal, now, begins a chain (from; vq for a call) */
+static __always_inline void mark_start(__u64 ctx, __u32 from, const struct vhost_vq_key *vq)
+{
+	struct vhost_efd_mark m = { .origin_ns = bpf_ktime_get_ns(), .from = from };
+
+	if (vq)
+		m.vq = *vq;
+	mark_set(ctx, &m);
+}
+
 /*
  * A kernel signal of ctx (eventfd_signal_mask): the start of a chain when it is a vq's call
- * (vq) or the ioeventfd this task is signalling; any other signal ends a chain there.
+ * (vq) or the ioeventfd this task is signalling; any other signal ends a chain there. The
+ * clock is read only when something is marked: most eventfds of the system are not.
  */
 static __always_inline int mark_signal(__u64 ctx, const struct vhost_vq_key *vq)
 {
-	struct vhost_efd_mark m = { .origin_ns = bpf_ktime_get_ns() };
 	struct relay_task *t;
 
 	if (!relay)
 		return 0;
 	if (vq) {
-		m.vq = *vq;
-		m.from = VHOST_FROM_CALL;
-		mark_set(ctx, &m);
+		mark_start(ctx, VHOST_FROM_CALL, vq);
 		return 0;
 	}
 	t = bpf_task_storage_get(&relay_tasks, bpf_get_current_task_btf(), 0, 0);
 	if (t && t->ioeventfd == ctx) {
 		t->ioeventfd = 0;
-		m.from = VHOST_FROM_GUEST;
-		mark_set(ctx, &m);
+		mark_start(ctx, VHOST_FROM_GUEST, NULL);
 	} else if (bpf_map_lookup_elem(&efdmark, &ctx)) {
-		mark_set(ctx, &m);
+		mark_start(ctx, VHOST_FROM_OTHER, NULL);
 	}
 	return 0;
 }
@@ -405,17 +412,17 @@ static __always_inline int on_efd_write(struct file *file)
 {
 	__u64 ctx = (__u64)BPF_CORE_READ(file, private_data);
 	struct relay_task *t = bpf_task_storage_get(&relay_tasks, bpf_get_current_task_btf(), 0, 0);
-	struct vhost_efd_mark m = { .origin_ns = bpf_ktime_get_ns() };
+	struct vhost_efd_mark m;
 
 	if (t && t->read_ok && t->read.from == VHOST_FROM_CALL && is_irqfd(ctx)) {
 		/* the chain's end: the guest's interrupt, woken by this write */
-		call_relayed(&t->read, m.origin_ns);
+		call_relayed(&t->read, bpf_ktime_get_ns());
 	} else if (t && t->read_ok) {
 		m = t->read;
 		m.hops++;
 		mark_set(ctx, &m);
 	} else if (bpf_map_lookup_elem(&efdmark, &ctx)) {
-		mark_set(ctx, &m);
+		mark_start(ctx, VHOST_FROM_OTHER, NULL);
 	}
 	return 0;
 }
