@@ -26,8 +26,8 @@ enum vhost_hist {
 	VHOST_H_MAX,
 };
 
-/* per CPU: what happened on a vq (the k2c map holds, per vq, the time from the first kick
- * no call has answered yet to the next call, ns) */
+/* per CPU: what happened on a vq (its times are in the hists map); __u64 fields only: user
+ * space adds and subtracts them as an array */
 struct vhost_vq_stats {
 	__u64 kicks;	  /* driver to device: the kick eventfd woke the device */
 	__u64 calls;	  /* device to driver: the call eventfd was signalled */

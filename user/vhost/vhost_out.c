@@ -20,33 +20,29 @@ static const char *const hist_names[VHOST_H_MAX] = {
 	[VHOST_H_CALL_RELAY] = "call relay (the vq's call to the KVM irqfd)",
 };
 
+/* struct vhost_vq_stats is __u64 counters only: summed and subtracted field by field */
+#define VHOST_NSTATS (sizeof(struct vhost_vq_stats) / sizeof(__u64))
+_Static_assert(sizeof(struct vhost_vq_stats) % sizeof(__u64) == 0, "__u64 counters only");
+
 void vhost_stats_add(struct vhost_vq_stats *sum, const struct vhost_vq_stats *x)
 {
-	sum->kicks += x->kicks;
-	sum->calls += x->calls;
-	sum->log_writes += x->log_writes;
-	sum->log_bytes += x->log_bytes;
-	sum->log_pages += x->log_pages;
-	sum->guest_kicks += x->guest_kicks;
-	sum->relay_kicks += x->relay_kicks;
-	sum->guest_calls += x->guest_calls;
-	sum->relay_calls += x->relay_calls;
+	__u64 *s = (__u64 *)sum;
+	const __u64 *a = (const __u64 *)x;
+
+	for (size_t i = 0; i < VHOST_NSTATS; i++)
+		s[i] += a[i];
 }
 
 struct vhost_vq_stats vhost_stats_delta(const struct vhost_vq_stats *now,
 					const struct vhost_vq_stats *prev)
 {
-	return (struct vhost_vq_stats){
-		.kicks = now->kicks - prev->kicks,
-		.calls = now->calls - prev->calls,
-		.log_writes = now->log_writes - prev->log_writes,
-		.log_bytes = now->log_bytes - prev->log_bytes,
-		.log_pages = now->log_pages - prev->log_pages,
-		.guest_kicks = now->guest_kicks - prev->guest_kicks,
-		.relay_kicks = now->relay_kicks - prev->relay_kicks,
-		.guest_calls = now->guest_calls - prev->guest_calls,
-		.relay_calls = now->relay_calls - prev->relay_calls,
-	};
+	struct vhost_vq_stats d = { 0 };
+	__u64 *o = (__u64 *)&d;
+	const __u64 *n = (const __u64 *)now, *p = (const __u64 *)prev;
+
+	for (size_t i = 0; i < VHOST_NSTATS; i++)
+		o[i] = n[i] - p[i];
+	return d;
 }
 
 static double rate(uint64_t n, uint64_t span_ns)
